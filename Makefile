@@ -1,0 +1,75 @@
+# JWT authentication service: three FastCGI executables over one auth object.
+# `make run` serves it through lighttpd; `make test` installs, builds and tests.
+
+PKGS		 = libjwt json-c sqlite3 libsodium fcgi
+CC		?= cc
+WERROR		?= -Werror
+OPT		?= -O2 -g
+CFLAGS_PKG	!= pkg-config --cflags $(PKGS) 2>/dev/null
+LDADD_PKG	!= pkg-config --libs $(PKGS) 2>/dev/null
+WARNINGS	 = -W -Wall -Wextra -Wshadow -Wstrict-prototypes \
+		   -Wmissing-prototypes -Wwrite-strings -Wformat=2
+HARDEN		 = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+CFLAGS		+= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+		   $(OPT) $(WARNINGS) $(WERROR) $(HARDEN) $(SANITIZER) \
+		   -I. $(CFLAGS_PKG)
+LDFLAGS		+= -pie -Wl,-z,relro,-z,now $(SANITIZER)
+
+PREFIX		?= /usr/local
+BUILD		?= build
+
+COMMON_SRC	 = $(wildcard common/*.c)
+COMMON_OBJ	 = $(COMMON_SRC:%.c=$(BUILD)/%.o)
+PROGS		 = login userorders refresh
+BINS		 = $(PROGS:%=$(BUILD)/%)
+UNIT_SRC	 = $(wildcard tests/unit/test_*.c)
+UNIT_BINS	 = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps test check unit run sanitize valgrind install clean
+
+all: $(BINS)
+
+deps:
+	@deploy/deps.sh build
+
+$(BUILD)/%.o: %.c $(wildcard common/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/common.a: $(COMMON_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/%: $(BUILD)/cgi-bin/%.o $(BUILD)/common.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDADD_PKG)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/unit.o $(BUILD)/common.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDADD_PKG)
+
+unit: $(UNIT_BINS)
+	@tests/unit/run.sh $(UNIT_BINS)
+
+test check:
+	@deploy/deps.sh test
+	@$(MAKE) --no-print-directory all unit
+	@tests/run-all.sh
+
+run:
+	@deploy/deps.sh run
+	@$(MAKE) --no-print-directory all
+	@deploy/run.sh
+
+sanitize:
+	$(MAKE) clean
+	$(MAKE) SANITIZER="-fsanitize=address,undefined -fno-omit-frame-pointer" OPT="-O1 -g" test
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/jwt-auth/cgi-bin
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/lib/jwt-auth/cgi-bin/
+	install -d $(DESTDIR)$(PREFIX)/share/jwt-auth/deploy
+	install -m 0644 deploy/*.conf $(DESTDIR)$(PREFIX)/share/jwt-auth/deploy/
+
+clean:
+	rm -rf $(BUILD)
+
+.SECONDARY:

@@ -1,0 +1,327 @@
+/*
+ * Configuration: the environment first, then the dotenv file (dotenv's
+ * rule: a variable already set is never overridden).  Every value is
+ * checked here, so a served request never meets a weak key or a bad TTL.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "common/config.h"
+#include "common/dotenv.h"
+
+#define DURATION_MAX	(10L * 365 * 24 * 3600)	/* ten years */
+#define LEEWAY_MAX	3600L
+
+/* The value of name: the environment wins over the file. */
+static const char *
+config_get(const struct dotenv *env, const char *name)
+{
+	const char	*v;
+
+	if ((v = getenv(name)) != NULL)
+		return v;
+	return dotenv_get(env, name);
+}
+
+int
+config_parse_duration(const char *s, long *out)
+{
+	const char	*p = s;
+	long		 n = 0, unit = 1;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (n > (DURATION_MAX - (*p - '0')) / 10)
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	switch (*p) {
+	case '\0':
+		break;
+	case 's':
+		p++;
+		break;
+	case 'm':
+		unit = 60;
+		p++;
+		break;
+	case 'h':
+		unit = 3600;
+		p++;
+		break;
+	case 'd':
+		unit = 86400;
+		p++;
+		break;
+	default:
+		return -1;
+	}
+	if (*p != '\0' || n == 0 || n > DURATION_MAX / unit)
+		return -1;
+	*out = n * unit;
+	return 0;
+}
+
+/* A whole number from 0 to max, digits only (httpd's strtonum). */
+static int
+config_parse_uint(const char *s, long max, long *out)
+{
+	char	*end;
+	long	 v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0 || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/*
+ * Read the secret from path: one line, the final newline dropped.  The
+ * result is malloc'd into *out.  Returns 0 or -1 with err set.
+ */
+static int
+config_read_secret_file(const char *path, unsigned char **out, size_t *len,
+    char *err, size_t errlen)
+{
+	unsigned char	 buf[CONFIG_SECRET_MAX + 2];
+	size_t		 got = 0;
+	ssize_t		 n;
+	int		 fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "TOKEN_SECRET_FILE: cannot open %s: %s",
+		    path, strerror(errno));
+		return -1;
+	}
+	while (got < sizeof(buf)) {
+		n = read(fd, buf + got, sizeof(buf) - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err, errlen, "TOKEN_SECRET_FILE: cannot read "
+			    "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got > 0 && buf[got - 1] == '\n')
+		got--;
+	if (got > 0 && buf[got - 1] == '\r')
+		got--;
+	if (got > CONFIG_SECRET_MAX || memchr(buf, '\n', got) != NULL) {
+		snprintf(err, errlen, "TOKEN_SECRET_FILE: %s must hold one "
+		    "line of at most %d bytes", path, CONFIG_SECRET_MAX);
+		goto out;
+	}
+	if ((*out = malloc(got + 1)) == NULL) {
+		snprintf(err, errlen, "TOKEN_SECRET_FILE: out of memory");
+		goto out;
+	}
+	memcpy(*out, buf, got);
+	(*out)[got] = '\0';
+	*len = got;
+	rc = 0;
+out:
+	sodium_memzero(buf, sizeof(buf));
+	close(fd);
+	return rc;
+}
+
+/*
+ * Choose the secret: TOKEN_SECRET_FILE, else TOKEN_SECRET, else its alias
+ * ACCESS_TOKEN_SECRET.  Two sources that disagree are refused: the
+ * tutorial signs with one and verifies with the other, so a difference is
+ * a mistake a user must hear about.
+ */
+static int
+config_secret(struct config *cfg, const struct dotenv *env, char *err,
+    size_t errlen)
+{
+	const char	*file, *ts, *ats, *name;
+	size_t		 len;
+
+	file = config_get(env, "TOKEN_SECRET_FILE");
+	ts = config_get(env, "TOKEN_SECRET");
+	ats = config_get(env, "ACCESS_TOKEN_SECRET");
+	if (ts != NULL && ats != NULL && strcmp(ts, ats) != 0) {
+		snprintf(err, errlen, "TOKEN_SECRET: differs from "
+		    "ACCESS_TOKEN_SECRET; set one, or both to the same value");
+		return -1;
+	}
+	name = ts != NULL ? "TOKEN_SECRET" : "ACCESS_TOKEN_SECRET";
+	if (ts == NULL)
+		ts = ats;
+
+	if (file != NULL && *file != '\0') {
+		if (config_read_secret_file(file, &cfg->secret,
+		    &cfg->secret_len, err, errlen) == -1)
+			return -1;
+		name = "TOKEN_SECRET_FILE";
+		if (ts != NULL && (strlen(ts) != cfg->secret_len ||
+		    sodium_memcmp(ts, cfg->secret, cfg->secret_len) != 0)) {
+			snprintf(err, errlen, "TOKEN_SECRET_FILE: differs "
+			    "from TOKEN_SECRET; set only one of them");
+			return -1;
+		}
+	} else if (ts != NULL) {
+		len = strlen(ts);
+		if (len > CONFIG_SECRET_MAX) {
+			snprintf(err, errlen, "%s: longer than %d bytes",
+			    name, CONFIG_SECRET_MAX);
+			return -1;
+		}
+		if ((cfg->secret = (unsigned char *)strdup(ts)) == NULL) {
+			snprintf(err, errlen, "%s: out of memory", name);
+			return -1;
+		}
+		cfg->secret_len = len;
+	} else {
+		snprintf(err, errlen, "TOKEN_SECRET: not set (environment or "
+		    ".env); make one with: openssl rand -hex 64");
+		return -1;
+	}
+
+	/* libjwt treats a short or empty key as no key at all (LIBS.md §0.1). */
+	if (cfg->secret_len < CONFIG_SECRET_MIN) {
+		snprintf(err, errlen, "%s: shorter than %d bytes", name,
+		    CONFIG_SECRET_MIN);
+		return -1;
+	}
+	return 0;
+}
+
+/* An optional string; empty means unset.  Returns 0 or -1 (no memory). */
+static int
+config_optional(const struct dotenv *env, const char *name, char **out,
+    char *err, size_t errlen)
+{
+	const char	*v = config_get(env, name);
+
+	*out = NULL;
+	if (v == NULL || *v == '\0')
+		return 0;
+	if ((*out = strdup(v)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+config_values(struct config *cfg, const struct dotenv *env, char *err,
+    size_t errlen)
+{
+	const char	*v;
+	long		 n;
+
+	if (config_secret(cfg, env, err, errlen) == -1)
+		return -1;
+
+	v = config_get(env, "ACCESS_TOKEN_TTL");
+	if (config_parse_duration(v != NULL ? v : "1800s",
+	    &cfg->access_ttl) == -1) {
+		snprintf(err, errlen, "ACCESS_TOKEN_TTL: not a duration "
+		    "(900, 1800s, 30m, 1h or 7d)");
+		return -1;
+	}
+	v = config_get(env, "REFRESH_TOKEN_TTL");
+	if (config_parse_duration(v != NULL ? v : "7d",
+	    &cfg->refresh_ttl) == -1) {
+		snprintf(err, errlen, "REFRESH_TOKEN_TTL: not a duration "
+		    "(900, 1800s, 30m, 1h or 7d)");
+		return -1;
+	}
+
+	v = config_get(env, "TOKEN_LEEWAY");
+	if (config_parse_uint(v != NULL ? v : "0", LEEWAY_MAX,
+	    &cfg->leeway) == -1) {
+		snprintf(err, errlen, "TOKEN_LEEWAY: not a number of seconds "
+		    "from 0 to %ld", LEEWAY_MAX);
+		return -1;
+	}
+
+	v = config_get(env, "AUTH_INVALID_STATUS");
+	if (config_parse_uint(v != NULL ? v : "403", 999, &n) == -1 ||
+	    (n != 401 && n != 403)) {
+		snprintf(err, errlen, "AUTH_INVALID_STATUS: must be 403 or 401");
+		return -1;
+	}
+	cfg->invalid_status = (int)n;
+
+	v = config_get(env, "AUTH_COOKIES");
+	if (v != NULL && strcmp(v, "0") != 0 && strcmp(v, "1") != 0 &&
+	    *v != '\0') {
+		snprintf(err, errlen, "AUTH_COOKIES: must be 0 or 1");
+		return -1;
+	}
+	cfg->cookies = v != NULL && strcmp(v, "1") == 0;
+
+	if (config_optional(env, "TOKEN_ISSUER", &cfg->issuer, err,
+	    errlen) == -1 ||
+	    config_optional(env, "TOKEN_AUDIENCE", &cfg->audience, err,
+	    errlen) == -1)
+		return -1;
+
+	v = config_get(env, "DATABASE_PATH");
+	if (v != NULL && *v == '\0') {
+		snprintf(err, errlen, "DATABASE_PATH: empty");
+		return -1;
+	}
+	if ((cfg->database_path = strdup(v != NULL ? v : "var/auth.db")) ==
+	    NULL) {
+		snprintf(err, errlen, "DATABASE_PATH: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_load(struct config *cfg, char *err, size_t errlen)
+{
+	struct dotenv	 env;
+	const char	*path;
+	int		 rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	path = getenv("ENV_FILE");
+	rc = dotenv_load(&env, path != NULL ? path : ".env");
+	if (rc == -1 || (rc == 1 && path != NULL)) {
+		snprintf(err, errlen, "ENV_FILE: cannot read %s: %s",
+		    path != NULL ? path : ".env",
+		    rc == 1 ? strerror(ENOENT) : strerror(errno));
+		return -1;
+	}
+	rc = config_values(cfg, &env, err, errlen);
+	dotenv_free(&env);
+	if (rc == -1)
+		config_free(cfg);
+	return rc;
+}
+
+void
+config_free(struct config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	if (cfg->secret != NULL)
+		sodium_memzero(cfg->secret, cfg->secret_len);
+	free(cfg->secret);
+	free(cfg->issuer);
+	free(cfg->audience);
+	free(cfg->database_path);
+	memset(cfg, 0, sizeof(*cfg));
+}

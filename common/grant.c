@@ -1,0 +1,40 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <sodium.h>
+
+#include "common/grant.h"
+#include "common/reply.h"
+#include "common/token.h"
+
+void
+grant_reply(struct request *req, int status, const char *user,
+    const char *rtok)
+{
+	const struct config	*cfg = &req->svc->cfg;
+	struct json_object	*body = NULL;
+	char			*access;
+
+	if ((access = token_sign(cfg, user, req->now)) == NULL) {
+		request_log(req, "%s: cannot sign an access token", __func__);
+		reply_error(req, 500, "server_error",
+		    "The token could not be issued");
+		return;
+	}
+	if ((body = json_object_new_object()) == NULL ||
+	    json_object_object_add(body, "access_token",
+	    json_object_new_string(access)) != 0 ||
+	    json_object_object_add(body, "token_type",
+	    json_object_new_string("Bearer")) != 0 ||
+	    json_object_object_add(body, "expires_in",
+	    json_object_new_int64(cfg->access_ttl)) != 0 ||
+	    json_object_object_add(body, "refresh_token",
+	    json_object_new_string(rtok)) != 0)
+		reply_error(req, 500, "server_error", "Out of memory");
+	else
+		reply_json(req, status, NULL, body);
+	json_object_put(body);
+	sodium_memzero(access, strlen(access));
+	free(access);
+}

@@ -1,0 +1,57 @@
+/*
+ * Argon2id password hashes.  The dummy hash gives an unknown user the
+ * same Argon2id work as a known one, so login time does not say whether
+ * a name exists (CONTRACT.md: "in about the same time").
+ */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "common/pwhash.h"
+
+#define PWHASH_OPS	crypto_pwhash_OPSLIMIT_INTERACTIVE
+#define PWHASH_MEM	crypto_pwhash_MEMLIMIT_INTERACTIVE
+
+static char	pwhash_dummy[PWHASH_LEN];
+
+int
+pwhash_init(void)
+{
+	unsigned char	 pw[32];
+	int		 rc;
+
+	if (sodium_init() < 0)
+		return -1;
+	randombytes_buf(pw, sizeof(pw));
+	rc = crypto_pwhash_str(pwhash_dummy, (const char *)pw, sizeof(pw),
+	    PWHASH_OPS, PWHASH_MEM);
+	sodium_memzero(pw, sizeof(pw));
+	return rc == 0 ? 0 : -1;
+}
+
+int
+pwhash_make(char out[PWHASH_LEN], const char *pw, size_t pwlen)
+{
+	return crypto_pwhash_str(out, pw, pwlen, PWHASH_OPS, PWHASH_MEM) == 0 ?
+	    0 : -1;
+}
+
+int
+pwhash_check(const char *hash, const char *pw, size_t pwlen, int *rehash)
+{
+	int	 ok;
+
+	*rehash = 0;
+	if (hash == NULL) {
+		/* Same work, and never a match: the dummy's password is
+		 * random and forgotten. */
+		ok = crypto_pwhash_str_verify(pwhash_dummy, pw, pwlen);
+		(void)ok;
+		return 0;
+	}
+	ok = crypto_pwhash_str_verify(hash, pw, pwlen) == 0;
+	if (ok && crypto_pwhash_str_needs_rehash(hash, PWHASH_OPS,
+	    PWHASH_MEM) != 0)
+		*rehash = 1;
+	return ok;
+}

@@ -1,0 +1,153 @@
+/*
+ * Responses.  Headers are formatted with snprintf (libfcgi's own printf
+ * truncates silently on %zu, LIBS.md §2.4) and hold only fixed strings
+ * and numbers: nothing a client sent reaches a header line.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "common/reply.h"
+#include "common/request.h"
+#include "common/store.h"
+
+/* Sent with every response: tokens and per-user data are never cached. */
+#define REPLY_COMMON \
+	"Cache-Control: no-store\r\n" \
+	"Pragma: no-cache\r\n" \
+	"X-Content-Type-Options: nosniff\r\n"
+
+const char *
+reply_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+/* Send the header block and body; a request is answered at most once. */
+static void
+reply_send(struct request *req, int status, const char *type,
+    const char *headers, const char *body, size_t len)
+{
+	char	 head[2048];
+	int	 n;
+
+	if (req->status != 0)
+		return;
+	req->status = status;
+	n = snprintf(head, sizeof(head),
+	    "Status: %d %s\r\n"
+	    "%s%s%s"
+	    REPLY_COMMON
+	    "Content-Length: %lu\r\n"
+	    "%s"
+	    "\r\n",
+	    status, reply_reason(status),
+	    type != NULL ? "Content-Type: " : "", type != NULL ? type : "",
+	    type != NULL ? "\r\n" : "",
+	    (unsigned long)len, headers != NULL ? headers : "");
+	if (n < 0 || (size_t)n >= sizeof(head)) {
+		request_log(req, "%s: response header too long", __func__);
+		n = snprintf(head, sizeof(head), "Status: 500 %s\r\n\r\n",
+		    reply_reason(500));
+		len = 0;
+	}
+	if (request_write(req, head, (size_t)n) == 0 && len > 0)
+		(void)request_write(req, body, len);
+}
+
+void
+reply_json(struct request *req, int status, const char *headers,
+    struct json_object *body)
+{
+	const char	*s;
+	size_t		 len;
+
+	if (body == NULL) {
+		reply_send(req, status, NULL, headers, NULL, 0);
+		return;
+	}
+	s = json_object_to_json_string_length(body, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	if (s == NULL) {
+		reply_send(req, 500, NULL, NULL, NULL, 0);
+		return;
+	}
+	reply_send(req, status, "application/json; charset=utf-8", headers,
+	    s, len);
+}
+
+void
+reply_error_hdr(struct request *req, int status, const char *headers,
+    const char *code, const char *msg)
+{
+	char	 body[512];
+	int	 n;
+
+	/* code and msg are our own fixed ASCII strings: no escaping. */
+	n = snprintf(body, sizeof(body), "{\"error\":\"%s\",\"message\":\"%s\"}",
+	    code, msg);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		n = snprintf(body, sizeof(body), "{\"error\":\"%s\"}", code);
+	reply_send(req, status, "application/json; charset=utf-8", headers,
+	    body, (size_t)n);
+}
+
+void
+reply_error(struct request *req, int status, const char *code,
+    const char *msg)
+{
+	reply_error_hdr(req, status, NULL, code, msg);
+}
+
+void
+reply_bearer_error(struct request *req, int status, const char *code,
+    const char *msg)
+{
+	char	 hdr[512];
+	int	 n;
+
+	/* RFC 6750 §3: no error attribute when no credentials were sent. */
+	if (strcmp(code, "invalid_token") == 0)
+		n = snprintf(hdr, sizeof(hdr), "WWW-Authenticate: Bearer "
+		    "realm=\"api\", error=\"invalid_token\", "
+		    "error_description=\"%s\"\r\n", msg);
+	else
+		n = snprintf(hdr, sizeof(hdr),
+		    "WWW-Authenticate: Bearer realm=\"api\"\r\n");
+	if (n < 0 || (size_t)n >= sizeof(hdr))
+		hdr[0] = '\0';
+	reply_error_hdr(req, status, hdr, code, msg);
+}
+
+void
+reply_store_error(struct request *req, enum store_rc rc)
+{
+	request_log(req, "store failed: %s", rc == STORE_BUSY ?
+	    "still locked after the busy timeout" :
+	    store_errmsg(req->svc->store));
+	reply_error_hdr(req, 503, "Retry-After: 1\r\n", "service_unavailable",
+	    "The service is unavailable; try again shortly");
+}
+
+void
+reply_empty(struct request *req, int status)
+{
+	reply_send(req, status, NULL, NULL, NULL, 0);
+}

@@ -1,0 +1,194 @@
+/*
+ * The process: configuration and store before the first accept (libfcgi
+ * may replace environ per request, LIBS.md §0.9), then the FCGX loop.
+ * SIGTERM is blocked while a request is served, so the request in flight
+ * finishes and the process leaves at the next accept (LIBS.md §2.5).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <fcgiapp.h>
+#include <sodium.h>
+
+#include "common/config.h"
+#include "common/reply.h"
+#include "common/request.h"
+#include "common/server.h"
+#include "common/store.h"
+
+extern char	**environ;
+
+static void
+server_usage(const struct server_def *def, FILE *fp)
+{
+	size_t	 i;
+
+	fprintf(fp, "usage: %s [--help]\n\n%s\n\nRoutes:\n", def->name,
+	    def->summary);
+	for (i = 0; i < def->nroutes; i++)
+		fprintf(fp, "  %-4s %s\n", def->routes[i].method,
+		    def->routes[i].path);
+	fprintf(fp, "\nRun it under a FastCGI server (lighttpd, nginx, Apache, "
+	    "spawn-fcgi), or as\nplain CGI. Configuration comes from the "
+	    "environment, then ENV_FILE\n(default .env): TOKEN_SECRET (or "
+	    "TOKEN_SECRET_FILE), ACCESS_TOKEN_TTL,\nREFRESH_TOKEN_TTL, "
+	    "TOKEN_ISSUER, TOKEN_AUDIENCE, TOKEN_LEEWAY,\n"
+	    "AUTH_INVALID_STATUS, DATABASE_PATH. See README.md.\n");
+}
+
+/* Whether the request path names route path p (one final '/' allowed). */
+static int
+server_path_is(const char *path, const char *p)
+{
+	size_t	 len = strlen(p);
+
+	return strncmp(path, p, len) == 0 &&
+	    (path[len] == '\0' || (path[len] == '/' && path[len + 1] == '\0'));
+}
+
+static void
+server_dispatch(const struct server_def *def, struct request *req)
+{
+	const struct route	*r;
+	char			 allow[128];
+	size_t			 i, len = 0;
+	int			 n;
+
+	if (request_init(req) == -1) {
+		reply_error(req, 500, "server_error", "Out of memory");
+		return;
+	}
+	for (i = 0; i < def->nroutes; i++) {
+		r = &def->routes[i];
+		if (!server_path_is(req->path, r->path))
+			continue;
+		if (strcmp(req->method, r->method) == 0) {
+			r->handle(req);
+			if (req->status == 0) {
+				request_log(req, "%s: %s answered nothing",
+				    __func__, r->path);
+				reply_error(req, 500, "server_error",
+				    "No response");
+			}
+			return;
+		}
+		n = snprintf(allow + len, sizeof(allow) - len, "%s%s",
+		    len == 0 ? "Allow: " : ", ", r->method);
+		if (n > 0 && (size_t)n < sizeof(allow) - len)
+			len += (size_t)n;
+	}
+	if (len == 0) {
+		reply_error(req, 404, "not_found", "No such endpoint");
+		return;
+	}
+	snprintf(allow + len, sizeof(allow) - len, "\r\n");
+	reply_error_hdr(req, 405, allow, "method_not_allowed",
+	    "This endpoint does not take that method");
+}
+
+/* Serve one request: the common part of both transports. */
+static void
+server_serve(const struct server_def *def, struct service *svc,
+    struct request *req)
+{
+	req->svc = svc;
+	req->now = time(NULL);
+	server_dispatch(def, req);
+	request_free(req);
+}
+
+/* Plain CGI: one request from environ, stdin and stdout. */
+static int
+server_cgi(const struct server_def *def, struct service *svc)
+{
+	struct request	 req;
+
+	signal(SIGPIPE, SIG_IGN);
+	memset(&req, 0, sizeof(req));
+	req.envp = environ;
+	server_serve(def, svc, &req);
+	return 0;
+}
+
+static int
+server_fcgi(const struct server_def *def, struct service *svc)
+{
+	FCGX_Request	 fr;
+	struct request	 req;
+	sigset_t	 stop;
+	int		 rc;
+
+	/* FCGX_Init installs its SIGPIPE, SIGTERM and SIGUSR1 handlers. */
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+		fprintf(stderr, "%s: cannot initialise libfcgi\n", def->name);
+		return 1;
+	}
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGUSR1);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+	for (;;) {
+		/* Signals land only while waiting for a connection. */
+		sigprocmask(SIG_UNBLOCK, &stop, NULL);
+		rc = FCGX_Accept_r(&fr);
+		sigprocmask(SIG_BLOCK, &stop, NULL);
+		if (rc < 0)
+			break;
+		memset(&req, 0, sizeof(req));
+		req.envp = fr.envp;
+		req.in = fr.in;
+		req.out = fr.out;
+		req.err = fr.err;
+		server_serve(def, svc, &req);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 1);
+	return 0;
+}
+
+int
+server_main(const struct server_def *def, int argc, char **argv)
+{
+	static struct service	 svc;
+	char			 err[512];
+	int			 rc;
+
+	if (argc > 1) {
+		if (strcmp(argv[1], "--help") == 0 ||
+		    strcmp(argv[1], "-h") == 0) {
+			server_usage(def, stdout);
+			return 0;
+		}
+		server_usage(def, stderr);
+		return 2;
+	}
+	svc.name = def->name;
+	if (sodium_init() < 0) {
+		fprintf(stderr, "%s: cannot initialise libsodium\n", def->name);
+		return 1;
+	}
+	if (config_load(&svc.cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", def->name, err);
+		return 1;
+	}
+	if ((svc.store = store_open(svc.cfg.database_path, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "%s: %s\n", def->name, err);
+		config_free(&svc.cfg);
+		return 1;
+	}
+	if (def->init != NULL && def->init(&svc) == -1) {
+		fprintf(stderr, "%s: cannot initialise\n", def->name);
+		rc = 1;
+	} else if (FCGX_IsCGI())
+		rc = server_cgi(def, &svc);
+	else
+		rc = server_fcgi(def, &svc);
+	store_close(svc.store);
+	config_free(&svc.cfg);
+	return rc;
+}

@@ -1,0 +1,28 @@
+/*
+ * The main loop every executable shares: configuration and store set up
+ * before the first accept, then one request at a time over FastCGI, or a
+ * single one as plain CGI, dispatched by path and method.
+ */
+#ifndef COMMON_SERVER_H
+#define COMMON_SERVER_H
+
+#include "common/request.h"
+
+struct route {
+	const char	*path;		/* exact, e.g. "/api/login" */
+	const char	*method;	/* "GET" or "POST" */
+	void		(*handle)(struct request *);
+};
+
+struct server_def {
+	const char		*name;	/* executable name, for logs */
+	const char		*summary; /* one line for --help */
+	const struct route	*routes;
+	size_t			 nroutes;
+	int			(*init)(struct service *); /* or NULL */
+};
+
+/* Run the executable def describes.  Returns the process exit status. */
+int	server_main(const struct server_def *def, int argc, char **argv);
+
+#endif

@@ -1,0 +1,548 @@
+/*
+ * The SQLite store.  Statements are prepared once at open and reset after
+ * each use; writes that touch more than one row run in BEGIN IMMEDIATE,
+ * which takes the write lock up front, so two processes never deadlock
+ * upgrading a read lock, and the busy timeout queues them instead.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "common/store.h"
+
+#define STORE_BUSY_MS		5000	/* longest wait for the write lock */
+#define STORE_PRUNE_AFTER	86400	/* keep spent tokens a day (reuse) */
+
+enum store_stmt {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_USER_INSERT,
+	ST_USER_HASH,
+	ST_USER_SET_HASH,
+	ST_ORDER_INSERT,
+	ST_ORDER_LIST,
+	ST_FAMILY_INSERT,
+	ST_FAMILY_REVOKE,
+	ST_TOKEN_INSERT,
+	ST_TOKEN_FIND,
+	ST_TOKEN_SPEND,
+	ST_TOKEN_PRUNE,
+	ST__MAX
+};
+
+static const char *const store_sql[ST__MAX] = {
+	"BEGIN IMMEDIATE",
+	"COMMIT",
+	"ROLLBACK",
+	"INSERT INTO users (username, pwhash, created_at) VALUES (?, ?, ?)",
+	"SELECT pwhash FROM users WHERE username = ?",
+	"UPDATE users SET pwhash = ? WHERE username = ?",
+	"INSERT INTO orders (username, item, quantity, created_at) "
+	    "VALUES (?, ?, ?, ?)",
+	"SELECT id, item, quantity, created_at FROM orders "
+	    "WHERE username = ? ORDER BY id",
+	"INSERT INTO refresh_families (username, created_at) VALUES (?, ?)",
+	"UPDATE refresh_families SET revoked_at = ? "
+	    "WHERE id = ? AND revoked_at IS NULL",
+	"INSERT INTO refresh_tokens (hash, family, created_at, expires_at) "
+	    "VALUES (?, ?, ?, ?)",
+	"SELECT t.id, t.family, t.expires_at, t.spent_at, f.revoked_at, "
+	    "f.username FROM refresh_tokens t "
+	    "JOIN refresh_families f ON f.id = t.family WHERE t.hash = ?",
+	"UPDATE refresh_tokens SET spent_at = ? "
+	    "WHERE id = ? AND spent_at IS NULL",
+	"DELETE FROM refresh_tokens WHERE expires_at < ?",
+};
+
+/* Schema migrations: entry i takes user_version i to i + 1. */
+static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  username TEXT NOT NULL UNIQUE,"
+	"  pwhash TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE orders ("
+	"  id INTEGER PRIMARY KEY,"
+	"  username TEXT NOT NULL,"
+	"  item TEXT NOT NULL,"
+	"  quantity INTEGER NOT NULL CHECK (quantity BETWEEN 1 AND 1000),"
+	"  created_at INTEGER NOT NULL);"
+	/* Serves "this user's orders, oldest first" from the index alone. */
+	"CREATE INDEX orders_by_user ON orders (username, id);"
+	"CREATE TABLE refresh_families ("
+	"  id INTEGER PRIMARY KEY,"
+	"  username TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  revoked_at INTEGER);"
+	"CREATE TABLE refresh_tokens ("
+	"  id INTEGER PRIMARY KEY,"
+	"  hash BLOB NOT NULL UNIQUE,"	/* SHA-256 of the token */
+	"  family INTEGER NOT NULL REFERENCES refresh_families (id),"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  spent_at INTEGER);"
+	"CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at);",
+};
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*stmt[ST__MAX];	/* prepared once, reset after use */
+	int		 last;		/* last SQLite result code, for logs */
+};
+
+static enum store_rc
+store_rc_of(struct store *st, int rc)
+{
+	st->last = rc;
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return STORE_OK;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return STORE_BUSY;
+	default:
+		return STORE_ERROR;
+	}
+}
+
+/* Run a statement that returns no rows, then reset it. */
+static enum store_rc
+store_exec(struct store *st, enum store_stmt id)
+{
+	sqlite3_stmt	*s = st->stmt[id];
+	int		 rc;
+
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return store_rc_of(st, rc == SQLITE_ROW ? SQLITE_DONE : rc);
+}
+
+static enum store_rc
+store_begin(struct store *st)
+{
+	return store_exec(st, ST_BEGIN);
+}
+
+/* Commit, or roll back when rc says the transaction failed. */
+static enum store_rc
+store_end(struct store *st, enum store_rc rc)
+{
+	enum store_rc	 crc;
+
+	if (rc == STORE_OK || rc == STORE_INVALID || rc == STORE_EXISTS ||
+	    rc == STORE_NOTFOUND) {
+		if ((crc = store_exec(st, ST_COMMIT)) == STORE_OK)
+			return rc;
+		rc = crc;
+	}
+	if (!sqlite3_get_autocommit(st->db))
+		(void)store_exec(st, ST_ROLLBACK);
+	return rc;
+}
+
+const char *
+store_errmsg(const struct store *st)
+{
+	return st != NULL ? sqlite3_errstr(st->last) : "no store";
+}
+
+static int
+store_user_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt	*s = NULL;
+	int		 rc;
+
+	rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*version = sqlite3_column_int(s, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/*
+ * Bring the schema to STORE_SCHEMA_VERSION.  Every process runs this at
+ * start-up, so the version is read again under the write lock: the first
+ * one migrates, the rest find nothing to do.
+ */
+static int
+store_migrate(sqlite3 *db, char *err, size_t errlen)
+{
+	char	 sql[64];
+	int	 v, rc;
+
+	if ((rc = store_user_version(db, &v)) != SQLITE_OK)
+		goto fail;
+	if (v == STORE_SCHEMA_VERSION)
+		return 0;
+	if ((rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) !=
+	    SQLITE_OK)
+		goto fail;
+	if ((rc = store_user_version(db, &v)) != SQLITE_OK)
+		goto rollback;
+	if (v > STORE_SCHEMA_VERSION) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		snprintf(err, errlen, "DATABASE_PATH: schema version %d is "
+		    "newer than this program's %d", v, STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	for (; v < STORE_SCHEMA_VERSION; v++) {
+		if ((rc = sqlite3_exec(db, store_migrations[v], NULL, NULL,
+		    NULL)) != SQLITE_OK)
+			goto rollback;
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+	    STORE_SCHEMA_VERSION);
+	if ((rc = sqlite3_exec(db, sql, NULL, NULL, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+		goto rollback;
+	return 0;
+rollback:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+fail:
+	snprintf(err, errlen, "DATABASE_PATH: cannot create the schema: %s",
+	    sqlite3_errstr(rc));
+	return -1;
+}
+
+struct store *
+store_open(const char *path, char *err, size_t errlen)
+{
+	struct store	*st;
+	sqlite3_stmt	*s = NULL;
+	int		 rc, i;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		snprintf(err, errlen, "DATABASE_PATH: out of memory");
+		return NULL;
+	}
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "DATABASE_PATH: cannot open %s: %s",
+		    path, sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+
+	/* WAL: readers never wait for the writer.  synchronous=FULL: a 201
+	 * is only sent once the row is on disk. */
+	rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s,
+	    NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0)
+		rc = SQLITE_CANTOPEN;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW) {
+		snprintf(err, errlen, "DATABASE_PATH: cannot use %s: %s",
+		    path, sqlite3_errstr(rc));
+		goto fail;
+	}
+	rc = sqlite3_exec(st->db, "PRAGMA synchronous = FULL;"
+	    "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "DATABASE_PATH: cannot use %s: %s",
+		    path, sqlite3_errstr(rc));
+		goto fail;
+	}
+	if (store_migrate(st->db, err, errlen) == -1)
+		goto fail;
+	for (i = 0; i < ST__MAX; i++) {
+		rc = sqlite3_prepare_v3(st->db, store_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st->stmt[i], NULL);
+		if (rc != SQLITE_OK) {
+			snprintf(err, errlen, "DATABASE_PATH: cannot prepare "
+			    "statements: %s", sqlite3_errmsg(st->db));
+			goto fail;
+		}
+	}
+	return st;
+fail:
+	store_close(st);
+	return NULL;
+}
+
+void
+store_close(struct store *st)
+{
+	int	 i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < ST__MAX; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+/* A new family with its first token; inside a transaction. */
+static enum store_rc
+store_family_new(struct store *st, const char *user,
+    const unsigned char rhash[RTOKEN_HASHLEN], time_t now, time_t expires)
+{
+	sqlite3_stmt	*s;
+	enum store_rc	 rc;
+	sqlite3_int64	 family;
+
+	s = st->stmt[ST_FAMILY_INSERT];
+	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now);
+	if ((rc = store_exec(st, ST_FAMILY_INSERT)) != STORE_OK)
+		return rc;
+	family = sqlite3_last_insert_rowid(st->db);
+
+	s = st->stmt[ST_TOKEN_INSERT];
+	sqlite3_bind_blob(s, 1, rhash, RTOKEN_HASHLEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, family);
+	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int64(s, 4, expires);
+	return store_exec(st, ST_TOKEN_INSERT);
+}
+
+enum store_rc
+store_user_create(struct store *st, const char *user, const char *pwhash,
+    const unsigned char rhash[RTOKEN_HASHLEN], time_t now, time_t rexpires)
+{
+	sqlite3_stmt	*s = st->stmt[ST_USER_INSERT];
+	enum store_rc	 rc;
+
+	if ((rc = store_begin(st)) != STORE_OK)
+		return rc;
+	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, pwhash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	rc = store_exec(st, ST_USER_INSERT);
+	if (rc == STORE_ERROR && st->last == SQLITE_CONSTRAINT_UNIQUE)
+		rc = STORE_EXISTS;
+	if (rc == STORE_OK)
+		rc = store_family_new(st, user, rhash, now, rexpires);
+	if (rc == STORE_EXISTS) {
+		(void)store_exec(st, ST_ROLLBACK);
+		return STORE_EXISTS;
+	}
+	return store_end(st, rc);
+}
+
+enum store_rc
+store_user_hash(struct store *st, const char *user, char hash[PWHASH_LEN])
+{
+	sqlite3_stmt	*s = st->stmt[ST_USER_HASH];
+	const char	*h;
+	int		 rc;
+	enum store_rc	 out = STORE_NOTFOUND;
+
+	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		h = (const char *)sqlite3_column_text(s, 0);
+		if (h != NULL && strlen(h) < PWHASH_LEN) {
+			memcpy(hash, h, strlen(h) + 1);
+			out = STORE_OK;
+		} else
+			out = STORE_ERROR;
+	} else if (rc != SQLITE_DONE)
+		out = store_rc_of(st, rc);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return out;
+}
+
+enum store_rc
+store_user_set_hash(struct store *st, const char *user, const char *pwhash)
+{
+	sqlite3_stmt	*s = st->stmt[ST_USER_SET_HASH];
+
+	sqlite3_bind_text(s, 1, pwhash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, user, -1, SQLITE_STATIC);
+	return store_exec(st, ST_USER_SET_HASH);
+}
+
+enum store_rc
+store_order_add(struct store *st, const char *user, const char *item,
+    int quantity, time_t now, struct order *out)
+{
+	sqlite3_stmt	*s = st->stmt[ST_ORDER_INSERT];
+	size_t		 len = strlen(item);
+	enum store_rc	 rc;
+
+	if (len > STORE_ITEM_MAX)
+		return STORE_ERROR;
+	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, item, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, quantity);
+	sqlite3_bind_int64(s, 4, now);
+	if ((rc = store_exec(st, ST_ORDER_INSERT)) != STORE_OK)
+		return rc;
+	out->id = sqlite3_last_insert_rowid(st->db);
+	memcpy(out->item, item, len + 1);
+	out->quantity = quantity;
+	out->created_at = now;
+	return STORE_OK;
+}
+
+enum store_rc
+store_order_list(struct store *st, const char *user, store_order_cb cb,
+    void *arg)
+{
+	sqlite3_stmt	*s = st->stmt[ST_ORDER_LIST];
+	struct order	 o;
+	const char	*item;
+	int		 rc, n;
+
+	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		o.id = sqlite3_column_int64(s, 0);
+		item = (const char *)sqlite3_column_text(s, 1);
+		n = sqlite3_column_bytes(s, 1);
+		if (item == NULL || n < 0 || n > STORE_ITEM_MAX) {
+			rc = SQLITE_CORRUPT;
+			break;
+		}
+		memcpy(o.item, item, (size_t)n);
+		o.item[n] = '\0';
+		o.quantity = sqlite3_column_int(s, 2);
+		o.created_at = sqlite3_column_int64(s, 3);
+		if (cb(&o, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return store_rc_of(st, rc);
+}
+
+enum store_rc
+store_refresh_issue(struct store *st, const char *user,
+    const unsigned char rhash[RTOKEN_HASHLEN], time_t now, time_t expires)
+{
+	sqlite3_stmt	*s = st->stmt[ST_TOKEN_PRUNE];
+	enum store_rc	 rc;
+
+	if ((rc = store_begin(st)) != STORE_OK)
+		return rc;
+	rc = store_family_new(st, user, rhash, now, expires);
+	if (rc == STORE_OK) {
+		/* Logins are rare next to reads: a fair time to drop rows
+		 * long past use.  Spent tokens stay a day to catch reuse. */
+		sqlite3_bind_int64(s, 1, now - STORE_PRUNE_AFTER);
+		rc = store_exec(st, ST_TOKEN_PRUNE);
+	}
+	return store_end(st, rc);
+}
+
+/* What ST_TOKEN_FIND found. */
+struct store_token {
+	sqlite3_int64	 id, family, expires;
+	int		 spent, revoked;
+	char		 user[TOKEN_USER_MAX + 1];
+};
+
+static enum store_rc
+store_token_find(struct store *st, const unsigned char hash[RTOKEN_HASHLEN],
+    struct store_token *t)
+{
+	sqlite3_stmt	*s = st->stmt[ST_TOKEN_FIND];
+	const char	*u;
+	int		 rc;
+	enum store_rc	 out = STORE_INVALID;
+
+	sqlite3_bind_blob(s, 1, hash, RTOKEN_HASHLEN, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		t->id = sqlite3_column_int64(s, 0);
+		t->family = sqlite3_column_int64(s, 1);
+		t->expires = sqlite3_column_int64(s, 2);
+		t->spent = sqlite3_column_type(s, 3) != SQLITE_NULL;
+		t->revoked = sqlite3_column_type(s, 4) != SQLITE_NULL;
+		u = (const char *)sqlite3_column_text(s, 5);
+		if (u != NULL && strlen(u) <= TOKEN_USER_MAX) {
+			memcpy(t->user, u, strlen(u) + 1);
+			out = STORE_OK;
+		} else
+			out = STORE_ERROR;
+	} else if (rc != SQLITE_DONE)
+		out = store_rc_of(st, rc);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return out;
+}
+
+static enum store_rc
+store_family_revoke(struct store *st, sqlite3_int64 family, time_t now)
+{
+	sqlite3_stmt	*s = st->stmt[ST_FAMILY_REVOKE];
+
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, family);
+	return store_exec(st, ST_FAMILY_REVOKE);
+}
+
+enum store_rc
+store_refresh_rotate(struct store *st, const unsigned char old[RTOKEN_HASHLEN],
+    const unsigned char new[RTOKEN_HASHLEN], time_t now, time_t expires,
+    char *user)
+{
+	struct store_token	 t;
+	sqlite3_stmt		*s;
+	enum store_rc		 rc;
+
+	if ((rc = store_begin(st)) != STORE_OK)
+		return rc;
+	if ((rc = store_token_find(st, old, &t)) != STORE_OK)
+		goto out;
+	if (t.revoked || t.expires <= now) {
+		rc = STORE_INVALID;
+		goto out;
+	}
+	if (t.spent) {
+		/* Reuse: someone holds a copy.  Revoke the family, so the
+		 * thief's and the owner's descendants die alike. */
+		rc = store_family_revoke(st, t.family, now);
+		if (rc == STORE_OK)
+			rc = STORE_INVALID;
+		goto out;
+	}
+	s = st->stmt[ST_TOKEN_SPEND];
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, t.id);
+	if ((rc = store_exec(st, ST_TOKEN_SPEND)) != STORE_OK)
+		goto out;
+	s = st->stmt[ST_TOKEN_INSERT];
+	sqlite3_bind_blob(s, 1, new, RTOKEN_HASHLEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, t.family);
+	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int64(s, 4, expires);
+	if ((rc = store_exec(st, ST_TOKEN_INSERT)) != STORE_OK)
+		goto out;
+	memcpy(user, t.user, strlen(t.user) + 1);
+out:
+	return store_end(st, rc);
+}
+
+enum store_rc
+store_refresh_revoke(struct store *st, const unsigned char hash[RTOKEN_HASHLEN],
+    time_t now)
+{
+	struct store_token	 t;
+	enum store_rc		 rc;
+
+	if ((rc = store_begin(st)) != STORE_OK)
+		return rc;
+	rc = store_token_find(st, hash, &t);
+	if (rc == STORE_OK)
+		rc = store_family_revoke(st, t.family, now);
+	else if (rc == STORE_INVALID)
+		rc = STORE_OK;
+	return store_end(st, rc);
+}

@@ -1,0 +1,66 @@
+#include <stdint.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "common/strictjson.h"
+
+struct json_object *
+strictjson_object(const char *buf, size_t len, int depth)
+{
+	struct json_tokener	*tok;
+	struct json_object	*obj;
+
+	/* Trailing white space is JSON too (a body sent with a newline). */
+	while (len > 0 && (buf[len - 1] == ' ' || buf[len - 1] == '\t' ||
+	    buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	if (len == 0 || len > INT32_MAX)
+		return NULL;
+	/* A NUL ends json-c's parse "successfully" (LIBS.md §3.1). */
+	if (memchr(buf, '\0', len) != NULL)
+		return NULL;
+	if ((tok = json_tokener_new_ex(depth)) == NULL)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
+	obj = json_tokener_parse_ex(tok, buf, (int)len);
+	if (obj == NULL ||
+	    json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len ||
+	    !json_object_is_type(obj, json_type_object)) {
+		json_object_put(obj);
+		obj = NULL;
+	}
+	json_tokener_free(tok);
+	return obj;
+}
+
+const char *
+strictjson_string(struct json_object *obj, const char *name, size_t *len)
+{
+	struct json_object	*v;
+	const char		*s;
+
+	if (!json_object_object_get_ex(obj, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	s = json_object_get_string(v);
+	*len = (size_t)json_object_get_string_len(v);
+	if (s == NULL || strlen(s) != *len)
+		return NULL;
+	return s;
+}
+
+int
+strictjson_int(struct json_object *obj, const char *name, int64_t *out)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(obj, name, &v))
+		return 1;
+	if (!json_object_is_type(v, json_type_int))
+		return -1;
+	*out = json_object_get_int64(v);
+	return 0;
+}

@@ -1,0 +1,36 @@
+/*
+ * Strict JSON input.  json-c's default parser takes trailing garbage,
+ * comments and invalid UTF-8 (LIBS.md §3.1); this one takes exactly one
+ * JSON object and nothing else.
+ */
+#ifndef COMMON_STRICTJSON_H
+#define COMMON_STRICTJSON_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+/*
+ * Parse len bytes as one JSON object: strict grammar, valid UTF-8,
+ * nesting at most depth, nothing after it (not even a NUL).  Returns the
+ * object (caller puts it) or NULL.
+ */
+struct json_object	*strictjson_object(const char *buf, size_t len,
+			    int depth);
+
+/*
+ * The string member name of obj, borrowed from obj, or NULL when it is
+ * missing, not a string, or holds a NUL (which would fool strcmp).
+ * *len gets its length.
+ */
+const char		*strictjson_string(struct json_object *obj,
+			    const char *name, size_t *len);
+
+/*
+ * The integer member name of obj into *out.  Returns 0, 1 if missing, -1
+ * if present but not an integer (a double, a numeric string, a bool).
+ */
+int			 strictjson_int(struct json_object *obj,
+			    const char *name, int64_t *out);
+
+#endif

@@ -1,0 +1,318 @@
+/*
+ * Access tokens.  libjwt 1.10.2 checks only the signature, and even that
+ * with whatever HS* algorithm the header names; so the token's shape, its
+ * header and every claim are checked here (LIBS.md §0, RFC 8725).
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jwt.h>
+#include <json-c/json.h>
+#include <sodium.h>
+
+#include "common/config.h"
+#include "common/strictjson.h"
+#include "common/token.h"
+#include "common/username.h"
+
+#define TOKEN_ALG	"HS256"
+#define TOKEN_DEPTH	8	/* JSON nesting allowed in header and claims */
+
+static const char *const token_errs[TOKEN__MAX] = {
+	"valid",			/* TOKEN_OK */
+	"The token is malformed",	/* TOKEN_MALFORMED */
+	"The token is too long",	/* TOKEN_TOOLONG */
+	"The token header is invalid",	/* TOKEN_BADHEADER */
+	"The token algorithm is not accepted", /* TOKEN_BADALG */
+	"The token signature is invalid", /* TOKEN_BADSIG */
+	"The token claims are invalid",	/* TOKEN_BADPAYLOAD */
+	"The token has no valid expiry", /* TOKEN_NOEXP */
+	"The token expired",		/* TOKEN_EXPIRED */
+	"The token not-before time is invalid", /* TOKEN_BADNBF */
+	"The token is not valid yet",	/* TOKEN_NOTYET */
+	"The token issue time is invalid", /* TOKEN_BADIAT */
+	"The token issuer is not accepted", /* TOKEN_BADISS */
+	"The token audience is not accepted", /* TOKEN_BADAUD */
+	"The token names no valid user", /* TOKEN_NOUSER */
+};
+
+const char *
+token_err_str(enum token_err err)
+{
+	if (err < 0 || err >= TOKEN__MAX)
+		return "The token is invalid";
+	return token_errs[err];
+}
+
+/*
+ * Check the shape before libjwt sees the token: it base64-decodes into
+ * alloca() (a huge segment overflows the stack) and writes past a
+ * malloc(0) for an empty one (LIBS.md §0.5).  Sets the two dot offsets.
+ */
+static enum token_err
+token_shape(const char *tok, size_t *dot1, size_t *dot2)
+{
+	size_t	 i, ndots = 0;
+	char	 c;
+
+	for (i = 0; tok[i] != '\0'; i++) {
+		if (i >= TOKEN_MAX_LEN)
+			return TOKEN_TOOLONG;
+		c = tok[i];
+		if (c == '.') {
+			if (++ndots > 2)
+				return TOKEN_MALFORMED;
+			if (ndots == 1)
+				*dot1 = i;
+			else
+				*dot2 = i;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return TOKEN_MALFORMED;
+	}
+	if (ndots != 2 || *dot1 == 0 || *dot2 == *dot1 + 1 ||
+	    tok[*dot2 + 1] == '\0')
+		return TOKEN_MALFORMED;
+	return TOKEN_OK;
+}
+
+/* Decode one base64url segment (no padding) and parse it as an object. */
+static struct json_object *
+token_segment(const char *seg, size_t len)
+{
+	unsigned char	 buf[TOKEN_MAX_LEN];
+	size_t		 n;
+
+	if (sodium_base642bin(buf, sizeof(buf), seg, len, NULL, &n, NULL,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		return NULL;
+	return strictjson_object((const char *)buf, n, TOKEN_DEPTH);
+}
+
+/*
+ * The header: alg exactly "HS256" (libjwt compares without case, and
+ * would take HS384/HS512 signed with the same key), no crit (RFC 7515
+ * §4.1.11: we understand no extension), typ "JWT" when present.
+ */
+static enum token_err
+token_header(const char *tok, size_t len)
+{
+	struct json_object	*hdr, *v;
+	const char		*s;
+	size_t			 slen;
+	enum token_err		 rc = TOKEN_BADHEADER;
+
+	if ((hdr = token_segment(tok, len)) == NULL)
+		return TOKEN_BADHEADER;
+	if (json_object_object_get_ex(hdr, "crit", NULL))
+		goto out;
+	if (json_object_object_get_ex(hdr, "typ", &v) &&
+	    ((s = strictjson_string(hdr, "typ", &slen)) == NULL ||
+	    strcasecmp(s, "JWT") != 0))
+		goto out;
+	s = strictjson_string(hdr, "alg", &slen);
+	rc = s != NULL && strcmp(s, TOKEN_ALG) == 0 ? TOKEN_OK : TOKEN_BADALG;
+out:
+	json_object_put(hdr);
+	return rc;
+}
+
+/* Whether aud (a string, or an array of strings: RFC 7519 §4.1.3)
+ * names want. */
+static int
+token_aud_matches(struct json_object *claims, const char *want)
+{
+	struct json_object	*aud, *v;
+	const char		*s;
+	size_t			 i, n;
+
+	if (!json_object_object_get_ex(claims, "aud", &aud))
+		return 0;
+	if (json_object_is_type(aud, json_type_string))
+		return strictjson_string(claims, "aud", &n) != NULL &&
+		    strcmp(json_object_get_string(aud), want) == 0;
+	if (!json_object_is_type(aud, json_type_array))
+		return 0;
+	n = json_object_array_length(aud);
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(aud, i);
+		if (!json_object_is_type(v, json_type_string))
+			continue;
+		s = json_object_get_string(v);
+		if (strlen(s) == (size_t)json_object_get_string_len(v) &&
+		    strcmp(s, want) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The user name: "username" (the tutorial's claim) or "sub" (RFC 7519);
+ * when both are present they must agree.  Either must be a valid user
+ * name, so it is safe in logs and SQL parameters alike.
+ */
+static enum token_err
+token_user(struct json_object *claims, char *user)
+{
+	const char	*name, *sub;
+	size_t		 nlen = 0, slen = 0;
+
+	name = strictjson_string(claims, "username", &nlen);
+	sub = strictjson_string(claims, "sub", &slen);
+	if ((name == NULL && json_object_object_get_ex(claims, "username",
+	    NULL)) || (sub == NULL && json_object_object_get_ex(claims, "sub",
+	    NULL)))
+		return TOKEN_NOUSER;
+	if (name == NULL) {
+		name = sub;
+		nlen = slen;
+	} else if (sub != NULL && (slen != nlen || strcmp(sub, name) != 0))
+		return TOKEN_NOUSER;
+	if (name == NULL || !username_valid(name, nlen))
+		return TOKEN_NOUSER;
+	memcpy(user, name, nlen);
+	user[nlen] = '\0';
+	return TOKEN_OK;
+}
+
+/*
+ * The time claims, with the comparisons jsonwebtoken makes, so a token is
+ * judged alike on both sides: expired when now >= exp + leeway, not yet
+ * valid when nbf > now + leeway.
+ */
+static enum token_err
+token_times(const struct config *cfg, struct json_object *claims,
+    time_t now)
+{
+	int64_t		 exp, nbf, iat;
+	int64_t		 t = (int64_t)now, lw = cfg->leeway;
+
+	if (strictjson_int(claims, "exp", &exp) != 0)
+		return TOKEN_NOEXP;
+	if (exp < INT64_MAX - lw && t >= exp + lw)
+		return TOKEN_EXPIRED;
+	switch (strictjson_int(claims, "nbf", &nbf)) {
+	case -1:
+		return TOKEN_BADNBF;
+	case 0:
+		if (nbf > t + lw)
+			return TOKEN_NOTYET;
+		break;
+	}
+	switch (strictjson_int(claims, "iat", &iat)) {
+	case -1:
+		return TOKEN_BADIAT;
+	case 0:
+		if (iat > t + lw)
+			return TOKEN_BADIAT;
+		break;
+	}
+	return TOKEN_OK;
+}
+
+static enum token_err
+token_claims(const struct config *cfg, const char *seg, size_t len,
+    time_t now, char *user)
+{
+	struct json_object	*claims;
+	const char		*iss;
+	size_t			 n;
+	enum token_err		 rc;
+
+	if ((claims = token_segment(seg, len)) == NULL)
+		return TOKEN_BADPAYLOAD;
+	if ((rc = token_times(cfg, claims, now)) != TOKEN_OK)
+		goto out;
+	if (cfg->issuer != NULL &&
+	    ((iss = strictjson_string(claims, "iss", &n)) == NULL ||
+	    strcmp(iss, cfg->issuer) != 0)) {
+		rc = TOKEN_BADISS;
+		goto out;
+	}
+	if (cfg->audience != NULL &&
+	    !token_aud_matches(claims, cfg->audience)) {
+		rc = TOKEN_BADAUD;
+		goto out;
+	}
+	rc = token_user(claims, user);
+out:
+	json_object_put(claims);
+	return rc;
+}
+
+enum token_err
+token_verify(const struct config *cfg, const char *tok, time_t now,
+    char *user)
+{
+	jwt_t		*jwt = NULL;
+	size_t		 dot1 = 0, dot2 = 0;
+	enum token_err	 rc;
+
+	/* An empty or short key turns libjwt's check off (LIBS.md §0.1). */
+	assert(cfg->secret_len >= CONFIG_SECRET_MIN);
+	if (cfg->secret_len < CONFIG_SECRET_MIN)
+		return TOKEN_BADSIG;
+
+	if ((rc = token_shape(tok, &dot1, &dot2)) != TOKEN_OK)
+		return rc;
+	if ((rc = token_header(tok, dot1)) != TOKEN_OK)
+		return rc;
+
+	if (jwt_decode(&jwt, tok, cfg->secret, (int)cfg->secret_len) != 0) {
+		jwt_free(jwt);
+		return TOKEN_BADSIG;
+	}
+	/* libjwt trusts the header's alg: pin it (LIBS.md §0.2). */
+	rc = jwt_get_alg(jwt) == JWT_ALG_HS256 ? TOKEN_OK : TOKEN_BADALG;
+	jwt_free(jwt);
+	if (rc != TOKEN_OK)
+		return rc;
+
+	/* The payload segment is the signed text: parse it ourselves, with
+	 * strict types, rather than through libjwt's getters (§0.4). */
+	return token_claims(cfg, tok + dot1 + 1, dot2 - dot1 - 1, now, user);
+}
+
+char *
+token_sign(const struct config *cfg, const char *user, time_t now)
+{
+	jwt_t	*jwt = NULL;
+	char	*out = NULL, *sig;
+
+	if (cfg->secret_len < CONFIG_SECRET_MIN ||
+	    !username_valid(user, strlen(user)))
+		return NULL;
+	if (jwt_new(&jwt) != 0)
+		return NULL;
+	if (jwt_add_grant(jwt, "sub", user) != 0 ||
+	    jwt_add_grant(jwt, "username", user) != 0 ||
+	    jwt_add_grant_int(jwt, "iat", (long)now) != 0 ||
+	    jwt_add_grant_int(jwt, "exp", (long)now + cfg->access_ttl) != 0)
+		goto out;
+	if (cfg->issuer != NULL && jwt_add_grant(jwt, "iss", cfg->issuer) != 0)
+		goto out;
+	if (cfg->audience != NULL &&
+	    jwt_add_grant(jwt, "aud", cfg->audience) != 0)
+		goto out;
+	/* A failed jwt_set_alg leaves alg "none": never encode then (§0.7). */
+	if (jwt_set_alg(jwt, JWT_ALG_HS256, cfg->secret,
+	    (int)cfg->secret_len) != 0 || jwt_get_alg(jwt) != JWT_ALG_HS256)
+		goto out;
+	if ((out = jwt_encode_str(jwt)) == NULL)
+		goto out;
+	/* Belt and braces: a signed token ends in a non-empty signature. */
+	sig = strrchr(out, '.');
+	if (sig == NULL || sig[1] == '\0') {
+		free(out);
+		out = NULL;
+	}
+out:
+	jwt_free(jwt);
+	return out;
+}

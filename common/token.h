@@ -1,0 +1,56 @@
+/*
+ * Access tokens: HS256 JWTs signed and verified with libjwt 1.10.2, with
+ * every check libjwt leaves to its caller done here (LIBS.md §0): shape
+ * and size before decoding, the header's alg pinned, and the claims
+ * (exp, nbf, iat, iss, aud, user name) read with strict JSON types.
+ */
+#ifndef COMMON_TOKEN_H
+#define COMMON_TOKEN_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "common/config.h"
+
+#define TOKEN_MAX_LEN	4096	/* bytes; longer is invalid (CONTRACT.md) */
+#define TOKEN_USER_MAX	64	/* bytes of a user name */
+
+enum token_err {
+	TOKEN_OK = 0,
+	TOKEN_MALFORMED,	/* not three non-empty base64url segments */
+	TOKEN_TOOLONG,		/* over TOKEN_MAX_LEN */
+	TOKEN_BADHEADER,	/* header is not a JSON object, or has crit */
+	TOKEN_BADALG,		/* alg is not exactly "HS256" */
+	TOKEN_BADSIG,		/* signature does not verify */
+	TOKEN_BADPAYLOAD,	/* payload is not a JSON object */
+	TOKEN_NOEXP,		/* exp missing or not an integer */
+	TOKEN_EXPIRED,		/* exp is past, beyond the leeway */
+	TOKEN_BADNBF,		/* nbf not an integer */
+	TOKEN_NOTYET,		/* nbf in the future, beyond the leeway */
+	TOKEN_BADIAT,		/* iat not an integer, or in the future */
+	TOKEN_BADISS,		/* iss missing or not the configured one */
+	TOKEN_BADAUD,		/* aud missing or not the configured one */
+	TOKEN_NOUSER,		/* no valid username/sub claim */
+	TOKEN__MAX
+};
+
+/* A short English reason for error_description; never holds token data. */
+const char	*token_err_str(enum token_err err);
+
+/*
+ * Verify tok (NUL-terminated) against cfg at time now.  On TOKEN_OK the
+ * user name (at most TOKEN_USER_MAX bytes) is copied into user, which must
+ * hold TOKEN_USER_MAX + 1 bytes.
+ */
+enum token_err	 token_verify(const struct config *cfg, const char *tok,
+		    time_t now, char *user);
+
+/*
+ * Sign an access token for user, issued at now, expiring after
+ * cfg->access_ttl.  Returns the token (caller frees with free(3)), or
+ * NULL on failure, never an unsigned token.
+ */
+char		*token_sign(const struct config *cfg, const char *user,
+		    time_t now);
+
+#endif

@@ -51,8 +51,8 @@ unit: $(UNIT_BINS)
 
 test check:
 	@deploy/deps.sh test
-	@$(MAKE) --no-print-directory all unit
-	@tests/run-all.sh
+	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@tests/run-all.sh $(UNIT_BINS)
 
 run:
 	@deploy/deps.sh run

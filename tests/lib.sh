@@ -1,0 +1,62 @@
+# Shared helpers for the shell-level request tests.  Source it; each test
+# script calls t_ok/t_fail (or the check_* helpers) and ends with t_done,
+# which prints "N passed, N failed" and sets the exit status.
+
+T_PASS=0
+T_FAIL=0
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+
+t_ok()   { T_PASS=$((T_PASS + 1)); echo "ok - $1"; }
+t_fail() { T_FAIL=$((T_FAIL + 1)); echo "not ok - $1"; [ $# -gt 1 ] && printf '    %s\n' "${@:2}"; return 0; }
+t_done() { echo "${T_NAME:-tests}: $T_PASS passed, $T_FAIL failed"; [ "$T_FAIL" -eq 0 ]; }
+
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" == "$3" ]; then t_ok "$1"; else t_fail "$1" "expected: $2" "got:      $3"; fi
+}
+
+# check_match NAME REGEX ACTUAL (extended regex)
+check_match() {
+	if [[ $3 =~ $2 ]]; then t_ok "$1"; else t_fail "$1" "expected to match: $2" "got: $3"; fi
+}
+
+# A fresh temporary folder, removed at exit.
+t_tmpdir() {
+	T_TMP=$(mktemp -d -t authtest.XXXXXX)
+	trap 't_cleanup' EXIT
+}
+t_cleanup() {
+	local pid
+	for pid in ${T_PIDS:-}; do kill -TERM "$pid" 2>/dev/null; done
+	for pid in ${T_PIDS:-}; do wait "$pid" 2>/dev/null; done
+	[ -n "${T_TMP:-}" ] && rm -rf "$T_TMP"
+}
+
+# cgi EXE METHOD URI [BODY] — run an executable as plain CGI.  Extra
+# environment goes in the CGI_ENV array (NAME=value ...).  Sets STATUS,
+# HEADERS (header block) and BODY.  Content-Type defaults to JSON when a
+# body is given; set CGI_CT to override ("-" for none).
+cgi() {
+	local exe=$1 method=$2 uri=$3 body=${4-} out
+	local -a env=(REQUEST_METHOD="$method" REQUEST_URI="$uri")
+	if [ $# -ge 4 ]; then
+		env+=(CONTENT_LENGTH="${#body}")
+		if [ "${CGI_CT:-application/json}" != "-" ]; then
+			env+=(CONTENT_TYPE="${CGI_CT:-application/json}")
+		fi
+	fi
+	out=$(printf '%s' "$body" | env "${env[@]}" "${CGI_ENV[@]}" "$BUILD/$exe"; echo x)
+	out=${out%x}
+	HEADERS=${out%%$'\r\n\r\n'*}
+	BODY=${out#*$'\r\n\r\n'}
+	STATUS=$(printf '%s\n' "$HEADERS" | sed -n 's/^Status: \([0-9]*\).*/\1/p' | head -n1)
+}
+
+# header NAME — the value of a header in $HEADERS (case-insensitive).
+header() {
+	printf '%s\n' "$HEADERS" | tr -d '\r' | awk -v n="$1" 'BEGIN{IGNORECASE=1} index(tolower($0), tolower(n) ":") == 1 { sub(/^[^:]*: */, ""); print; exit }'
+}
+
+# json FILTER — jq over $BODY.
+json() { printf '%s' "$BODY" | jq -r "$1" 2>/dev/null; }

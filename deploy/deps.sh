@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# deploy/deps.sh MODE: install the Debian 12 packages MODE needs, if any is
+# missing.  Quiet when nothing is.
+#
+#	build	compiler, make, pkg-config and the -dev packages
+#	run	build + lighttpd
+#	test	run + spawn-fcgi, cgi-fcgi (libfcgi-bin), curl, jq, node and
+#		npm (for the tutorial's Express peer), valgrind
+#
+# As root it runs apt-get itself (apt-get update at most once, and only when
+# something must be installed), without starting the system lighttpd on
+# port 80.  Otherwise it prints the one sudo line to run, and fails.
+set -euo pipefail
+
+prog=deploy/deps.sh
+usage() { printf 'usage: %s build|run|test\n' "$prog" >&2; exit 2; }
+[[ $# -eq 1 ]] || usage
+
+build=(gcc make pkg-config libjwt-dev libfcgi-dev libjson-c-dev
+	libsqlite3-dev libsodium-dev)
+run=("${build[@]}" lighttpd)
+test=("${run[@]}" spawn-fcgi libfcgi-bin curl jq valgrind)
+
+case $1 in
+build) want=("${build[@]}") ;;
+run) want=("${run[@]}") ;;
+test) want=("${test[@]}") ;;
+*) usage ;;
+esac
+
+installed() {
+	[[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]
+}
+
+missing=()
+for p in "${want[@]}"; do
+	installed "$p" || missing+=("$p")
+done
+
+# node and npm: any working ones will do (the machine may carry a newer
+# nodejs from another repository, whose package also ships npm); Debian's
+# own only when they are absent or broken.
+if [[ $1 == test ]]; then
+	if ! node --version >/dev/null 2>&1; then
+		missing+=(nodejs npm)
+	elif ! npm --version >/dev/null 2>&1; then
+		missing+=(npm)
+	fi
+fi
+
+((${#missing[@]})) || exit 0
+
+if [[ $(id -u) -ne 0 ]]; then
+	printf 'sudo apt-get install -y --no-install-recommends %s\n' "${missing[*]}" >&2
+	exit 1
+fi
+
+printf '%s: installing %s\n' "$prog" "${missing[*]}" >&2
+
+# Keep the packages' maintainer scripts from starting services (lighttpd
+# would take port 80): a policy-rc.d that refuses, for the install only.
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e $policy ]]; then
+	trap 'rm -f "$policy"' EXIT
+	printf '#!/bin/sh\n# Temporary, from %s: start no service while installing.\nexit 101\n' \
+		"$prog" >"$policy"
+	chmod 0755 "$policy"
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends "${missing[@]}"
+
+still=()
+for p in "${missing[@]}"; do
+	installed "$p" || still+=("$p")
+done
+if ((${#still[@]})); then
+	printf '%s: still missing after apt-get install: %s\n' "$prog" "${still[*]}" >&2
+	exit 1
+fi

@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# deploy/run.sh: serve the service in the foreground through lighttpd, as
+# `make run` does after building.  Ctrl-C (or SIGTERM) stops lighttpd and
+# every backend it spawned.
+#
+#	PORT		TCP port on 127.0.0.1 (default 8080)
+#	DATABASE_PATH	SQLite file (default var/auth.db in the repository)
+#	ENV_FILE	the backends' dotenv file (default .env in the
+#			repository, which this script creates with a fresh
+#			TOKEN_SECRET when it holds none)
+#
+# Everything else the backends read (TOKEN_SECRET, ACCESS_TOKEN_TTL, ...)
+# goes in ENV_FILE: lighttpd is started from an empty environment plus an
+# allowlist, and passes the backends only PATH, ENV_FILE and DATABASE_PATH.
+# Data, sockets and logs live in var/ (mode 0700): var/run/ holds the
+# sockets, var/log/ lighttpd's error and access logs.  The backends' stderr
+# (a start-up error, say) comes out on this script's stderr.
+#
+# Running as root is fine for development: deploy/lighttpd.conf leaves
+# server.username unset, so lighttpd and its backends simply stay root.
+# Never do that in production (see the banner of deploy/lighttpd.conf).
+set -euo pipefail
+
+prog=deploy/run.sh
+die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 1; }
+
+caller_dir=$PWD
+APP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+cd "$APP_ROOT"
+
+# Relative paths given by the caller are relative to where they ran us.
+absolute() {
+	case $1 in
+	/*) printf '%s\n' "$1" ;;
+	*) printf '%s/%s\n' "$caller_dir" "$1" ;;
+	esac
+}
+
+PORT=${PORT:-8080}
+if ! [[ $PORT =~ ^[0-9]{1,5}$ ]] || ((10#$PORT < 1 || 10#$PORT > 65535)); then
+	die "PORT must be a TCP port number (1-65535), not '$PORT'"
+fi
+PORT=$((10#$PORT))
+
+for bin in login userorders refresh; do
+	[[ -x build/$bin ]] || die "build/$bin is missing: run 'make all' first (or 'make run')"
+done
+[[ -f web/index.html ]] || die "web/index.html is missing"
+lighttpd=$(PATH=$PATH:/usr/sbin:/sbin command -v lighttpd) ||
+	die "lighttpd is not installed: run 'deploy/deps.sh run' (or 'make run')"
+
+# var/ holds the database and the sockets: private to this user.  umask 0007
+# makes the sockets lighttpd creates 0770 (the x bits mean nothing on a
+# socket: owner and group may connect, nobody else), and the database 0660.
+umask 0007
+mkdir -p var
+chmod 0700 var
+mkdir -p var/run var/log
+RUN_DIR=$APP_ROOT/var/run
+LOG_DIR=$APP_ROOT/var/log
+
+# One instance per checkout: a second one would share the sockets.
+exec 9>"$RUN_DIR/run.lock"
+flock -n 9 || die "another deploy/run.sh is already serving from $APP_ROOT"
+
+# The secret.  A line with an empty value ("TOKEN_SECRET=", as in a copy of
+# .env.example) does not count; an existing secret is never touched.
+has_secret() {
+	grep -Eq "^[[:space:]]*(export[[:space:]]+)?(TOKEN_SECRET|ACCESS_TOKEN_SECRET|TOKEN_SECRET_FILE)[[:space:]]*=[[:space:]]*([^[:space:]#\"']|\"[^\"]|'[^'])" "$1"
+}
+if [[ -n ${ENV_FILE:-} ]]; then
+	ENV_FILE=$(absolute "$ENV_FILE")
+	[[ -r $ENV_FILE ]] || die "ENV_FILE=$ENV_FILE is not a readable file"
+	has_secret "$ENV_FILE" ||
+		printf '%s: warning: %s sets no TOKEN_SECRET, ACCESS_TOKEN_SECRET or TOKEN_SECRET_FILE\n' \
+			"$prog" "$ENV_FILE" >&2
+else
+	ENV_FILE=$APP_ROOT/.env
+	if [[ ! -e $ENV_FILE ]] || ! has_secret "$ENV_FILE"; then
+		# 64 random bytes as 128 hex digits, as Node's
+		# randomBytes(64).toString('hex') in the tutorial.
+		secret=$(od -An -tx1 -N64 /dev/urandom | tr -d ' \n')
+		[[ ${#secret} -eq 128 ]] || die "could not read 64 bytes from /dev/urandom"
+		(
+			umask 0077
+			# Append on a line of its own, even after a file
+			# without a final newline.
+			if [[ -s $ENV_FILE && -n $(tail -c 1 "$ENV_FILE") ]]; then
+				echo >>"$ENV_FILE"
+			fi
+			printf '# Written by deploy/run.sh: HMAC key for the access tokens.\nTOKEN_SECRET=%s\n' \
+				"$secret" >>"$ENV_FILE"
+		)
+		unset secret
+	fi
+	chmod 0600 "$ENV_FILE"
+fi
+
+if [[ -n ${DATABASE_PATH:-} ]]; then
+	DATABASE_PATH=$(absolute "$DATABASE_PATH")
+else
+	DATABASE_PATH=$APP_ROOT/var/auth.db
+fi
+
+# Configuration in our own environment does not reach the backends.
+ignored=()
+for v in TOKEN_SECRET ACCESS_TOKEN_SECRET TOKEN_SECRET_FILE ACCESS_TOKEN_TTL \
+	REFRESH_TOKEN_TTL TOKEN_ISSUER TOKEN_AUDIENCE TOKEN_LEEWAY \
+	AUTH_INVALID_STATUS AUTH_COOKIES; do
+	[[ -n ${!v+set} ]] && ignored+=("$v")
+done
+if ((${#ignored[@]})); then
+	printf '%s: warning: ignoring %s from the environment: the backends read it from %s\n' \
+		"$prog" "${ignored[*]}" "$ENV_FILE" >&2
+fi
+
+# Is anything answering on the port already?
+port_in_use() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null
+}
+port_in_use && die "port $PORT on 127.0.0.1 is already in use: stop what listens there, or choose another one (PORT=8081 make run)"
+
+# An HTTP answer on the port: lighttpd is up and its backends are spawned.
+answers_http() (
+	exec 3<>"/dev/tcp/127.0.0.1/$PORT" || exit 1
+	printf 'HEAD / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3 || exit 1
+	line=
+	IFS= read -r -t 2 line <&3 || true
+	[[ $line == HTTP/* ]]
+) 2>/dev/null
+
+# The backends of this checkout: our executables listening on a socket in
+# RUN_DIR (their fd 0).  Prints their PIDs.
+backends() {
+	local p exe ino
+	for p in /proc/[0-9]*; do
+		exe=$(readlink "$p/exe" 2>/dev/null) || continue
+		[[ $exe == "$APP_ROOT"/build/* ]] || continue
+		ino=$(readlink "$p/fd/0" 2>/dev/null) || continue
+		[[ $ino =~ ^socket:\[([0-9]+)\]$ ]] || continue
+		ino=${BASH_REMATCH[1]}
+		awk -v i="$ino" -v d="$RUN_DIR/" '$7 == i && index($8, d) == 1 { f = 1 } END { exit !f }' \
+			/proc/net/unix && printf '%s\n' "${p#/proc/}"
+	done
+	return 0
+}
+
+errlog=$LOG_DIR/lighttpd-error.log
+errlog_start=$( (stat -c %s "$errlog" 2>/dev/null || echo 0) )
+show_errlog() {
+	[[ -f $errlog ]] || return 0
+	printf '%s: from %s:\n' "$prog" "${errlog#"$APP_ROOT"/}" >&2
+	tail -c +"$((errlog_start + 1))" "$errlog" | tail -n 20 >&2
+}
+
+pid=
+stopping=
+stop() {
+	stopping=1
+	[[ -n $pid ]] && kill -TERM "$pid" 2>/dev/null
+	return 0
+}
+trap stop INT TERM HUP
+
+# An empty environment plus an allowlist (what lighttpd.conf reads).  The
+# lock stays with this script.
+env - PATH="$PATH" ${TZ:+TZ="$TZ"} \
+	APP_ROOT="$APP_ROOT" PORT="$PORT" RUN_DIR="$RUN_DIR" LOG_DIR="$LOG_DIR" \
+	ENV_FILE="$ENV_FILE" DATABASE_PATH="$DATABASE_PATH" \
+	"$lighttpd" -D -f "$APP_ROOT/deploy/lighttpd.conf" 9>&- &
+pid=$!
+
+# Wait until it answers, or died.
+ready=
+for _ in $(seq 300); do
+	[[ -n $stopping ]] && break
+	kill -0 "$pid" 2>/dev/null || break
+	if answers_http; then
+		ready=1
+		break
+	fi
+	sleep 0.1
+done
+if [[ -n $ready ]]; then
+	printf 'serving http://127.0.0.1:%s (Ctrl-C stops)\n' "$PORT"
+elif [[ -z $stopping ]]; then
+	kill -0 "$pid" 2>/dev/null && stop
+fi
+
+# wait returns early when a trapped signal arrives: wait again.
+# (A zombie still passes kill -0, so the last round reaps it.)
+while :; do
+	wait "$pid" && rc=0 || rc=$?
+	kill -0 "$pid" 2>/dev/null || break
+done
+
+# lighttpd SIGTERMs its backends as it stops; make sure none is left.
+# lighttpd does not wait for them: give them 2 s to exit.
+for _ in $(seq 20); do
+	left=$(backends)
+	[[ -z $left ]] && break
+	sleep 0.1
+done
+if [[ -n $left ]]; then
+	printf '%s: backends still running after lighttpd stopped, terminating: %s\n' \
+		"$prog" "${left//$'\n'/ }" >&2
+	# shellcheck disable=SC2086 # one PID per word
+	kill -TERM $left 2>/dev/null || true
+	for _ in $(seq 20); do
+		left=$(backends)
+		[[ -z $left ]] && break
+		sleep 0.1
+	done
+	if [[ -n $left ]]; then
+		printf '%s: killing: %s\n' "$prog" "${left//$'\n'/ }" >&2
+		# shellcheck disable=SC2086
+		kill -KILL $left 2>/dev/null || true
+	fi
+	rc=1
+fi
+
+if [[ -z $ready ]]; then
+	[[ -n $stopping ]] && exit 130
+	printf '%s: lighttpd did not start (exit status %s)\n' "$prog" "$rc" >&2
+	show_errlog
+	exit 1
+fi
+# lighttpd exits 0 only when a signal stopped it (a Ctrl-C reaches the
+# whole process group, so it may well have been told before this script).
+if [[ -z $stopping && $rc -ne 0 ]]; then
+	printf '%s: lighttpd exited by itself (exit status %s)\n' "$prog" "$rc" >&2
+	show_errlog
+	exit 1
+fi
+exit "$rc"

@@ -10,8 +10,9 @@
 #			TOKEN_SECRET when it holds none)
 #
 # Everything else the backends read (TOKEN_SECRET, ACCESS_TOKEN_TTL, ...)
-# goes in ENV_FILE: lighttpd is started from an empty environment plus an
-# allowlist, and passes the backends only PATH, ENV_FILE and DATABASE_PATH.
+# goes in ENV_FILE, or in this script's environment, which wins over the
+# file: lighttpd is started from an empty environment plus an allowlist (the
+# paths above and the service's own settings), and passes only those on.
 # Data, sockets and logs live in var/ (mode 0700): var/run/ holds the
 # sockets, var/log/ lighttpd's error and access logs.  The backends' stderr
 # (a start-up error, say) comes out on this script's stderr.
@@ -102,17 +103,14 @@ else
 	DATABASE_PATH=$APP_ROOT/var/auth.db
 fi
 
-# Configuration in our own environment does not reach the backends.
-ignored=()
+# The service's own settings in our environment reach the backends and win
+# over ENV_FILE (dotenv's rule, CONTRACT.md); nothing else does.
+passed=()
 for v in TOKEN_SECRET ACCESS_TOKEN_SECRET TOKEN_SECRET_FILE ACCESS_TOKEN_TTL \
 	REFRESH_TOKEN_TTL TOKEN_ISSUER TOKEN_AUDIENCE TOKEN_LEEWAY \
 	AUTH_INVALID_STATUS AUTH_COOKIES; do
-	[[ -n ${!v+set} ]] && ignored+=("$v")
+	[[ -n ${!v+set} ]] && passed+=("$v=${!v}")
 done
-if ((${#ignored[@]})); then
-	printf '%s: warning: ignoring %s from the environment: the backends read it from %s\n' \
-		"$prog" "${ignored[*]}" "$ENV_FILE" >&2
-fi
 
 # Is anything answering on the port already?
 port_in_use() {
@@ -166,7 +164,7 @@ trap stop INT TERM HUP
 # lock stays with this script.
 env - PATH="$PATH" ${TZ:+TZ="$TZ"} \
 	APP_ROOT="$APP_ROOT" PORT="$PORT" RUN_DIR="$RUN_DIR" LOG_DIR="$LOG_DIR" \
-	ENV_FILE="$ENV_FILE" DATABASE_PATH="$DATABASE_PATH" \
+	ENV_FILE="$ENV_FILE" DATABASE_PATH="$DATABASE_PATH" "${passed[@]}" \
 	"$lighttpd" -D -f "$APP_ROOT/deploy/lighttpd.conf" 9>&- &
 pid=$!
 

@@ -1,0 +1,79 @@
+# shellcheck shell=bash
+# Helpers shared by tests/suite-fcgi.sh and tests/suite-http.sh: processes
+# stopped by PID with bounded waits, clocks, and tokens minted with openssl.
+# Source it after tests/lib.sh.
+
+# pid_alive PID: the process exists and is not a zombie (a backend whose
+# parent died is reparented, and may stay a zombie until init reaps it).
+pid_alive() {
+	local st
+	st=$(sed -n 's/^[0-9]* (.*) \([A-Za-z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# wait_gone TENTHS PID...: 0 once every PID is gone, 1 after TENTHS/10 s.
+wait_gone() {
+	local n=$1 p alive
+	shift
+	while :; do
+		alive=
+		for p in "$@"; do
+			pid_alive "$p" && alive=1 && break
+		done
+		[ -z "$alive" ] && return 0
+		[ "$n" -le 0 ] && return 1
+		n=$((n - 1))
+		sleep 0.1
+	done
+}
+
+# stop_pids PID...: SIGTERM, up to 3 s to leave, then SIGKILL; our own
+# children are reaped.  Returns 1 when one needed SIGKILL.
+stop_pids() {
+	local p rc=0
+	[ $# -gt 0 ] || return 0
+	kill -TERM "$@" 2>/dev/null
+	if ! wait_gone 30 "$@"; then
+		rc=1
+		kill -KILL "$@" 2>/dev/null
+		wait_gone 20 "$@"
+	fi
+	for p in "$@"; do
+		wait "$p" 2>/dev/null
+	done
+	return "$rc"
+}
+
+# children PID: the PIDs whose parent is PID, one per line.
+children() {
+	local f
+	for f in /proc/[0-9]*/stat; do
+		sed -n "s/^\([0-9]*\) (.*) [A-Za-z] $1 .*/\1/p" "$f" 2>/dev/null
+	done
+	return 0
+}
+
+# now_ms: a monotonic-enough clock in milliseconds.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# b64url: standard input as unpadded base64url.
+b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
+
+# mint_hs256 SECRET HEADER_JSON PAYLOAD_JSON: an HS256-signed JWT (the
+# secret used as its bytes, as jsonwebtoken does).  An empty SECRET signs
+# with the empty key (HMAC pads keys with zero bytes, so "" and "\0" sign
+# alike; openssl refuses an empty key:).
+mint_hs256() {
+	local h p s key="key:$1"
+	[ -n "$1" ] || key=hexkey:00
+	h=$(printf '%s' "$2" | b64url)
+	p=$(printf '%s' "$3" | b64url)
+	s=$(printf '%s' "$h.$p" | openssl dgst -sha256 -mac HMAC -macopt "$key" -binary | b64url)
+	printf '%s.%s.%s' "$h" "$p" "$s"
+}
+
+# mint_none PAYLOAD_JSON: an unsigned alg "none" token.
+mint_none() {
+	printf '%s.%s.' "$(printf '{"alg":"none","typ":"JWT"}' | b64url)" \
+	    "$(printf '%s' "$1" | b64url)"
+}

@@ -22,6 +22,84 @@ request_param(const struct request *req, const char *name)
 	return FCGX_GetParam(name, req->envp);
 }
 
+static int
+request_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Normalise a path in place as the servers do before they route (RFC 3986
+ * §6.2.2): decode %XX of unreserved characters only, fold runs of '/', and
+ * remove "." and ".." segments (§5.2.4).  Then every server, and the web
+ * server's routing, see one path: /api/x/../login and /api/%6Cogin are
+ * /api/login.  Other escapes stay encoded, so they match no route.
+ */
+static void
+request_normalize(char *path)
+{
+	char	*in = path, *out = path, *seg;
+	int	 hi, lo;
+	char	 c;
+
+	/* Pass 1: decode unreserved escapes and fold slashes. */
+	while (*in != '\0') {
+		c = *in;
+		if (c == '%' && (hi = request_hexval(in[1])) >= 0 &&
+		    (lo = request_hexval(in[2])) >= 0) {
+			c = (char)(hi * 16 + lo);
+			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+			    c == '_' || c == '~') {
+				*out++ = c;
+				in += 3;
+				continue;
+			}
+			c = '%';
+		}
+		if (c == '/' && out > path && out[-1] == '/') {
+			in++;
+			continue;
+		}
+		*out++ = c;
+		in++;
+	}
+	*out = '\0';
+
+	/* Pass 2: dot segments, one segment at a time. */
+	in = out = path;
+	while (*in != '\0') {
+		if (*in != '/') {
+			*out++ = *in++;
+			continue;
+		}
+		seg = in + 1;
+		if (seg[0] == '.' && (seg[1] == '/' || seg[1] == '\0')) {
+			in = seg + 1;
+			if (*in == '\0')
+				*out++ = '/';
+			continue;
+		}
+		if (seg[0] == '.' && seg[1] == '.' &&
+		    (seg[2] == '/' || seg[2] == '\0')) {
+			while (out > path && *--out != '/')
+				;
+			in = seg + 2;
+			if (*in == '\0')
+				*out++ = '/';
+			continue;
+		}
+		*out++ = *in++;
+	}
+	*out = '\0';
+}
+
 int
 request_init(struct request *req)
 {
@@ -55,7 +133,10 @@ request_init(struct request *req)
 		if ((req->path = malloc(len + 1)) != NULL)
 			snprintf(req->path, len + 1, "%s%s", script, info);
 	}
-	return req->path != NULL ? 0 : -1;
+	if (req->path == NULL)
+		return -1;
+	request_normalize(req->path);
+	return 0;
 }
 
 void

@@ -214,12 +214,43 @@ fail:
 	return -1;
 }
 
+/*
+ * Switch to WAL.  The switch upgrades a read lock to a write lock, and
+ * SQLite answers SQLITE_BUSY at once there rather than risk a deadlock, not
+ * calling the busy handler: when several processes open a new database
+ * together (lighttpd starting its workers) all but one would fail.  So
+ * retry for as long as the busy timeout would have waited.
+ */
+static int
+store_wal(sqlite3 *db)
+{
+	sqlite3_stmt	*s = NULL;
+	const char	*mode;
+	int		 rc, waited;
+
+	for (waited = 0; ; waited += 10) {
+		rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1,
+		    &s, NULL);
+		if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+			mode = (const char *)sqlite3_column_text(s, 0);
+			rc = mode != NULL && strcmp(mode, "wal") == 0 ?
+			    SQLITE_OK : SQLITE_CANTOPEN;
+		}
+		sqlite3_finalize(s);
+		s = NULL;
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			return rc;
+		if (waited >= STORE_BUSY_MS)
+			return rc;
+		sqlite3_sleep(10);
+	}
+}
+
 struct store *
 store_open(const char *path, char *err, size_t errlen)
 {
 	struct store	*st;
-	sqlite3_stmt	*s = NULL;
-	int		 rc, i;
+		int		 rc, i;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		snprintf(err, errlen, "DATABASE_PATH: out of memory");
@@ -235,19 +266,13 @@ store_open(const char *path, char *err, size_t errlen)
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
 
-	/* WAL: readers never wait for the writer.  synchronous=FULL: a 201
-	 * is only sent once the row is on disk. */
-	rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s,
-	    NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW &&
-	    strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0)
-		rc = SQLITE_CANTOPEN;
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW) {
+	/* WAL: readers never wait for the writer. */
+	if ((rc = store_wal(st->db)) != SQLITE_OK) {
 		snprintf(err, errlen, "DATABASE_PATH: cannot use %s: %s",
 		    path, sqlite3_errstr(rc));
 		goto fail;
 	}
+	/* synchronous=FULL: a 201 is only sent once the row is on disk. */
 	rc = sqlite3_exec(st->db, "PRAGMA synchronous = FULL;"
 	    "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {

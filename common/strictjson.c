@@ -5,6 +5,54 @@
 
 #include "common/strictjson.h"
 
+/*
+ * Whether len bytes are well-formed UTF-8 (RFC 3629 §4, Unicode Table
+ * 3-7): no overlong forms, no surrogates, nothing above U+10FFFF.
+ * json-c's JSON_TOKENER_VALIDATE_UTF8 checks only the byte structure and
+ * lets C0 AF (an overlong '/') and ED A0 80 (a surrogate) through.
+ */
+int
+strictjson_utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t		 i = 0, n, k;
+	unsigned char	 c, lo, hi;
+
+	while (i < len) {
+		c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1;
+		else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			if (c == 0xe0)
+				lo = 0xa0;	/* overlong below U+0800 */
+			else if (c == 0xed)
+				hi = 0x9f;	/* surrogates U+D800..DFFF */
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			if (c == 0xf0)
+				lo = 0x90;	/* overlong below U+10000 */
+			else if (c == 0xf4)
+				hi = 0x8f;	/* above U+10FFFF */
+		} else
+			return 0;
+		if (len - i <= n)
+			return 0;
+		if (s[i + 1] < lo || s[i + 1] > hi)
+			return 0;
+		for (k = 2; k <= n; k++)
+			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+				return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
 struct json_object *
 strictjson_object(const char *buf, size_t len, int depth)
 {
@@ -18,7 +66,8 @@ strictjson_object(const char *buf, size_t len, int depth)
 	if (len == 0 || len > INT32_MAX)
 		return NULL;
 	/* A NUL ends json-c's parse "successfully" (LIBS.md §3.1). */
-	if (memchr(buf, '\0', len) != NULL)
+	if (memchr(buf, '\0', len) != NULL ||
+	    !strictjson_utf8_valid((const unsigned char *)buf, len))
 		return NULL;
 	if ((tok = json_tokener_new_ex(depth)) == NULL)
 		return NULL;

@@ -18,6 +18,10 @@
 struct json_object	*strictjson_object(const char *buf, size_t len,
 			    int depth);
 
+/* Whether len bytes are well-formed UTF-8 (no overlongs, no surrogates). */
+int			 strictjson_utf8_valid(const unsigned char *s,
+			    size_t len);
+
 /*
  * The string member name of obj, borrowed from obj, or NULL when it is
  * missing, not a string, or holds a NUL (which would fool strcmp).

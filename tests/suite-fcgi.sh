@@ -576,7 +576,7 @@ if command -v sqlite3 >/dev/null; then
 	exec 9>&-
 	stop_pids "$SQ_PID"
 else
-	t_ok "worker start under a held write lock # SKIP sqlite3 (the CLI) is not installed"
+	t_fail "worker start under a held write lock: sqlite3 (the CLI) is missing; deploy/deps.sh test installs it"
 fi
 
 # The same in the wild: rounds of six started at once on a fresh file.  A

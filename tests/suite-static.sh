@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Source rules that LIBS.md §0 turns into "never": each is checked over
+# common/ and cgi-bin/, and each checker is first shown to catch a planted
+# offender (the positive control), so a check that cannot fail fails here.
+set -u
+# shellcheck source=tests/lib.sh
+source "$(dirname "$0")/lib.sh"
+T_NAME=static	# read by t_done
+export T_NAME
+t_tmpdir
+
+SRC=("$ROOT"/common/*.[ch] "$ROOT"/cgi-bin/*.c)
+
+# Source lines matching an extended regex, comment lines left out.
+code_grep() {
+	grep -EHn "$1" "${SRC[@]}" | grep -Ev '^[^:]+:[0-9]+:[[:space:]]*(/?\*|//)'
+}
+
+# rule NAME REGEX PLANTED-LINE: no source line matches REGEX, and a file
+# holding PLANTED-LINE does.
+rule() {
+	local name=$1 re=$2 planted=$3 hits
+	printf '%s\n' "$planted" > "$T_TMP/planted.c"
+	if grep -Eq "$re" "$T_TMP/planted.c"; then
+		t_ok "control: the $name check catches a planted offender"
+	else
+		t_fail "control: the $name check catches a planted offender"
+	fi
+	hits=$(code_grep "$re")
+	if [ -z "$hits" ]; then t_ok "$name"; else t_fail "$name" "$hits"; fi
+}
+
+# §0.10: fcgi_stdio.h redefines FILE and stdout under other libraries.
+rule "no fcgi_stdio.h (FCGX API only)" '#[[:space:]]*include[[:space:]]*[<"]fcgi_stdio\.h' \
+	'#include <fcgi_stdio.h>'
+# §0.11: libfcgi's printf truncates silently on %zu.
+rule "no FCGX_FPrintF (snprintf + FCGX_PutStr instead)" '\bFCGX_V?FPrintF[[:space:]]*\(' \
+	'	FCGX_FPrintF(out, "%zu", n);'
+# §0.9: the secret vanishes from environ after accept: getenv only in config.
+hits=$(code_grep '\bgetenv[[:space:]]*\(' | grep -v '/common/config\.c:')
+if [ -z "$hits" ]; then t_ok "getenv only in config.c (read before the first accept)"; else t_fail "getenv only in config.c" "$hits"; fi
+# §0.6: never compare secrets with strcmp/memcmp.
+rule "no memcmp (sodium_memcmp for secrets)" '\bmemcmp[[:space:]]*\(' '	if (memcmp(sig, want, 32) == 0)'
+# STYLE.md: what curl bans, and atoi.
+rule "no sprintf/strcat/strncpy/strtok/atoi" '(^|[^n_])(sprintf|strcat|strncpy|strtok|atoi)[[:space:]]*\(' \
+	'	sprintf(buf, "%s", s);'
+# §0.1/§0.2: jwt_decode only in token.c, and there followed by the alg pin.
+hits=$(code_grep '\bjwt_decode[[:space:]]*\(' | grep -v '/common/token\.c:')
+if [ -z "$hits" ]; then t_ok "jwt_decode only in token.c"; else t_fail "jwt_decode only in token.c" "$hits"; fi
+if grep -A12 'jwt_decode(&jwt' "$ROOT/common/token.c" | grep -q 'jwt_get_alg(jwt) == JWT_ALG_HS256'; then
+	t_ok "token.c pins the algorithm right after jwt_decode"
+else
+	t_fail "token.c pins the algorithm right after jwt_decode"
+fi
+# §0.7: jwt_set_alg's result is checked, and the alg checked again.
+if grep -A2 'jwt_set_alg(' "$ROOT/common/token.c" | grep -q 'jwt_get_alg(jwt) != JWT_ALG_HS256'; then
+	t_ok "token.c checks jwt_set_alg and the algorithm before encoding"
+else
+	t_fail "token.c checks jwt_set_alg and the algorithm before encoding"
+fi
+# The build refuses warnings.
+if grep -Eq '^WERROR[[:space:]]*\?=[[:space:]]*-Werror' "$ROOT/Makefile" &&
+   grep -q -- '-Wall -Wextra' "$ROOT/Makefile"; then
+	t_ok "the build uses -Wall -Wextra -Werror"
+else
+	t_fail "the build uses -Wall -Wextra -Werror"
+fi
+t_done

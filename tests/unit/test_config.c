@@ -1,0 +1,702 @@
+/*
+ * config_parse_duration and config_load: the environment first, then the
+ * ENV_FILE dotenv file.  Every test starts from an environment with none
+ * of our variables and ENV_FILE naming a fresh file in a scratch
+ * directory, so the repository's own .env never leaks in.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "tests/unit/unit.h"
+
+/* 32 bytes, and one short of that. */
+#define SECRET32	"k9Qx7vLm2Rt8Wz4Np6Hs3Jd5Fb1Gc0Ya"
+#define SECRET32B	"Zp3Lq8Wm5Xr2Tn7Vb4Kc9Hd6Jf1Gs0Ue"
+#define SECRET31	"k9Qx7vLm2Rt8Wz4Np6Hs3Jd5Fb1Gc0Y"
+
+static const char *const config_vars[] = {
+	"TOKEN_SECRET", "ACCESS_TOKEN_SECRET", "TOKEN_SECRET_FILE",
+	"ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "TOKEN_ISSUER",
+	"TOKEN_AUDIENCE", "TOKEN_LEEWAY", "AUTH_INVALID_STATUS",
+	"DATABASE_PATH", "AUTH_COOKIES", "ENV_FILE",
+};
+
+static char	scratch_dir[64];
+static char	env_file[128];
+static char	secret_file[128];
+
+/* Clear our variables, then point ENV_FILE at a file holding text. */
+static void
+setup(const char *text)
+{
+	FILE	*fp;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(config_vars) / sizeof(config_vars[0]); i++)
+		unsetenv(config_vars[i]);
+	snprintf(scratch_dir, sizeof(scratch_dir), "/tmp/test_config.XXXXXX");
+	if (mkdtemp(scratch_dir) == NULL) {
+		perror("mkdtemp");
+		exit(2);
+	}
+	snprintf(env_file, sizeof(env_file), "%s/env", scratch_dir);
+	snprintf(secret_file, sizeof(secret_file), "%s/secret", scratch_dir);
+	if ((fp = fopen(env_file, "w")) == NULL) {
+		perror(env_file);
+		exit(2);
+	}
+	fputs(text, fp);
+	fclose(fp);
+	setenv("ENV_FILE", env_file, 1);
+}
+
+static void
+teardown(void)
+{
+	size_t	 i;
+
+	unlink(env_file);
+	unlink(secret_file);
+	rmdir(scratch_dir);
+	for (i = 0; i < sizeof(config_vars) / sizeof(config_vars[0]); i++)
+		unsetenv(config_vars[i]);
+}
+
+static void
+write_secret_file(const char *text, size_t len)
+{
+	FILE	*fp;
+
+	if ((fp = fopen(secret_file, "w")) == NULL) {
+		perror(secret_file);
+		exit(2);
+	}
+	fwrite(text, 1, len, fp);
+	fclose(fp);
+	setenv("TOKEN_SECRET_FILE", secret_file, 1);
+}
+
+/* err names var and holds neither a secret nor an 8-byte piece of one. */
+static void
+check_err(const char *err, const char *var)
+{
+	CHECK(strstr(err, var) != NULL);
+	CHECK(strstr(err, SECRET31) == NULL);
+	CHECK(strstr(err, "k9Qx7vLm") == NULL);
+	CHECK(strstr(err, "Zp3Lq8Wm") == NULL);
+	if (strstr(err, var) == NULL)
+		fprintf(stderr, "  err: %s\n", err);
+}
+
+/* Load expecting success; with the secret it must hold. */
+static int
+load_ok(struct config *cfg, const char *secret)
+{
+	char	 err[256] = "";
+
+	if (config_load(cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "  config_load failed: %s\n", err);
+		return -1;
+	}
+	CHECK_INT(cfg->secret_len, strlen(secret));
+	CHECK(cfg->secret != NULL &&
+	    memcmp(cfg->secret, secret, strlen(secret)) == 0);
+	return 0;
+}
+
+/* Load expecting failure naming var. */
+static void
+load_fails(const char *var)
+{
+	struct config	 cfg;
+	char		 err[256] = "";
+
+	CHECK_INT(config_load(&cfg, err, sizeof(err)), -1);
+	check_err(err, var);
+	CHECK(cfg.secret == NULL);
+	config_free(&cfg);
+}
+
+static void
+test_duration_plain_seconds(void)
+{
+	long	 v = 0;
+
+	CHECK_INT(config_parse_duration("900", &v), 0);
+	CHECK_INT(v, 900);
+	CHECK_INT(config_parse_duration("1", &v), 0);
+	CHECK_INT(v, 1);
+}
+
+static void
+test_duration_seconds_suffix(void)
+{
+	long	 v = 0;
+
+	CHECK_INT(config_parse_duration("1800s", &v), 0);
+	CHECK_INT(v, 1800);
+}
+
+static void
+test_duration_minutes(void)
+{
+	long	 v = 0;
+
+	CHECK_INT(config_parse_duration("30m", &v), 0);
+	CHECK_INT(v, 1800);
+}
+
+static void
+test_duration_hours(void)
+{
+	long	 v = 0;
+
+	CHECK_INT(config_parse_duration("1h", &v), 0);
+	CHECK_INT(v, 3600);
+}
+
+static void
+test_duration_days(void)
+{
+	long	 v = 0;
+
+	CHECK_INT(config_parse_duration("7d", &v), 0);
+	CHECK_INT(v, 604800);
+}
+
+/* The positive control of the upper bound: ten years exactly. */
+static void
+test_duration_ten_years_accepted(void)
+{
+	long	 v = 0;
+
+	CHECK_INT(config_parse_duration("3650d", &v), 0);
+	CHECK_INT(v, 315360000L);
+	CHECK_INT(config_parse_duration("315360000", &v), 0);
+	CHECK_INT(v, 315360000L);
+}
+
+static void
+test_duration_over_ten_years_refused(void)
+{
+	long	 v = 42;
+
+	CHECK_INT(config_parse_duration("3651d", &v), -1);
+	CHECK_INT(config_parse_duration("315360001", &v), -1);
+	CHECK_INT(config_parse_duration("87601h", &v), -1);
+	CHECK_INT(v, 42);
+}
+
+static void
+test_duration_empty_refused(void)
+{
+	long	 v = 42;
+
+	CHECK_INT(config_parse_duration("", &v), -1);
+	CHECK_INT(config_parse_duration(NULL, &v), -1);
+	CHECK_INT(v, 42);
+}
+
+static void
+test_duration_zero_refused(void)
+{
+	long	 v = 42;
+
+	CHECK_INT(config_parse_duration("0", &v), -1);
+	CHECK_INT(config_parse_duration("0s", &v), -1);
+	CHECK_INT(config_parse_duration("0d", &v), -1);
+	CHECK_INT(v, 42);
+}
+
+static void
+test_duration_negative_refused(void)
+{
+	long	 v = 42;
+
+	CHECK_INT(config_parse_duration("-5", &v), -1);
+	CHECK_INT(config_parse_duration("+5", &v), -1);
+	CHECK_INT(v, 42);
+}
+
+static void
+test_duration_fraction_refused(void)
+{
+	long	 v = 42;
+
+	CHECK_INT(config_parse_duration("1.5h", &v), -1);
+	CHECK_INT(v, 42);
+}
+
+static void
+test_duration_bad_unit_refused(void)
+{
+	long	 v = 42;
+
+	CHECK_INT(config_parse_duration("10x", &v), -1);
+	CHECK_INT(config_parse_duration("10ms", &v), -1);
+	CHECK_INT(config_parse_duration("1hh", &v), -1);
+	CHECK_INT(config_parse_duration("h", &v), -1);
+	CHECK_INT(v, 42);
+}
+
+static void
+test_duration_spaces_refused(void)
+{
+	long	 v = 42;
+
+	CHECK_INT(config_parse_duration(" 5", &v), -1);
+	CHECK_INT(config_parse_duration("5 ", &v), -1);
+	CHECK_INT(config_parse_duration("5 m", &v), -1);
+	CHECK_INT(v, 42);
+}
+
+static void
+test_duration_overflow_refused(void)
+{
+	long	 v = 42;
+
+	CHECK_INT(config_parse_duration("99999999999999999999", &v), -1);
+	CHECK_INT(config_parse_duration("9223372036854775807", &v), -1);
+	CHECK_INT(config_parse_duration("106751991167301d", &v), -1);
+	CHECK_INT(v, 42);
+}
+
+static void
+test_load_missing_secret(void)
+{
+	setup("");
+	load_fails("TOKEN_SECRET");
+	teardown();
+}
+
+static void
+test_load_secret_31_refused(void)
+{
+	setup("");
+	setenv("TOKEN_SECRET", SECRET31, 1);
+	load_fails("TOKEN_SECRET");
+	teardown();
+}
+
+static void
+test_load_secret_32_accepted(void)
+{
+	struct config	 cfg;
+
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	config_free(&cfg);
+	teardown();
+}
+
+static void
+test_load_empty_secret_refused(void)
+{
+	setup("");
+	setenv("TOKEN_SECRET", "", 1);
+	load_fails("TOKEN_SECRET");
+	teardown();
+}
+
+static void
+test_load_alias_accepted(void)
+{
+	struct config	 cfg;
+
+	setup("");
+	setenv("ACCESS_TOKEN_SECRET", SECRET32, 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	config_free(&cfg);
+	teardown();
+}
+
+static void
+test_load_alias_31_refused(void)
+{
+	setup("");
+	setenv("ACCESS_TOKEN_SECRET", SECRET31, 1);
+	load_fails("ACCESS_TOKEN_SECRET");
+	teardown();
+}
+
+static void
+test_load_both_same_accepted(void)
+{
+	struct config	 cfg;
+
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	setenv("ACCESS_TOKEN_SECRET", SECRET32, 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	config_free(&cfg);
+	teardown();
+}
+
+static void
+test_load_both_differ_refused(void)
+{
+	struct config	 cfg;
+	char		 err[256] = "";
+
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	setenv("ACCESS_TOKEN_SECRET", SECRET32B, 1);
+	CHECK_INT(config_load(&cfg, err, sizeof(err)), -1);
+	check_err(err, "TOKEN_SECRET");
+	check_err(err, "ACCESS_TOKEN_SECRET");
+	config_free(&cfg);
+	teardown();
+}
+
+/* The same conflict with one side in the file. */
+static void
+test_load_both_differ_across_file_refused(void)
+{
+	setup("ACCESS_TOKEN_SECRET=" SECRET32B "\n");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	load_fails("ACCESS_TOKEN_SECRET");
+	teardown();
+}
+
+static void
+test_load_secret_from_env_file(void)
+{
+	struct config	 cfg;
+
+	setup("TOKEN_SECRET=" SECRET32 "\n");
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	config_free(&cfg);
+	teardown();
+}
+
+static void
+test_load_env_wins_over_file(void)
+{
+	struct config	 cfg;
+
+	setup("TOKEN_SECRET=" SECRET32B "\nAUTH_INVALID_STATUS=401\n");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	setenv("AUTH_INVALID_STATUS", "403", 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK_INT(cfg.invalid_status, 403);
+	config_free(&cfg);
+	teardown();
+}
+
+static void
+test_load_file_used_when_env_unset(void)
+{
+	struct config	 cfg;
+
+	setup("AUTH_INVALID_STATUS=401\nTOKEN_LEEWAY=7\n");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK_INT(cfg.invalid_status, 401);
+	CHECK_INT(cfg.leeway, 7);
+	config_free(&cfg);
+	teardown();
+}
+
+static void
+test_load_missing_env_file_refused(void)
+{
+	setup("");
+	setenv("ENV_FILE", "/nonexistent/test_config/env", 1);
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	load_fails("ENV_FILE");
+	teardown();
+}
+
+static void
+test_load_secret_file_newline_dropped(void)
+{
+	struct config	 cfg;
+
+	setup("");
+	write_secret_file(SECRET32 "\n", 33);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK_INT(cfg.secret_len, 32);
+	config_free(&cfg);
+	teardown();
+}
+
+static void
+test_load_secret_file_without_newline(void)
+{
+	struct config	 cfg;
+
+	setup("");
+	write_secret_file(SECRET32, 32);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	config_free(&cfg);
+	teardown();
+}
+
+static void
+test_load_secret_file_31_refused(void)
+{
+	setup("");
+	write_secret_file(SECRET31 "\n", 32);
+	load_fails("TOKEN_SECRET_FILE");
+	teardown();
+}
+
+static void
+test_load_secret_file_missing_refused(void)
+{
+	setup("");
+	setenv("TOKEN_SECRET_FILE", "/nonexistent/test_config/secret", 1);
+	load_fails("TOKEN_SECRET_FILE");
+	teardown();
+}
+
+static void
+test_load_secret_file_two_lines_refused(void)
+{
+	setup("");
+	write_secret_file(SECRET32 "\n" SECRET32 "\n", 66);
+	load_fails("TOKEN_SECRET_FILE");
+	teardown();
+}
+
+static void
+test_load_secret_file_disagrees_refused(void)
+{
+	setup("");
+	write_secret_file(SECRET32 "\n", 33);
+	setenv("TOKEN_SECRET", SECRET32B, 1);
+	load_fails("TOKEN_SECRET_FILE");
+	teardown();
+}
+
+static void
+test_load_defaults(void)
+{
+	struct config	 cfg;
+
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK_INT(cfg.access_ttl, 1800);
+	CHECK_INT(cfg.refresh_ttl, 604800);
+	CHECK_INT(cfg.invalid_status, 403);
+	CHECK_INT(cfg.leeway, 0);
+	CHECK_STR(cfg.database_path, "var/auth.db");
+	CHECK(cfg.issuer == NULL);
+	CHECK(cfg.audience == NULL);
+	CHECK_INT(cfg.cookies, 0);
+	config_free(&cfg);
+	teardown();
+}
+
+static void
+test_load_ttls(void)
+{
+	struct config	 cfg;
+
+	setup("REFRESH_TOKEN_TTL=1d\n");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	setenv("ACCESS_TOKEN_TTL", "15m", 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK_INT(cfg.access_ttl, 900);
+	CHECK_INT(cfg.refresh_ttl, 86400);
+	config_free(&cfg);
+	teardown();
+}
+
+static void
+test_load_bad_access_ttl(void)
+{
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	setenv("ACCESS_TOKEN_TTL", "10x", 1);
+	load_fails("ACCESS_TOKEN_TTL");
+	teardown();
+}
+
+static void
+test_load_bad_refresh_ttl(void)
+{
+	setup("REFRESH_TOKEN_TTL=0\n");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	load_fails("REFRESH_TOKEN_TTL");
+	teardown();
+}
+
+static void
+test_load_status_401(void)
+{
+	struct config	 cfg;
+
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	setenv("AUTH_INVALID_STATUS", "401", 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK_INT(cfg.invalid_status, 401);
+	config_free(&cfg);
+	teardown();
+}
+
+static void
+test_load_status_403(void)
+{
+	struct config	 cfg;
+
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	setenv("AUTH_INVALID_STATUS", "403", 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK_INT(cfg.invalid_status, 403);
+	config_free(&cfg);
+	teardown();
+}
+
+static void
+test_load_status_other_refused(void)
+{
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	setenv("AUTH_INVALID_STATUS", "500", 1);
+	load_fails("AUTH_INVALID_STATUS");
+	setenv("AUTH_INVALID_STATUS", "400", 1);
+	load_fails("AUTH_INVALID_STATUS");
+	setenv("AUTH_INVALID_STATUS", "abc", 1);
+	load_fails("AUTH_INVALID_STATUS");
+	setenv("AUTH_INVALID_STATUS", "401x", 1);
+	load_fails("AUTH_INVALID_STATUS");
+	teardown();
+}
+
+static void
+test_load_leeway(void)
+{
+	struct config	 cfg;
+
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	setenv("TOKEN_LEEWAY", "30", 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK_INT(cfg.leeway, 30);
+	config_free(&cfg);
+	setenv("TOKEN_LEEWAY", "3600", 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK_INT(cfg.leeway, 3600);
+	config_free(&cfg);
+	teardown();
+}
+
+static void
+test_load_bad_leeway_refused(void)
+{
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	setenv("TOKEN_LEEWAY", "-1", 1);
+	load_fails("TOKEN_LEEWAY");
+	setenv("TOKEN_LEEWAY", "3601", 1);
+	load_fails("TOKEN_LEEWAY");
+	setenv("TOKEN_LEEWAY", "5s", 1);
+	load_fails("TOKEN_LEEWAY");
+	setenv("TOKEN_LEEWAY", " 5", 1);
+	load_fails("TOKEN_LEEWAY");
+	teardown();
+}
+
+static void
+test_load_issuer_audience(void)
+{
+	struct config	 cfg;
+
+	setup("TOKEN_AUDIENCE=orders-api\n");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	setenv("TOKEN_ISSUER", "https://auth.example", 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK_STR(cfg.issuer, "https://auth.example");
+	CHECK_STR(cfg.audience, "orders-api");
+	config_free(&cfg);
+	teardown();
+}
+
+static void
+test_load_database_path(void)
+{
+	struct config	 cfg;
+
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	setenv("DATABASE_PATH", "/srv/auth/x.db", 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK_STR(cfg.database_path, "/srv/auth/x.db");
+	config_free(&cfg);
+	setenv("DATABASE_PATH", "", 1);
+	load_fails("DATABASE_PATH");
+	teardown();
+}
+
+static void
+test_free_zeroes(void)
+{
+	struct config	 cfg;
+
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	config_free(&cfg);
+	CHECK(cfg.secret == NULL);
+	CHECK_INT(cfg.secret_len, 0);
+	CHECK(cfg.database_path == NULL);
+	config_free(&cfg);
+	config_free(NULL);
+	teardown();
+}
+
+UNIT_TESTS(
+	T(test_duration_plain_seconds),
+	T(test_duration_seconds_suffix),
+	T(test_duration_minutes),
+	T(test_duration_hours),
+	T(test_duration_days),
+	T(test_duration_ten_years_accepted),
+	T(test_duration_over_ten_years_refused),
+	T(test_duration_empty_refused),
+	T(test_duration_zero_refused),
+	T(test_duration_negative_refused),
+	T(test_duration_fraction_refused),
+	T(test_duration_bad_unit_refused),
+	T(test_duration_spaces_refused),
+	T(test_duration_overflow_refused),
+	T(test_load_missing_secret),
+	T(test_load_secret_31_refused),
+	T(test_load_secret_32_accepted),
+	T(test_load_empty_secret_refused),
+	T(test_load_alias_accepted),
+	T(test_load_alias_31_refused),
+	T(test_load_both_same_accepted),
+	T(test_load_both_differ_refused),
+	T(test_load_both_differ_across_file_refused),
+	T(test_load_secret_from_env_file),
+	T(test_load_env_wins_over_file),
+	T(test_load_file_used_when_env_unset),
+	T(test_load_missing_env_file_refused),
+	T(test_load_secret_file_newline_dropped),
+	T(test_load_secret_file_without_newline),
+	T(test_load_secret_file_31_refused),
+	T(test_load_secret_file_missing_refused),
+	T(test_load_secret_file_two_lines_refused),
+	T(test_load_secret_file_disagrees_refused),
+	T(test_load_defaults),
+	T(test_load_ttls),
+	T(test_load_bad_access_ttl),
+	T(test_load_bad_refresh_ttl),
+	T(test_load_status_401),
+	T(test_load_status_403),
+	T(test_load_status_other_refused),
+	T(test_load_leeway),
+	T(test_load_bad_leeway_refused),
+	T(test_load_issuer_audience),
+	T(test_load_database_path),
+	T(test_free_zeroes),
+);

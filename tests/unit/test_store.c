@@ -1,0 +1,845 @@
+/*
+ * The SQLite store, on a fresh database in a mkdtemp directory per test:
+ * schema and version, users, orders, refresh token rotation with reuse
+ * detection, and several processes at once (each with its own
+ * store_open, as the three executables and their FastCGI children are).
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "common/store.h"
+#include "tests/unit/unit.h"
+
+#define NOW	1767225600L
+#define HOUR	3600L
+#define FAKEHASH "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA"
+#define NPROC	4
+#define NORDERS	100
+
+static char	dir[64];
+static char	dbpath[128];
+
+static void
+setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/test_store.XXXXXX");
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		exit(2);
+	}
+	snprintf(dbpath, sizeof(dbpath), "%s/auth.db", dir);
+}
+
+static void
+teardown(void)
+{
+	char	 p[160];
+
+	unlink(dbpath);
+	snprintf(p, sizeof(p), "%s-wal", dbpath);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", dbpath);
+	unlink(p);
+	rmdir(dir);
+}
+
+static struct store *
+open_store(void)
+{
+	struct store	*st;
+	char		 err[256] = "";
+
+	if ((st = store_open(dbpath, err, sizeof(err))) == NULL)
+		fprintf(stderr, "  store_open: %s\n", err);
+	CHECK(st != NULL);
+	return st;
+}
+
+/* A distinct refresh token hash per n. */
+static const unsigned char *
+rhash(int n)
+{
+	static unsigned char	 h[8][RTOKEN_HASHLEN];
+	unsigned char		*p = h[n % 8];
+
+	memset(p, 0, RTOKEN_HASHLEN);
+	p[0] = (unsigned char)n;
+	p[1] = (unsigned char)(n >> 8);
+	p[31] = 0xa5;
+	return p;
+}
+
+/* One integer from SQL run on the database directly, or -1. */
+static long long
+sql_int(const char *sql)
+{
+	sqlite3		*db = NULL;
+	sqlite3_stmt	*s = NULL;
+	long long	 v = -1;
+
+	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) ==
+	    SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &s, NULL) ==
+	    SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+struct orders {
+	struct order	 o[NPROC * NORDERS + 1];
+	size_t		 n;
+	size_t		 stop_after;	/* 0: walk them all */
+};
+
+static int
+collect(const struct order *o, void *arg)
+{
+	struct orders	*list = arg;
+
+	if (list->n < sizeof(list->o) / sizeof(list->o[0]))
+		list->o[list->n] = *o;
+	list->n++;
+	return list->stop_after != 0 && list->n >= list->stop_after;
+}
+
+/* Everything a test needs in place: a store with user alice. */
+static struct store *
+with_alice(void)
+{
+	struct store	*st;
+
+	setup();
+	if ((st = open_store()) == NULL)
+		return NULL;
+	CHECK_INT(store_user_create(st, "alice", FAKEHASH, rhash(100), NOW,
+	    NOW + HOUR), STORE_OK);
+	return st;
+}
+
+static void
+test_open_creates_schema(void)
+{
+	struct store	*st;
+
+	setup();
+	st = open_store();
+	CHECK_INT(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	CHECK_INT(sql_int("SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'table' AND name IN ('users', 'orders', "
+	    "'refresh_families', 'refresh_tokens')"), 4);
+	store_close(st);
+	teardown();
+}
+
+static void
+test_open_uses_wal(void)
+{
+	struct store	*st;
+	sqlite3		*db = NULL;
+	sqlite3_stmt	*s = NULL;
+
+	setup();
+	st = open_store();
+	CHECK_INT(sqlite3_open(dbpath, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL),
+	    SQLITE_OK);
+	CHECK_INT(sqlite3_step(s), SQLITE_ROW);
+	CHECK_STR((const char *)sqlite3_column_text(s, 0), "wal");
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	store_close(st);
+	teardown();
+}
+
+static void
+test_reopen(void)
+{
+	struct store	*st;
+	char		 hash[PWHASH_LEN] = "";
+
+	if ((st = with_alice()) == NULL)
+		return;
+	store_close(st);
+	st = open_store();
+	CHECK_INT(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	if (st != NULL) {
+		CHECK_INT(store_user_hash(st, "alice", hash), STORE_OK);
+		CHECK_STR(hash, FAKEHASH);
+	}
+	store_close(st);
+	teardown();
+}
+
+static void
+test_newer_schema_refused(void)
+{
+	struct store	*st;
+	sqlite3		*db = NULL;
+	char		 err[256] = "";
+
+	setup();
+	CHECK_INT(sqlite3_open(dbpath, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+	st = store_open(dbpath, err, sizeof(err));
+	CHECK(st == NULL);
+	CHECK(strstr(err, "DATABASE_PATH") != NULL);
+	store_close(st);
+	CHECK_INT(sql_int("PRAGMA user_version"), 99);
+	teardown();
+}
+
+static void
+test_open_missing_directory_fails(void)
+{
+	struct store	*st;
+	char		 err[256] = "", path[192];
+
+	setup();
+	snprintf(path, sizeof(path), "%s/no/such/dir/auth.db", dir);
+	st = store_open(path, err, sizeof(err));
+	CHECK(st == NULL);
+	CHECK(strstr(err, "DATABASE_PATH") != NULL);
+	store_close(st);
+	teardown();
+}
+
+static void
+test_open_not_a_database_fails(void)
+{
+	struct store	*st;
+	FILE		*fp;
+	char		 err[256] = "";
+
+	setup();
+	if ((fp = fopen(dbpath, "w")) != NULL) {
+		fputs("this is not an SQLite database, but it is long enough "
+		    "to have a header of one hundred bytes in it, see? ok.\n",
+		    fp);
+		fclose(fp);
+	}
+	st = store_open(dbpath, err, sizeof(err));
+	CHECK(st == NULL);
+	CHECK(strstr(err, "DATABASE_PATH") != NULL);
+	store_close(st);
+	teardown();
+}
+
+static void
+test_user_create_and_hash(void)
+{
+	struct store	*st;
+	char		 hash[PWHASH_LEN] = "";
+
+	if ((st = with_alice()) == NULL)
+		return;
+	CHECK_INT(store_user_hash(st, "alice", hash), STORE_OK);
+	CHECK_STR(hash, FAKEHASH);
+	store_close(st);
+	teardown();
+}
+
+static void
+test_user_exists(void)
+{
+	struct store	*st;
+
+	if ((st = with_alice()) == NULL)
+		return;
+	CHECK_INT(store_user_create(st, "alice", "$other", rhash(101), NOW,
+	    NOW + HOUR), STORE_EXISTS);
+	CHECK_INT(store_user_create(st, "bob", FAKEHASH, rhash(102), NOW,
+	    NOW + HOUR), STORE_OK);
+	store_close(st);
+	teardown();
+}
+
+/* A refused sign-up leaves nothing behind: not its hash, not its token. */
+static void
+test_user_exists_keeps_nothing(void)
+{
+	struct store	*st;
+	char		 hash[PWHASH_LEN] = "", user[TOKEN_USER_MAX + 1];
+
+	if ((st = with_alice()) == NULL)
+		return;
+	CHECK_INT(store_user_create(st, "alice", "$other", rhash(101), NOW,
+	    NOW + HOUR), STORE_EXISTS);
+	CHECK_INT(store_user_hash(st, "alice", hash), STORE_OK);
+	CHECK_STR(hash, FAKEHASH);
+	CHECK_INT(store_refresh_rotate(st, rhash(101), rhash(103), NOW + 1,
+	    NOW + HOUR, user), STORE_INVALID);
+	CHECK_INT(store_refresh_rotate(st, rhash(100), rhash(104), NOW + 1,
+	    NOW + HOUR, user), STORE_OK);
+	CHECK_STR(user, "alice");
+	store_close(st);
+	teardown();
+}
+
+static void
+test_user_notfound(void)
+{
+	struct store	*st;
+	char		 hash[PWHASH_LEN];
+
+	if ((st = with_alice()) == NULL)
+		return;
+	CHECK_INT(store_user_hash(st, "bob", hash), STORE_NOTFOUND);
+	CHECK_INT(store_user_hash(st, "Alice", hash), STORE_NOTFOUND);
+	CHECK_INT(store_user_hash(st, "alice' OR '1'='1", hash),
+	    STORE_NOTFOUND);
+	store_close(st);
+	teardown();
+}
+
+static void
+test_user_set_hash(void)
+{
+	struct store	*st;
+	char		 hash[PWHASH_LEN] = "";
+
+	if ((st = with_alice()) == NULL)
+		return;
+	CHECK_INT(store_user_set_hash(st, "alice", "$argon2id$new"),
+	    STORE_OK);
+	CHECK_INT(store_user_hash(st, "alice", hash), STORE_OK);
+	CHECK_STR(hash, "$argon2id$new");
+	store_close(st);
+	teardown();
+}
+
+static void
+test_order_add_fills_out(void)
+{
+	struct store	*st;
+	struct order	 o;
+
+	if ((st = with_alice()) == NULL)
+		return;
+	memset(&o, 0, sizeof(o));
+	CHECK_INT(store_order_add(st, "alice", "book", 2, NOW, &o), STORE_OK);
+	CHECK(o.id > 0);
+	CHECK_STR(o.item, "book");
+	CHECK_INT(o.quantity, 2);
+	CHECK_INT(o.created_at, NOW);
+	store_close(st);
+	teardown();
+}
+
+static void
+test_orders_oldest_first(void)
+{
+	static struct orders	 list;
+	struct store		*st;
+	struct order		 o;
+
+	if ((st = with_alice()) == NULL)
+		return;
+	memset(&list, 0, sizeof(list));
+	/* Later created_at first: the order is by insertion, not by time. */
+	CHECK_INT(store_order_add(st, "alice", "first", 1, NOW + 20, &o),
+	    STORE_OK);
+	CHECK_INT(store_order_add(st, "alice", "second", 2, NOW + 10, &o),
+	    STORE_OK);
+	CHECK_INT(store_order_add(st, "alice", "third", 3, NOW + 30, &o),
+	    STORE_OK);
+	CHECK_INT(store_order_list(st, "alice", collect, &list), STORE_OK);
+	CHECK_INT(list.n, 3);
+	CHECK_STR(list.o[0].item, "first");
+	CHECK_STR(list.o[1].item, "second");
+	CHECK_STR(list.o[2].item, "third");
+	CHECK_INT(list.o[1].quantity, 2);
+	CHECK_INT(list.o[1].created_at, NOW + 10);
+	CHECK(list.o[0].id < list.o[1].id && list.o[1].id < list.o[2].id);
+	store_close(st);
+	teardown();
+}
+
+static void
+test_orders_per_user(void)
+{
+	static struct orders	 list;
+	struct store		*st;
+	struct order		 o;
+
+	if ((st = with_alice()) == NULL)
+		return;
+	CHECK_INT(store_order_add(st, "alice", "a1", 1, NOW, &o), STORE_OK);
+	CHECK_INT(store_order_add(st, "bob", "b1", 1, NOW, &o), STORE_OK);
+	CHECK_INT(store_order_add(st, "alice", "a2", 1, NOW, &o), STORE_OK);
+	memset(&list, 0, sizeof(list));
+	CHECK_INT(store_order_list(st, "bob", collect, &list), STORE_OK);
+	CHECK_INT(list.n, 1);
+	CHECK_STR(list.o[0].item, "b1");
+	memset(&list, 0, sizeof(list));
+	CHECK_INT(store_order_list(st, "alice", collect, &list), STORE_OK);
+	CHECK_INT(list.n, 2);
+	CHECK_STR(list.o[0].item, "a1");
+	CHECK_STR(list.o[1].item, "a2");
+	memset(&list, 0, sizeof(list));
+	CHECK_INT(store_order_list(st, "carol", collect, &list), STORE_OK);
+	CHECK_INT(list.n, 0);
+	memset(&list, 0, sizeof(list));
+	CHECK_INT(store_order_list(st, "alice' OR '1'='1", collect, &list),
+	    STORE_OK);
+	CHECK_INT(list.n, 0);
+	store_close(st);
+	teardown();
+}
+
+/* A callback that returns non-zero stops the walk; the store is usable. */
+static void
+test_orders_walk_stops(void)
+{
+	static struct orders	 list;
+	struct store		*st;
+	struct order		 o;
+	int			 i;
+
+	if ((st = with_alice()) == NULL)
+		return;
+	for (i = 0; i < 5; i++)
+		CHECK_INT(store_order_add(st, "alice", "x", 1, NOW, &o),
+		    STORE_OK);
+	memset(&list, 0, sizeof(list));
+	list.stop_after = 2;
+	CHECK_INT(store_order_list(st, "alice", collect, &list), STORE_OK);
+	CHECK_INT(list.n, 2);
+	memset(&list, 0, sizeof(list));
+	CHECK_INT(store_order_list(st, "alice", collect, &list), STORE_OK);
+	CHECK_INT(list.n, 5);
+	store_close(st);
+	teardown();
+}
+
+static void
+test_order_quantity_checked(void)
+{
+	struct store	*st;
+	struct order	 o;
+
+	if ((st = with_alice()) == NULL)
+		return;
+	CHECK_INT(store_order_add(st, "alice", "x", 0, NOW, &o), STORE_ERROR);
+	CHECK_INT(store_order_add(st, "alice", "x", 1001, NOW, &o),
+	    STORE_ERROR);
+	CHECK_INT(store_order_add(st, "alice", "x", 1000, NOW, &o), STORE_OK);
+	CHECK_INT(sql_int("SELECT count(*) FROM orders"), 1);
+	store_close(st);
+	teardown();
+}
+
+static void
+test_order_item_length(void)
+{
+	struct store	*st;
+	struct order	 o;
+	char		 item[STORE_ITEM_MAX + 2];
+
+	if ((st = with_alice()) == NULL)
+		return;
+	memset(item, 'i', sizeof(item) - 1);
+	item[sizeof(item) - 1] = '\0';
+	CHECK_INT(store_order_add(st, "alice", item, 1, NOW, &o), STORE_ERROR);
+	item[STORE_ITEM_MAX] = '\0';
+	CHECK_INT(store_order_add(st, "alice", item, 1, NOW, &o), STORE_OK);
+	CHECK_INT(strlen(o.item), STORE_ITEM_MAX);
+	store_close(st);
+	teardown();
+}
+
+static void
+test_refresh_rotate(void)
+{
+	struct store	*st;
+	char		 user[TOKEN_USER_MAX + 1] = "";
+
+	if ((st = with_alice()) == NULL)
+		return;
+	CHECK_INT(store_refresh_issue(st, "alice", rhash(1), NOW, NOW + HOUR),
+	    STORE_OK);
+	CHECK_INT(store_refresh_rotate(st, rhash(1), rhash(2), NOW + 1,
+	    NOW + HOUR, user), STORE_OK);
+	CHECK_STR(user, "alice");
+	CHECK_INT(store_refresh_rotate(st, rhash(2), rhash(3), NOW + 2,
+	    NOW + HOUR, user), STORE_OK);
+	store_close(st);
+	teardown();
+}
+
+/* RFC 6819 §5.2.2.3: a spent token presented again kills its family. */
+static void
+test_refresh_reuse_revokes_family(void)
+{
+	struct store	*st;
+	char		 user[TOKEN_USER_MAX + 1];
+
+	if ((st = with_alice()) == NULL)
+		return;
+	CHECK_INT(store_refresh_issue(st, "alice", rhash(1), NOW, NOW + HOUR),
+	    STORE_OK);
+	CHECK_INT(store_refresh_rotate(st, rhash(1), rhash(2), NOW + 1,
+	    NOW + HOUR, user), STORE_OK);
+	CHECK_INT(store_refresh_rotate(st, rhash(1), rhash(3), NOW + 2,
+	    NOW + HOUR, user), STORE_INVALID);
+	CHECK_INT(store_refresh_rotate(st, rhash(2), rhash(4), NOW + 3,
+	    NOW + HOUR, user), STORE_INVALID);
+	CHECK_INT(store_refresh_rotate(st, rhash(3), rhash(5), NOW + 3,
+	    NOW + HOUR, user), STORE_INVALID);
+	store_close(st);
+	teardown();
+}
+
+/* Another login's family is not touched by a reuse in this one. */
+static void
+test_refresh_reuse_spares_other_family(void)
+{
+	struct store	*st;
+	char		 user[TOKEN_USER_MAX + 1];
+
+	if ((st = with_alice()) == NULL)
+		return;
+	CHECK_INT(store_refresh_issue(st, "alice", rhash(1), NOW, NOW + HOUR),
+	    STORE_OK);
+	CHECK_INT(store_refresh_issue(st, "alice", rhash(10), NOW,
+	    NOW + HOUR), STORE_OK);
+	CHECK_INT(store_refresh_rotate(st, rhash(1), rhash(2), NOW + 1,
+	    NOW + HOUR, user), STORE_OK);
+	CHECK_INT(store_refresh_rotate(st, rhash(1), rhash(3), NOW + 2,
+	    NOW + HOUR, user), STORE_INVALID);
+	CHECK_INT(store_refresh_rotate(st, rhash(10), rhash(11), NOW + 3,
+	    NOW + HOUR, user), STORE_OK);
+	store_close(st);
+	teardown();
+}
+
+static void
+test_refresh_expired(void)
+{
+	struct store	*st;
+	char		 user[TOKEN_USER_MAX + 1];
+
+	if ((st = with_alice()) == NULL)
+		return;
+	CHECK_INT(store_refresh_issue(st, "alice", rhash(1), NOW, NOW + 10),
+	    STORE_OK);
+	CHECK_INT(store_refresh_issue(st, "alice", rhash(2), NOW, NOW + 10),
+	    STORE_OK);
+	CHECK_INT(store_refresh_rotate(st, rhash(1), rhash(3), NOW + 10,
+	    NOW + HOUR, user), STORE_INVALID);
+	CHECK_INT(store_refresh_rotate(st, rhash(2), rhash(4), NOW + 9,
+	    NOW + HOUR, user), STORE_OK);
+	store_close(st);
+	teardown();
+}
+
+static void
+test_refresh_unknown(void)
+{
+	struct store	*st;
+	char		 user[TOKEN_USER_MAX + 1];
+
+	if ((st = with_alice()) == NULL)
+		return;
+	CHECK_INT(store_refresh_rotate(st, rhash(77), rhash(78), NOW,
+	    NOW + HOUR, user), STORE_INVALID);
+	store_close(st);
+	teardown();
+}
+
+static void
+test_refresh_revoke(void)
+{
+	struct store	*st;
+	char		 user[TOKEN_USER_MAX + 1];
+
+	if ((st = with_alice()) == NULL)
+		return;
+	CHECK_INT(store_refresh_issue(st, "alice", rhash(1), NOW, NOW + HOUR),
+	    STORE_OK);
+	CHECK_INT(store_refresh_revoke(st, rhash(1), NOW + 1), STORE_OK);
+	CHECK_INT(store_refresh_rotate(st, rhash(1), rhash(2), NOW + 2,
+	    NOW + HOUR, user), STORE_INVALID);
+	store_close(st);
+	teardown();
+}
+
+static void
+test_refresh_revoke_idempotent(void)
+{
+	struct store	*st;
+
+	if ((st = with_alice()) == NULL)
+		return;
+	CHECK_INT(store_refresh_issue(st, "alice", rhash(1), NOW, NOW + HOUR),
+	    STORE_OK);
+	CHECK_INT(store_refresh_revoke(st, rhash(1), NOW + 1), STORE_OK);
+	CHECK_INT(store_refresh_revoke(st, rhash(1), NOW + 2), STORE_OK);
+	CHECK_INT(store_refresh_revoke(st, rhash(77), NOW + 2), STORE_OK);
+	store_close(st);
+	teardown();
+}
+
+/* Logging out with the newest token kills the whole chain. */
+static void
+test_refresh_revoke_family(void)
+{
+	struct store	*st;
+	char		 user[TOKEN_USER_MAX + 1];
+
+	if ((st = with_alice()) == NULL)
+		return;
+	CHECK_INT(store_refresh_issue(st, "alice", rhash(1), NOW, NOW + HOUR),
+	    STORE_OK);
+	CHECK_INT(store_refresh_rotate(st, rhash(1), rhash(2), NOW + 1,
+	    NOW + HOUR, user), STORE_OK);
+	CHECK_INT(store_refresh_revoke(st, rhash(1), NOW + 2), STORE_OK);
+	CHECK_INT(store_refresh_rotate(st, rhash(2), rhash(3), NOW + 3,
+	    NOW + HOUR, user), STORE_INVALID);
+	store_close(st);
+	teardown();
+}
+
+/* The token of store_user_create is the first of a family. */
+static void
+test_signup_token_rotates(void)
+{
+	struct store	*st;
+	char		 user[TOKEN_USER_MAX + 1] = "";
+
+	if ((st = with_alice()) == NULL)
+		return;
+	CHECK_INT(store_refresh_rotate(st, rhash(100), rhash(1), NOW + 1,
+	    NOW + HOUR, user), STORE_OK);
+	CHECK_STR(user, "alice");
+	store_close(st);
+	teardown();
+}
+
+/*
+ * Run child(i) in n processes released together; codes[i] gets each exit
+ * status (100 + signal for a killed child).  Returns 0 or -1.
+ */
+static int
+run_children(int n, int (*child)(int), int *codes)
+{
+	pid_t	 pids[NPROC];
+	int	 fds[2], i, status;
+	char	 c;
+
+	if (n > NPROC || pipe(fds) == -1)
+		return -1;
+	fflush(stdout);
+	fflush(stderr);
+	for (i = 0; i < n; i++) {
+		if ((pids[i] = fork()) == -1)
+			return -1;
+		if (pids[i] == 0) {
+			close(fds[1]);
+			/* Wait for the parent to close its end: all go. */
+			while (read(fds[0], &c, 1) > 0)
+				;
+			_exit(child(i));
+		}
+	}
+	close(fds[0]);
+	close(fds[1]);
+	for (i = 0; i < n; i++) {
+		if (waitpid(pids[i], &status, 0) == -1)
+			return -1;
+		codes[i] = WIFEXITED(status) ? WEXITSTATUS(status) :
+		    100 + WTERMSIG(status);
+	}
+	return 0;
+}
+
+/* 0 all added, 1 a STORE_BUSY, 2 another failure, 3 no store. */
+static int
+child_orders(int i)
+{
+	struct store	*st;
+	struct order	 o;
+	char		 err[256], item[32];
+	int		 n, rc = 0;
+
+	if ((st = store_open(dbpath, err, sizeof(err))) == NULL)
+		return 3;
+	for (n = 0; n < NORDERS && rc == 0; n++) {
+		snprintf(item, sizeof(item), "p%d-%d", i, n);
+		switch (store_order_add(st, "alice", item, 1, NOW, &o)) {
+		case STORE_OK:
+			break;
+		case STORE_BUSY:
+			rc = 1;
+			break;
+		default:
+			rc = 2;
+			break;
+		}
+	}
+	store_close(st);
+	return rc;
+}
+
+static void
+test_concurrent_orders(void)
+{
+	static struct orders	 list;
+	struct store		*st;
+	int			 codes[NPROC], i;
+
+	if ((st = with_alice()) == NULL)
+		return;
+	store_close(st);
+	CHECK_INT(run_children(NPROC, child_orders, codes), 0);
+	for (i = 0; i < NPROC; i++)
+		CHECK_INT(codes[i], 0);
+	CHECK_INT(sql_int("SELECT count(*) FROM orders"), NPROC * NORDERS);
+	if ((st = open_store()) != NULL) {
+		memset(&list, 0, sizeof(list));
+		CHECK_INT(store_order_list(st, "alice", collect, &list),
+		    STORE_OK);
+		CHECK_INT(list.n, NPROC * NORDERS);
+	}
+	store_close(st);
+	teardown();
+}
+
+/* 0 rotated, 10 invalid, 20 + rc otherwise, 3 no store. */
+static int
+child_rotate(int i)
+{
+	struct store	*st;
+	char		 err[256], user[TOKEN_USER_MAX + 1];
+	enum store_rc	 rc;
+
+	if ((st = store_open(dbpath, err, sizeof(err))) == NULL)
+		return 3;
+	rc = store_refresh_rotate(st, rhash(1), rhash(2 + i), NOW + 1,
+	    NOW + HOUR, user);
+	store_close(st);
+	if (rc == STORE_OK)
+		return strcmp(user, "alice") == 0 ? 0 : 30;
+	return rc == STORE_INVALID ? 10 : 20 + (int)rc;
+}
+
+static void
+test_concurrent_rotate_one_wins(void)
+{
+	struct store	*st;
+	int		 codes[NPROC], i, ok = 0, invalid = 0;
+
+	if ((st = with_alice()) == NULL)
+		return;
+	CHECK_INT(store_refresh_issue(st, "alice", rhash(1), NOW, NOW + HOUR),
+	    STORE_OK);
+	store_close(st);
+	CHECK_INT(run_children(NPROC, child_rotate, codes), 0);
+	for (i = 0; i < NPROC; i++) {
+		if (codes[i] == 0)
+			ok++;
+		else if (codes[i] == 10)
+			invalid++;
+		else
+			fprintf(stderr, "  child %d exited %d\n", i, codes[i]);
+	}
+	CHECK_INT(ok, 1);
+	CHECK_INT(invalid, NPROC - 1);
+	/* The losers presented a spent token: the family is revoked. */
+	CHECK_INT(sql_int("SELECT count(*) FROM refresh_families "
+	    "WHERE revoked_at IS NULL"), 1);	/* alice's sign-up family */
+	teardown();
+}
+
+/* 0 opened and wrote, 1 a write failed, 3 no store. */
+static int
+child_first_open(int i)
+{
+	struct store	*st;
+	struct order	 o;
+	char		 err[256];
+	int		 rc;
+
+	if ((st = store_open(dbpath, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "  child %d: %s\n", i, err);
+		return 3;
+	}
+	rc = store_order_add(st, "alice", "x", 1, NOW, &o) == STORE_OK ? 0 : 1;
+	store_close(st);
+	return rc;
+}
+
+/*
+ * The three executables start together on a fresh database.  A lost race
+ * shows only now and then, so try a few rounds and stop at the first.
+ */
+static void
+test_concurrent_first_open(void)
+{
+	int	 codes[NPROC], i, round, opened;
+
+	for (round = 0; round < 50; round++) {
+		setup();
+		CHECK_INT(run_children(NPROC, child_first_open, codes), 0);
+		for (i = opened = 0; i < NPROC; i++)
+			opened += codes[i] == 0;
+		CHECK_INT(opened, NPROC);
+		CHECK_INT(sql_int("SELECT count(*) FROM orders"), opened);
+		CHECK_INT(sql_int("PRAGMA user_version"),
+		    STORE_SCHEMA_VERSION);
+		teardown();
+		if (opened != NPROC) {
+			fprintf(stderr, "  round %d of 50 failed\n", round + 1);
+			break;
+		}
+	}
+}
+
+static void
+test_close_null(void)
+{
+	store_close(NULL);
+	CHECK(store_errmsg(NULL) != NULL);
+}
+
+UNIT_TESTS(
+	T(test_open_creates_schema),
+	T(test_open_uses_wal),
+	T(test_reopen),
+	T(test_newer_schema_refused),
+	T(test_open_missing_directory_fails),
+	T(test_open_not_a_database_fails),
+	T(test_user_create_and_hash),
+	T(test_user_exists),
+	T(test_user_exists_keeps_nothing),
+	T(test_user_notfound),
+	T(test_user_set_hash),
+	T(test_order_add_fills_out),
+	T(test_orders_oldest_first),
+	T(test_orders_per_user),
+	T(test_orders_walk_stops),
+	T(test_order_quantity_checked),
+	T(test_order_item_length),
+	T(test_refresh_rotate),
+	T(test_refresh_reuse_revokes_family),
+	T(test_refresh_reuse_spares_other_family),
+	T(test_refresh_expired),
+	T(test_refresh_unknown),
+	T(test_refresh_revoke),
+	T(test_refresh_revoke_idempotent),
+	T(test_refresh_revoke_family),
+	T(test_signup_token_rotates),
+	T(test_concurrent_orders),
+	T(test_concurrent_rotate_one_wins),
+	T(test_concurrent_first_open),
+	T(test_close_null),
+);

@@ -111,7 +111,9 @@ dotenv_line(struct dotenv *env, const char *buf, size_t len, size_t *pos)
 	kl = p - ks;
 	while (p < len && (buf[p] == ' ' || buf[p] == '\t'))
 		p++;
-	if (kl == 0 || p >= len || (buf[p] != '=' && buf[p] != ':')) {
+	/* dotenv takes "KEY=value", and "KEY: value" with a space. */
+	if (kl == 0 || p >= len || (buf[p] != '=' && (buf[p] != ':' ||
+	    p + 1 >= len || (buf[p + 1] != ' ' && buf[p + 1] != '\t')))) {
 		/* Not an assignment (a comment, a blank line): skip it. */
 		while (p < len && buf[p] != '\n')
 			p++;
@@ -125,16 +127,22 @@ dotenv_line(struct dotenv *env, const char *buf, size_t len, size_t *pos)
 	q = p < len ? buf[p] : '\0';
 	if (q == '\'' || q == '"' || q == '`') {
 		/* A quoted value runs to the matching quote, across lines. */
-		const char *end = NULL;
+		const char *end = NULL, *escaped = NULL;
 		size_t	    i;
 
-		/* dotenv lets a backslash keep a quote inside the value. */
+		/*
+		 * dotenv lets a backslash keep a quote inside the value; when
+		 * that leaves no closing quote, its regular expression
+		 * backtracks and the last escaped quote closes the value.
+		 */
 		for (i = p + 1; i < len && end == NULL; i++) {
 			if (buf[i] == '\\' && i + 1 < len && buf[i + 1] == q)
-				i++;
+				escaped = buf + ++i;
 			else if (buf[i] == q)
 				end = buf + i;
 		}
+		if (end == NULL)
+			end = escaped;
 		if (end != NULL) {
 			vs = p + 1;
 			vl = (size_t)(end - buf) - vs;
@@ -171,16 +179,32 @@ dotenv_line(struct dotenv *env, const char *buf, size_t len, size_t *pos)
 int
 dotenv_parse(struct dotenv *env, const char *buf, size_t len)
 {
-	size_t	 pos = 0;
+	char	*text;
+	size_t	 i, n = 0, pos = 0;
+	int	 rc = 0;
 
 	memset(env, 0, sizeof(*env));
-	while (pos < len) {
-		if (dotenv_line(env, buf, len, &pos) == -1) {
+	/* dotenv first turns every CRLF and lone CR into LF. */
+	if ((text = malloc(len + 1)) == NULL)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (buf[i] == '\r') {
+			text[n++] = '\n';
+			if (i + 1 < len && buf[i + 1] == '\n')
+				i++;
+		} else
+			text[n++] = buf[i];
+	}
+	while (pos < n) {
+		if (dotenv_line(env, text, n, &pos) == -1) {
 			dotenv_free(env);
-			return -1;
+			rc = -1;
+			break;
 		}
 	}
-	return 0;
+	sodium_memzero(text, len + 1);
+	free(text);
+	return rc;
 }
 
 int

@@ -53,6 +53,38 @@ strictjson_utf8_valid(const unsigned char *s, size_t len)
 	return 1;
 }
 
+/*
+ * What json-c's strict mode still lets through (LIBS.md §3.1): single-quoted
+ * names, NaN and Infinity, and raw control characters inside strings.
+ * Outside strings JSON has only white space, punctuation, numbers and the
+ * letters of true, false and null; inside, every byte below 0x20 must be
+ * escaped (RFC 8259 §7).
+ */
+static int
+strictjson_lex_ok(const char *buf, size_t len)
+{
+	size_t	 i;
+	int	 in_str = 0;
+	char	 c;
+
+	for (i = 0; i < len; i++) {
+		c = buf[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+			else if ((unsigned char)c < 0x20)
+				return 0;
+		} else if (c == '"')
+			in_str = 1;
+		else if (strchr(" \t\n\r{}[],:0123456789-+.eEtrufalsn", c) ==
+		    NULL)
+			return 0;
+	}
+	return 1;
+}
+
 struct json_object *
 strictjson_object(const char *buf, size_t len, int depth)
 {
@@ -67,9 +99,11 @@ strictjson_object(const char *buf, size_t len, int depth)
 		return NULL;
 	/* A NUL ends json-c's parse "successfully" (LIBS.md §3.1). */
 	if (memchr(buf, '\0', len) != NULL ||
-	    !strictjson_utf8_valid((const unsigned char *)buf, len))
+	    !strictjson_utf8_valid((const unsigned char *)buf, len) ||
+	    !strictjson_lex_ok(buf, len))
 		return NULL;
-	if ((tok = json_tokener_new_ex(depth)) == NULL)
+	/* json-c counts the outermost object as a level of its own. */
+	if ((tok = json_tokener_new_ex(depth + 1)) == NULL)
 		return NULL;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
 	    JSON_TOKENER_VALIDATE_UTF8);
@@ -111,5 +145,8 @@ strictjson_int(struct json_object *obj, const char *name, int64_t *out)
 	if (!json_object_is_type(v, json_type_int))
 		return -1;
 	*out = json_object_get_int64(v);
+	/* json-c clamps what int64 cannot hold to its ends: refuse them. */
+	if (*out == INT64_MAX || *out == INT64_MIN)
+		return -1;
 	return 0;
 }

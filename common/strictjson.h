@@ -32,7 +32,8 @@ const char		*strictjson_string(struct json_object *obj,
 
 /*
  * The integer member name of obj into *out.  Returns 0, 1 if missing, -1
- * if present but not an integer (a double, a numeric string, a bool).
+ * if present but not an integer (a double, a numeric string, a bool) or
+ * outside int64 (json-c clamps those to INT64_MAX/INT64_MIN).
  */
 int			 strictjson_int(struct json_object *obj,
 			    const char *name, int64_t *out);

@@ -59,9 +59,12 @@ run:
 	@$(MAKE) --no-print-directory all
 	@deploy/run.sh
 
+# Builds into build/ (the tests run what is there), so clean before and after.
 sanitize:
 	$(MAKE) clean
-	$(MAKE) SANITIZER="-fsanitize=address,undefined -fno-omit-frame-pointer" OPT="-O1 -g" test
+	$(MAKE) SANITIZER="-fsanitize=address,undefined -fno-omit-frame-pointer" \
+	    OPT="-O1 -g" UBSAN_OPTIONS=halt_on_error=1 test
+	$(MAKE) clean
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/jwt-auth/cgi-bin

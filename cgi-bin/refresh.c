@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "common/body.h"
+#include "common/cookie.h"
 #include "common/field.h"
 #include "common/grant.h"
 #include "common/reply.h"
@@ -20,8 +21,10 @@
 #define RTOKEN_FIELD_MAX	512	/* longer cannot be ours: still 400-free */
 
 /*
- * The refresh_token field of the body, hashed.  Returns 0, 1 when the
- * value cannot be one of ours (no look-up needed), -1 after a reply.
+ * The refresh_token field of the body, hashed; in cookie mode a body
+ * without the field ({}) takes the refresh_token cookie instead, which the
+ * page's script cannot read.  Returns 0, 1 when the value cannot be one of
+ * ours (no look-up needed), -1 after a reply.
  */
 static int
 refresh_field(struct request *req, struct json_object **body,
@@ -32,10 +35,26 @@ refresh_field(struct request *req, struct json_object **body,
 
 	if ((*body = body_json(req)) == NULL)
 		return -1;
-	if (field_string(req, *body, "refresh_token", 1, RTOKEN_FIELD_MAX,
-	    &tok, &len) == -1)
+	if (req->svc->cfg.cookies &&
+	    !json_object_object_get_ex(*body, "refresh_token", NULL)) {
+		if ((tok = cookie_get(req, COOKIE_REFRESH, &len)) == NULL)
+			return 1;
+	} else if (field_string(req, *body, "refresh_token", 1,
+	    RTOKEN_FIELD_MAX, &tok, &len) == -1)
 		return -1;
 	return rtoken_hash(tok, len, hash) == 0 ? 0 : 1;
+}
+
+/* 204, clearing the cookies in cookie mode. */
+static void
+logout_done(struct request *req)
+{
+	char	 hdr[1024];
+
+	if (req->svc->cfg.cookies && cookie_clear(req, hdr, sizeof(hdr)) == 0)
+		reply_json(req, 204, hdr, NULL);
+	else
+		reply_empty(req, 204);
 }
 
 static void
@@ -92,14 +111,14 @@ logout(struct request *req)
 	case -1:
 		goto out;
 	case 1:
-		reply_empty(req, 204);
+		logout_done(req);
 		goto out;
 	}
 	rc = store_refresh_revoke(req->svc->store, hash, req->now);
 	if (rc != STORE_OK)
 		reply_store_error(req, rc);
 	else
-		reply_empty(req, 204);
+		logout_done(req);
 out:
 	json_object_put(body);
 }

@@ -221,25 +221,33 @@ dotenv_load(struct dotenv *env, const char *path)
 		return errno == ENOENT ? 1 : -1;
 	if (fstat(fd, &sb) == -1)
 		goto out;
-	if (!S_ISREG(sb.st_mode) || sb.st_size > DOTENV_FILE_MAX) {
-		errno = EFBIG;
+	if (S_ISDIR(sb.st_mode)) {
+		errno = EISDIR;
 		goto out;
 	}
-	if ((buf = malloc((size_t)sb.st_size + 1)) == NULL)
+	/* Read at most one byte past the cap, from a file or a device
+	 * (ENV_FILE=/dev/null means no file), then judge the size. */
+	if ((buf = malloc(DOTENV_FILE_MAX + 1)) == NULL)
 		goto out;
-	while (got < (size_t)sb.st_size) {
-		n = read(fd, buf + got, (size_t)sb.st_size - got);
+	while (got <= DOTENV_FILE_MAX) {
+		n = read(fd, buf + got, DOTENV_FILE_MAX + 1 - got);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n == -1)
+			goto out;
+		if (n == 0)
 			break;
 		got += (size_t)n;
+	}
+	if (got > DOTENV_FILE_MAX) {
+		errno = EFBIG;
+		goto out;
 	}
 	rc = dotenv_parse(env, buf, got);
 out:
 	saved = errno;
 	if (buf != NULL)
-		sodium_memzero(buf, (size_t)sb.st_size);
+		sodium_memzero(buf, got);
 	free(buf);
 	close(fd);
 	errno = saved;

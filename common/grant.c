@@ -4,6 +4,7 @@
 #include <json-c/json.h>
 #include <sodium.h>
 
+#include "common/cookie.h"
 #include "common/grant.h"
 #include "common/reply.h"
 #include "common/token.h"
@@ -14,7 +15,7 @@ grant_reply(struct request *req, int status, const char *user,
 {
 	const struct config	*cfg = &req->svc->cfg;
 	struct json_object	*body = NULL;
-	char			*access;
+	char			*access, cookies[2 * TOKEN_MAX_LEN];
 
 	if ((access = token_sign(cfg, user, req->now)) == NULL) {
 		request_log(req, "%s: cannot sign an access token", __func__);
@@ -32,9 +33,13 @@ grant_reply(struct request *req, int status, const char *user,
 	    json_object_object_add(body, "refresh_token",
 	    json_object_new_string(rtok)) != 0)
 		reply_error(req, 500, "server_error", "Out of memory");
+	else if (cfg->cookies && cookie_set(req, cookies, sizeof(cookies),
+	    access, rtok) == -1)
+		reply_error(req, 500, "server_error", "Cookies too long");
 	else
-		reply_json(req, status, NULL, body);
+		reply_json(req, status, cfg->cookies ? cookies : NULL, body);
 	json_object_put(body);
+	sodium_memzero(cookies, sizeof(cookies));
 	sodium_memzero(access, strlen(access));
 	free(access);
 }

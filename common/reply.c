@@ -45,7 +45,7 @@ static void
 reply_send(struct request *req, int status, const char *type,
     const char *headers, const char *body, size_t len)
 {
-	char	 head[2048];
+	char	 head[8192];
 	int	 n;
 
 	if (req->status != 0)

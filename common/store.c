@@ -32,6 +32,8 @@ enum store_stmt {
 	ST_TOKEN_FIND,
 	ST_TOKEN_SPEND,
 	ST_TOKEN_PRUNE,
+	ST_USER_LIST,
+	ST_USER_REVOKE_ALL,
 	ST__MAX
 };
 
@@ -57,6 +59,9 @@ static const char *const store_sql[ST__MAX] = {
 	"UPDATE refresh_tokens SET spent_at = ? "
 	    "WHERE id = ? AND spent_at IS NULL",
 	"DELETE FROM refresh_tokens WHERE expires_at < ?",
+	"SELECT username, created_at FROM users ORDER BY username",
+	"UPDATE refresh_families SET revoked_at = ? "
+	    "WHERE username = ? AND revoked_at IS NULL",
 };
 
 /* Schema migrations: entry i takes user_version i to i + 1. */
@@ -387,9 +392,45 @@ store_user_set_hash(struct store *st, const char *user, const char *pwhash)
 {
 	sqlite3_stmt	*s = st->stmt[ST_USER_SET_HASH];
 
+	enum store_rc	 rc;
+
 	sqlite3_bind_text(s, 1, pwhash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, user, -1, SQLITE_STATIC);
-	return store_exec(st, ST_USER_SET_HASH);
+	if ((rc = store_exec(st, ST_USER_SET_HASH)) != STORE_OK)
+		return rc;
+	return sqlite3_changes(st->db) > 0 ? STORE_OK : STORE_NOTFOUND;
+}
+
+enum store_rc
+store_user_list(struct store *st, store_user_cb cb, void *arg)
+{
+	sqlite3_stmt	*s = st->stmt[ST_USER_LIST];
+	const char	*u;
+	int		 rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		u = (const char *)sqlite3_column_text(s, 0);
+		if (u != NULL && cb(u, sqlite3_column_int64(s, 1), arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	return store_rc_of(st, rc);
+}
+
+enum store_rc
+store_user_revoke_all(struct store *st, const char *user, time_t now,
+    int *count)
+{
+	sqlite3_stmt	*s = st->stmt[ST_USER_REVOKE_ALL];
+	enum store_rc	 rc;
+
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_text(s, 2, user, -1, SQLITE_STATIC);
+	if ((rc = store_exec(st, ST_USER_REVOKE_ALL)) == STORE_OK)
+		*count = sqlite3_changes(st->db);
+	return rc;
 }
 
 enum store_rc

@@ -61,9 +61,23 @@ enum store_rc	 store_user_create(struct store *st, const char *user,
 enum store_rc	 store_user_hash(struct store *st, const char *user,
 		    char hash[PWHASH_LEN]);
 
-/* Replace the password hash of user (rehash on login). */
+/* Replace the password hash of user (rehash on login, a reset), or
+ * STORE_NOTFOUND. */
 enum store_rc	 store_user_set_hash(struct store *st, const char *user,
 		    const char *pwhash);
+
+/* Called once per user, by name; non-zero stops the walk. */
+typedef int (*store_user_cb)(const char *user, int64_t created_at,
+    void *arg);
+
+/* Walk every user, by name. */
+enum store_rc	 store_user_list(struct store *st, store_user_cb cb,
+		    void *arg);
+
+/* Revoke every refresh-token family (session) of user; *count gets how
+ * many were live. */
+enum store_rc	 store_user_revoke_all(struct store *st, const char *user,
+		    time_t now, int *count);
 
 /* Add an order; on STORE_OK, out holds the stored row. */
 enum store_rc	 store_order_add(struct store *st, const char *user,

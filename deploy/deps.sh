@@ -19,7 +19,8 @@ usage() { printf 'usage: %s build|run|test\n' "$prog" >&2; exit 2; }
 build=(gcc make pkg-config libjwt-dev libfcgi-dev libjson-c-dev
 	libsqlite3-dev libsodium-dev)
 run=("${build[@]}" lighttpd)
-test=("${run[@]}" spawn-fcgi libfcgi-bin curl jq openssl sqlite3 valgrind)
+test=("${run[@]}" spawn-fcgi libfcgi-bin curl jq openssl sqlite3 valgrind
+	nginx apache2 libapache2-mod-fcgid chromium)
 
 case $1 in
 build) want=("${build[@]}") ;;

@@ -1,0 +1,97 @@
+/*
+ * Cookies, RFC 6265.  Values we set are base64url tokens, so they need no
+ * quoting; a value we read goes through the same checks as a bearer token.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/cookie.h"
+#include "common/request.h"
+
+const char *
+cookie_get(const struct request *req, const char *name, size_t *len)
+{
+	const char	*p, *v;
+	size_t		 nlen = strlen(name);
+
+	if ((p = request_param(req, "HTTP_COOKIE")) == NULL)
+		return NULL;
+	/* cookie-string = cookie-pair *( ";" SP cookie-pair ), RFC 6265 §4.2.1;
+	 * servers join several Cookie headers with "; " too. */
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ';')
+			p++;
+		if (strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+			v = p + nlen + 1;
+			*len = strcspn(v, ";");
+			while (*len > 0 && (v[*len - 1] == ' ' ||
+			    v[*len - 1] == '\t'))
+				(*len)--;
+			return *len > 0 ? v : NULL;
+		}
+		p += strcspn(p, ";");
+	}
+	return NULL;
+}
+
+/*
+ * Secure, except over plain http from a loopback client (the development
+ * set-up of `make run`), where a browser would drop a Secure cookie.
+ */
+static const char *
+cookie_secure(const struct request *req)
+{
+	const char	*https = request_param(req, "HTTPS");
+	const char	*addr = request_param(req, "REMOTE_ADDR");
+
+	if (https != NULL && strcasecmp(https, "on") == 0)
+		return "; Secure";
+	if (addr != NULL && (strncmp(addr, "127.", 4) == 0 ||
+	    strcmp(addr, "::1") == 0 || strncmp(addr, "::ffff:127.", 11) == 0))
+		return "";
+	return "; Secure";
+}
+
+/* One Set-Cookie line; value "" with max_age 0 clears the cookie. */
+static int
+cookie_line(char *buf, size_t len, const char *name, const char *value,
+    const char *path, long max_age, const char *secure)
+{
+	int	 n;
+
+	n = snprintf(buf, len, "Set-Cookie: %s=%s; Path=%s; Max-Age=%ld; "
+	    "HttpOnly; SameSite=Strict%s\r\n", name, value, path, max_age,
+	    secure);
+	return n < 0 || (size_t)n >= len ? -1 : n;
+}
+
+int
+cookie_set(const struct request *req, char *buf, size_t len,
+    const char *access, const char *refresh)
+{
+	const struct config	*cfg = &req->svc->cfg;
+	const char		*secure = cookie_secure(req);
+	int			 n, m;
+
+	if ((n = cookie_line(buf, len, COOKIE_ACCESS, access,
+	    COOKIE_ACCESS_PATH, cfg->access_ttl, secure)) == -1)
+		return -1;
+	if ((m = cookie_line(buf + n, len - (size_t)n, COOKIE_REFRESH, refresh,
+	    COOKIE_REFRESH_PATH, cfg->refresh_ttl, secure)) == -1)
+		return -1;
+	return 0;
+}
+
+int
+cookie_clear(const struct request *req, char *buf, size_t len)
+{
+	const char	*secure = cookie_secure(req);
+	int		 n;
+
+	if ((n = cookie_line(buf, len, COOKIE_ACCESS, "", COOKIE_ACCESS_PATH,
+	    0, secure)) == -1)
+		return -1;
+	return cookie_line(buf + n, len - (size_t)n, COOKIE_REFRESH, "",
+	    COOKIE_REFRESH_PATH, 0, secure) == -1 ? -1 : 0;
+}

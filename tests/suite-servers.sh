@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# tests/suite-servers.sh: the one contract suite (tests/contract.sh) against
+# every deployment in tests/servers/*.sh, in sorted order.  For each: start
+# it on a free port of 127.0.0.1, run tests/contract.sh against it, stop it,
+# and print one line "server NAME: N passed, N failed (...)".  Then the
+# summaries (one line per request: "<check> <status> <error> <www-auth>")
+# are compared across servers: every server must answer every request as
+# the others do.  Ends with "servers: N passed, N failed"; non-zero on any
+# failure.  SERVERS="nginx lighttpd" runs only those.
+#
+# ---------------------------------------------------------------------------
+# The server start-script interface (tests/servers/NAME.sh)
+#
+# NAME is [a-z0-9-]+ and names the deployment in the results.  The file is
+# bash that only defines two functions (sourcing it runs nothing else):
+#
+# server_start
+#	Gets, exported by this suite:
+#	  ROOT		the repository, absolute; binaries in $ROOT/build
+#			(`make all` has run)
+#	  TMPDIR_SERVER	an empty private temporary directory, absolute, mode
+#			0711 (traversable, not listable: a web server whose
+#			workers run as www-data can reach sockets in it) on a
+#			0711 path; for the substituted configuration, sockets,
+#			logs, the env file and the database.  Removed after
+#			server_stop.
+#	  PORT		a free TCP port; listen on 127.0.0.1:$PORT only
+#	  SECRET	the TOKEN_SECRET to configure (128 hex characters,
+#			used as bytes); never print or log it
+#	Starts the deployment from the real files in $ROOT/deploy/ (paths
+#	substituted into a copy in $TMPDIR_SERVER, or passed via env; never a
+#	configuration embedded in the script), with an empty database in
+#	$TMPDIR_SERVER and the contract's defaults for every other setting
+#	(AUTH_INVALID_STATUS 403, ACCESS_TOKEN_TTL 1800s, no issuer or
+#	audience, no AUTH_COOKIES).  Waits, bounded (20 s at most), until
+#	http://127.0.0.1:$PORT/api/login answers over HTTP (server_wait_http
+#	below does that).
+#	Sets SERVER_PIDS: the PIDs of every process it started, space-separated
+#	(a daemon's from its pid file; backends too when the server does not
+#	stop them itself).  May set SERVER_NOTE: a few words for the result
+#	line (e.g. "nginx 1.22.1 + spawn-fcgi").
+#	Prints nothing on stdout unless it fails.  Returns 0 once serving;
+#	otherwise non-zero, after saying why on stdout or stderr (with the tail
+#	of the logs that explain it) and stopping what it started.
+# server_stop
+#	Stops everything in SERVER_PIDS by PID (never by name): SIGTERM, a
+#	bounded wait, SIGKILL for what is left.  Returns 0 when all stopped
+#	after SIGTERM, 1 when one needed SIGKILL.  Also called after a failed
+#	or interrupted server_start, so it copes with an empty SERVER_PIDS.
+#
+# Each script is sourced in a subshell of its own, after tests/lib.sh and
+# tests/http/helpers.sh, so these are there to use:
+#	pid_alive PID, wait_gone TENTHS PID..., stop_pids PID..., children
+#	PID, now_ms (helpers.sh), and
+#	server_wait_http TENTHS PID...: 0 once http://127.0.0.1:$PORT/api/login
+#	gives any HTTP answer; 1 when a PID dies or TENTHS/10 s pass.
+# No shell options are imposed (no set -e or -u); do not change them.  The
+# suite runs as root in CI (servers may drop to www-data); it is only on
+# loopback.  The working directory is unspecified: use absolute paths.
+# ---------------------------------------------------------------------------
+T_NAME=servers
+# shellcheck source=tests/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=tests/http/helpers.sh
+. "$ROOT/tests/http/helpers.sh"
+export LC_ALL=C
+export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
+
+CONTRACT=$ROOT/tests/contract.sh
+CONTRACT_TIMEOUT=${CONTRACT_TIMEOUT:-120}	# seconds per server
+missing=
+for tool in curl jq openssl timeout; do
+	command -v "$tool" >/dev/null || missing="$missing $tool"
+done
+for exe in login userorders refresh; do
+	[ -x "$ROOT/build/$exe" ] || missing="$missing $ROOT/build/$exe"
+done
+[ -f "$CONTRACT" ] || missing="$missing $CONTRACT"
+if [ -n "$missing" ]; then
+	t_fail "prerequisites" "missing:$missing (make all; deploy/deps.sh test)"
+	t_done
+	exit 1
+fi
+
+scripts=()
+if [ -n "${SERVERS:-}" ]; then
+	for s in $SERVERS; do scripts+=("$ROOT/tests/servers/$s.sh"); done
+else
+	for s in "$ROOT"/tests/servers/*.sh; do [ -e "$s" ] && scripts+=("$s"); done
+fi
+if [ "${#scripts[@]}" -eq 0 ]; then
+	t_fail "at least one tests/servers/*.sh"
+	t_done
+	exit 1
+fi
+
+t_tmpdir
+chmod 0711 "$T_TMP"
+RUNNING=	# the subshell serving the current server
+trap 'stop_pids $RUNNING; t_cleanup' EXIT
+trap 'exit 130' INT TERM HUP
+
+# free_port: a random port in 20000-59999 that nothing listens on (neither
+# in /proc/net/tcp{,6} nor answering a connect).
+free_port() {
+	local p hex
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 40000))
+		printf -v hex '%04X' "$p"
+		awk -v h=":$hex" 'NR > 1 && $4 == "0A" && substr($2, length($2) - 4) == h { f = 1 } END { exit !f }' \
+		    /proc/net/tcp /proc/net/tcp6 2>/dev/null && continue
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+		echo "$p"
+		return 0
+	done
+	return 1
+}
+
+# server_wait_http TENTHS PID...: see the interface above.
+server_wait_http() {
+	local n=$1 p code
+	shift
+	while :; do
+		code=$(curl -s -o /dev/null --max-time 2 -w '%{http_code}' \
+		    "http://127.0.0.1:$PORT/api/login" 2>/dev/null)
+		[ -n "$code" ] && [ "$code" != 000 ] && return 0
+		for p in "$@"; do
+			pid_alive "$p" || return 1
+		done
+		[ "$n" -le 0 ] && return 1
+		n=$((n - 1))
+		sleep 0.1
+	done
+}
+
+# run_server SCRIPT OUTDIR: in a subshell: start, contract, stop.  Writes
+# OUTDIR/{start,contract,stop,summary,note,times}.
+run_server() (
+	local script=$1 out=$2 t0 t1 t2 rc
+	unset -f server_start server_stop
+	# shellcheck disable=SC2034 # set and read by the sourced script
+	SERVER_PIDS=
+	SERVER_NOTE=
+	# shellcheck source=/dev/null
+	. "$script"
+	if ! declare -F server_start >/dev/null || ! declare -F server_stop >/dev/null; then
+		echo "$script does not define server_start and server_stop" >"$out/start"
+		exit 1
+	fi
+	trap 'server_stop >>"$out/stop" 2>&1' EXIT
+	trap 'exit 130' INT TERM HUP
+	TMPDIR_SERVER=$out/srv
+	mkdir -m 0711 "$TMPDIR_SERVER"
+	PORT=$(free_port) || { echo "no free port" >"$out/start"; exit 1; }
+	export ROOT TMPDIR_SERVER PORT SECRET
+	t0=$(now_ms)
+	server_start >"$out/start" 2>&1
+	rc=$?
+	t1=$(now_ms)
+	printf '%s\n' "$SERVER_NOTE" >"$out/note"
+	if [ "$rc" -ne 0 ]; then
+		echo "server_start returned $rc" >>"$out/start"
+		exit 1
+	fi
+	: >"$out/started"
+	CONTRACT_SECRET=$SECRET CONTRACT_SUMMARY=$out/summary \
+	    timeout -k 5 "$CONTRACT_TIMEOUT" bash "$CONTRACT" "http://127.0.0.1:$PORT" \
+	    >"$out/contract" 2>&1 </dev/null
+	echo "contract exit status $?" >>"$out/contract.rc"
+	t2=$(now_ms)
+	trap - EXIT
+	server_stop >>"$out/stop" 2>&1
+	echo "$?" >"$out/stop.rc"
+	echo "$((t1 - t0)) $((t2 - t1)) $(($(now_ms) - t2))" >"$out/times"
+)
+
+# secs MS: "1.2 s".
+secs() { printf '%d.%d s' "$(($1 / 1000))" "$(($1 % 1000 / 100))"; }
+
+SECRET=$(openssl rand -hex 64)
+names=()
+t_all=$(now_ms)
+for script in "${scripts[@]}"; do
+	name=$(basename "$script" .sh)
+	out=$T_TMP/$name
+	mkdir -p "$out"
+	if [ ! -f "$script" ]; then
+		t_fail "$name: $script exists"
+		continue
+	fi
+	run_server "$script" "$out" &
+	RUNNING=$!
+	wait "$RUNNING"
+	RUNNING=
+	note=$(cat "$out/note" 2>/dev/null)
+	if [ ! -e "$out/started" ]; then
+		echo "server $name: 0 passed, 1 failed (did not start${note:+; $note})"
+		t_fail "$name: starts" "$(tail -n 20 "$out/start" 2>/dev/null)" "$(tail -n 5 "$out/stop" 2>/dev/null)"
+		continue
+	fi
+	names+=("$name")
+	read -r ms_start ms_contract ms_stop <"$out/times"
+	line=$(grep -E '^contract: [0-9]+ passed, [0-9]+ failed$' "$out/contract" | tail -n 1)
+	counts=${line#contract: }
+	echo "server $name: ${counts:-no result} (${note:+$note; }start $(secs "$ms_start"), contract $(secs "$ms_contract"), stop $(secs "$ms_stop"))"
+	t_ok "$name: starts from deploy/ on 127.0.0.1 ($(secs "$ms_start"))"
+	if [ -n "$line" ] && [[ $counts == *" 0 failed" ]] && grep -q 'status 0$' "$out/contract.rc"; then
+		t_ok "$name: the contract holds"
+	else
+		t_fail "$name: the contract holds" \
+		    "$(grep -E '^not ok|^    |^#' "$out/contract" | head -n 60)" \
+		    "$(tail -n 2 "$out/contract") ($(cat "$out/contract.rc"))"
+	fi
+	if [ "$(cat "$out/stop.rc")" = 0 ]; then
+		t_ok "$name: stops by PID after SIGTERM ($(secs "$ms_stop"))"
+	else
+		t_fail "$name: stops by PID after SIGTERM" "$(tail -n 10 "$out/stop")"
+	fi
+done
+
+# Compare the summaries: for each request (first field), the answer every
+# server gave; the most common one is the reference, and every server that
+# answered otherwise (or not at all) fails, with the line it differs on.
+if [ "${#names[@]}" -ge 2 ]; then
+	for n in "${names[@]}"; do
+		[ -s "$T_TMP/$n/summary" ] || : >"$T_TMP/$n/summary"
+		awk -v s="$n" '{ k = $1; $1 = ""; print s "\t" k "\t" substr($0, 2) }' "$T_TMP/$n/summary"
+	done >"$T_TMP/all.summary"
+	awk -F'\t' -v servers="${names[*]}" '
+	BEGIN { ns = split(servers, sv, " ") }
+	{
+		if (!(($2) in seen)) { seen[$2] = 1; order[++nk] = $2 }
+		if ((($1) SUBSEP ($2)) in val)	# the same check twice
+			val[$1, $2] = val[$1, $2] " | " $3
+		else
+			val[$1, $2] = $3
+	}
+	END {
+		for (i = 1; i <= nk; i++) {
+			k = order[i]
+			delete cnt
+			best = ""; bn = 0
+			for (j = 1; j <= ns; j++) {
+				v = ((sv[j], k) in val) ? val[sv[j], k] : "(no such request)"
+				got[j] = v
+				if (++cnt[v] > bn) { bn = cnt[v]; best = v }
+			}
+			for (j = 1; j <= ns; j++)
+				if (got[j] != best)
+					printf "%s\t%s: %s (others: %s)\n", sv[j], k, got[j], best
+		}
+		printf "#requests\t%d\n", nk
+	}' "$T_TMP/all.summary" >"$T_TMP/diffs"
+	nreq=$(awk -F'\t' '$1 == "#requests" { print $2 }' "$T_TMP/diffs")
+	for n in "${names[@]}"; do
+		d=$(awk -F'\t' -v s="$n" '$1 == s { print $2 }' "$T_TMP/diffs")
+		if [ -z "$d" ] && [ -s "$T_TMP/$n/summary" ]; then
+			t_ok "$n: answers all $nreq requests as the other servers do (status, error, WWW-Authenticate)"
+		elif [ -z "$d" ]; then
+			t_fail "$n: answers all requests as the other servers do" "it wrote no summary"
+		else
+			t_fail "$n: answers all $nreq requests as the other servers do" "$(head -n 20 <<<"$d")"
+		fi
+	done
+elif [ "${#names[@]}" -eq 1 ]; then
+	echo "# only ${names[0]} ran: nothing to compare it with"
+fi
+echo "# ${#scripts[@]} servers in $(secs "$(($(now_ms) - t_all))")"
+t_done

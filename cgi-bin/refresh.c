@@ -18,8 +18,6 @@
 #include "common/store.h"
 #include "common/token.h"
 
-#define RTOKEN_FIELD_MAX	512	/* longer cannot be ours: still 400-free */
-
 /*
  * The refresh_token field of the body, hashed; in cookie mode a body
  * without the field ({}) takes the refresh_token cookie instead, which the
@@ -39,9 +37,9 @@ refresh_field(struct request *req, struct json_object **body,
 	    !json_object_object_get_ex(*body, "refresh_token", NULL)) {
 		if ((tok = cookie_get(req, COOKIE_REFRESH, &len)) == NULL)
 			return 1;
-	} else if (field_string(req, *body, "refresh_token", 1,
-	    RTOKEN_FIELD_MAX, &tok, &len) == -1)
-		return -1;
+	} else if (field_string(req, *body, "refresh_token", 0,
+	    REQUEST_BODY_MAX, &tok, &len) == -1)
+		return -1;	/* not a string: a 400; any string is a token */
 	return rtoken_hash(tok, len, hash) == 0 ? 0 : 1;
 }
 

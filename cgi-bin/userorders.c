@@ -11,6 +11,7 @@
 #include "common/auth.h"
 #include "common/body.h"
 #include "common/field.h"
+#include "common/jsonout.h"
 #include "common/reply.h"
 #include "common/request.h"
 #include "common/server.h"
@@ -33,14 +34,12 @@ order_json(const struct order *o)
 		when[0] = '\0';
 	if ((obj = json_object_new_object()) == NULL)
 		return NULL;
-	if (json_object_object_add(obj, "id",
-	    json_object_new_int64(o->id)) != 0 ||
-	    json_object_object_add(obj, "item",
-	    json_object_new_string(o->item)) != 0 ||
-	    json_object_object_add(obj, "quantity",
-	    json_object_new_int(o->quantity)) != 0 ||
-	    json_object_object_add(obj, "created_at",
-	    json_object_new_string(when)) != 0) {
+	if (jsonout_add(obj, "id", json_object_new_int64(o->id)) == -1 ||
+	    jsonout_add(obj, "item", json_object_new_string(o->item)) == -1 ||
+	    jsonout_add(obj, "quantity",
+	    json_object_new_int(o->quantity)) == -1 ||
+	    jsonout_add(obj, "created_at",
+	    json_object_new_string(when)) == -1) {
 		json_object_put(obj);
 		return NULL;
 	}
@@ -79,12 +78,12 @@ orders_list(struct request *req)
 		reply_store_error(req, rc);
 		goto out;
 	}
-	if (json_object_object_add(body, "username",
-	    json_object_new_string(user)) != 0)
+	if (jsonout_add(body, "username", json_object_new_string(user)) == -1)
 		goto oom;
-	if (json_object_object_add(body, "orders", list) != 0)
+	rc = jsonout_add(body, "orders", list) == -1 ? STORE_ERROR : STORE_OK;
+	list = NULL;	/* taken, or put */
+	if (rc != STORE_OK)
 		goto oom;
-	list = NULL;
 	reply_json(req, 200, NULL, body);
 	goto out;
 oom:

@@ -4,6 +4,7 @@
  * allocating, and treat a short read as the client's error.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -33,7 +34,10 @@ body_content_length(const char *s, long long *out)
 			return -1;
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 0)
+	/* All digits but too large for a long long: too large for us. */
+	if (errno == ERANGE)
+		v = LLONG_MAX;
+	else if (errno != 0 || *end != '\0' || v < 0)
 		return -1;
 	*out = v;
 	return 0;

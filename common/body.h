@@ -23,7 +23,8 @@ struct json_object	*body_json(struct request *req);
 struct json_object	*body_parse_object(const char *buf, size_t len,
 			    int depth);
 
-/* Parse CONTENT_LENGTH: unset or "" is 0.  Returns 0 or -1 on garbage. */
+/* Parse CONTENT_LENGTH: unset or "" is 0, digits beyond long long are
+ * LLONG_MAX (a 413, not a 400).  Returns 0 or -1 on garbage. */
 int			 body_content_length(const char *s, long long *out);
 
 #endif

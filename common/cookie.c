@@ -36,20 +36,34 @@ cookie_get(const struct request *req, const char *name, size_t *len)
 }
 
 /*
- * Secure, except over plain http from a loopback client (the development
- * set-up of `make run`), where a browser would drop a Secure cookie.
+ * Secure, except over plain http to a loopback origin (the development
+ * set-up of `make run`), where a browser would drop a Secure cookie.  The
+ * origin is the Host the browser asked for, not the peer address: behind
+ * a TLS proxy on the same machine the peer is 127.0.0.1 too.
  */
 static const char *
 cookie_secure(const struct request *req)
 {
 	const char	*https = request_param(req, "HTTPS");
-	const char	*addr = request_param(req, "REMOTE_ADDR");
+	const char	*host = request_param(req, "HTTP_HOST");
+	size_t		 len;
 
 	if (https != NULL && strcasecmp(https, "on") == 0)
 		return "; Secure";
-	if (addr != NULL && (strncmp(addr, "127.", 4) == 0 ||
-	    strcmp(addr, "::1") == 0 || strncmp(addr, "::ffff:127.", 11) == 0))
-		return "";
+	if (host == NULL)
+		host = request_param(req, "SERVER_NAME");
+	if (host == NULL)
+		return "; Secure";
+	if (strncmp(host, "[::1]", 5) == 0)
+		len = 5;
+	else
+		len = strcspn(host, ":");
+	if ((len == 5 && strncmp(host, "[::1]", 5) == 0) ||
+	    (len == 9 && strncasecmp(host, "localhost", 9) == 0) ||
+	    (len >= 4 && strncmp(host, "127.", 4) == 0 &&
+	    strspn(host, "0123456789.") == len))
+		return (host[len] == '\0' || host[len] == ':') ? "" :
+		    "; Secure";
 	return "; Secure";
 }
 

@@ -2,8 +2,9 @@
  * Cookie mode (AUTH_COOKIES=1): the token responses also set HttpOnly,
  * SameSite=Strict cookies, each on the narrowest path that needs it, and
  * the auth object reads the access token from its cookie when a request
- * has no Authorization header.  A browser page then never holds a token
- * that a script could read.
+ * has no Authorization header.  A browser page can then keep no token
+ * where a script could read it (the JSON body still carries the tokens,
+ * as the contract wants; the page need not store them).
  */
 #ifndef COMMON_COOKIE_H
 #define COMMON_COOKIE_H

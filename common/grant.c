@@ -6,6 +6,7 @@
 
 #include "common/cookie.h"
 #include "common/grant.h"
+#include "common/jsonout.h"
 #include "common/reply.h"
 #include "common/token.h"
 
@@ -24,14 +25,14 @@ grant_reply(struct request *req, int status, const char *user,
 		return;
 	}
 	if ((body = json_object_new_object()) == NULL ||
-	    json_object_object_add(body, "access_token",
-	    json_object_new_string(access)) != 0 ||
-	    json_object_object_add(body, "token_type",
-	    json_object_new_string("Bearer")) != 0 ||
-	    json_object_object_add(body, "expires_in",
-	    json_object_new_int64(cfg->access_ttl)) != 0 ||
-	    json_object_object_add(body, "refresh_token",
-	    json_object_new_string(rtok)) != 0)
+	    jsonout_add(body, "access_token",
+	    json_object_new_string(access)) == -1 ||
+	    jsonout_add(body, "token_type",
+	    json_object_new_string("Bearer")) == -1 ||
+	    jsonout_add(body, "expires_in",
+	    json_object_new_int64(cfg->access_ttl)) == -1 ||
+	    jsonout_add(body, "refresh_token",
+	    json_object_new_string(rtok)) == -1)
 		reply_error(req, 500, "server_error", "Out of memory");
 	else if (cfg->cookies && cookie_set(req, cookies, sizeof(cookies),
 	    access, rtok) == -1)

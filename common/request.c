@@ -117,9 +117,8 @@ request_init(struct request *req)
 	 */
 	if ((uri = request_param(req, "REQUEST_URI")) != NULL && *uri != '\0') {
 		len = strcspn(uri, "?#");
-		if (len > REQUEST_PATH_MAX)
-			len = REQUEST_PATH_MAX;
-		req->path = strndup(uri, len);
+		/* Too long to be a route: an empty path answers 404. */
+		req->path = strndup(uri, len > REQUEST_PATH_MAX ? 0 : len);
 	} else {
 		script = request_param(req, "SCRIPT_NAME");
 		info = request_param(req, "PATH_INFO");
@@ -129,7 +128,7 @@ request_init(struct request *req)
 			info = "";
 		len = strlen(script) + strlen(info);
 		if (len > REQUEST_PATH_MAX)
-			len = REQUEST_PATH_MAX;
+			script = info = "";
 		if ((req->path = malloc(len + 1)) != NULL)
 			snprintf(req->path, len + 1, "%s%s", script, info);
 	}

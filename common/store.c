@@ -285,6 +285,12 @@ store_open(const char *path, char *err, size_t errlen)
 		    path, sqlite3_errstr(rc));
 		goto fail;
 	}
+	/* SQLite opens a write-protected file read-only without a word:
+	 * every write would then fail per request instead of here. */
+	if (sqlite3_db_readonly(st->db, "main") != 0) {
+		snprintf(err, errlen, "DATABASE_PATH: %s is read-only", path);
+		goto fail;
+	}
 	if (store_migrate(st->db, err, errlen) == -1)
 		goto fail;
 	for (i = 0; i < ST__MAX; i++) {
@@ -406,12 +412,13 @@ store_user_list(struct store *st, store_user_cb cb, void *arg)
 {
 	sqlite3_stmt	*s = st->stmt[ST_USER_LIST];
 	const char	*u;
-	int		 rc;
+	int		 rc, n;
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		u = (const char *)sqlite3_column_text(s, 0);
-		if (u != NULL && cb(u, sqlite3_column_int64(s, 1), arg) != 0) {
-			rc = SQLITE_DONE;
+		if (u != NULL && (n = cb(u, sqlite3_column_int64(s, 1),
+		    arg)) != 0) {
+			rc = n > 0 ? SQLITE_DONE : SQLITE_NOMEM;
 			break;
 		}
 	}
@@ -478,8 +485,8 @@ store_order_list(struct store *st, const char *user, store_order_cb cb,
 		o.item[n] = '\0';
 		o.quantity = sqlite3_column_int(s, 2);
 		o.created_at = sqlite3_column_int64(s, 3);
-		if (cb(&o, arg) != 0) {
-			rc = SQLITE_DONE;
+		if ((n = cb(&o, arg)) != 0) {
+			rc = n > 0 ? SQLITE_DONE : SQLITE_NOMEM;
 			break;
 		}
 	}
@@ -567,16 +574,21 @@ store_refresh_rotate(struct store *st, const unsigned char old[RTOKEN_HASHLEN],
 		return rc;
 	if ((rc = store_token_find(st, old, &t)) != STORE_OK)
 		goto out;
-	if (t.revoked || t.expires <= now) {
+	if (t.revoked) {
 		rc = STORE_INVALID;
 		goto out;
 	}
 	if (t.spent) {
 		/* Reuse: someone holds a copy.  Revoke the family, so the
-		 * thief's and the owner's descendants die alike. */
+		 * thief's and the owner's descendants die alike; even when
+		 * this copy has expired, its descendants have not. */
 		rc = store_family_revoke(st, t.family, now);
 		if (rc == STORE_OK)
 			rc = STORE_INVALID;
+		goto out;
+	}
+	if (t.expires <= now) {
+		rc = STORE_INVALID;
 		goto out;
 	}
 	s = st->stmt[ST_TOKEN_SPEND];

@@ -39,7 +39,8 @@ struct order {
 	int64_t		 created_at;	/* seconds since the epoch, UTC */
 };
 
-/* Called once per order, oldest first; non-zero stops the walk. */
+/* Called once per order, oldest first; 1 stops the walk, -1 fails it
+ * (STORE_ERROR). */
 typedef int (*store_order_cb)(const struct order *o, void *arg);
 
 /*
@@ -66,7 +67,7 @@ enum store_rc	 store_user_hash(struct store *st, const char *user,
 enum store_rc	 store_user_set_hash(struct store *st, const char *user,
 		    const char *pwhash);
 
-/* Called once per user, by name; non-zero stops the walk. */
+/* Called once per user, by name; 1 stops the walk, -1 fails it. */
 typedef int (*store_user_cb)(const char *user, int64_t created_at,
     void *arg);
 

@@ -77,7 +77,10 @@ if [[ -n ${ENV_FILE:-} ]]; then
 			"$prog" "$ENV_FILE" >&2
 else
 	ENV_FILE=$APP_ROOT/.env
-	if [[ ! -e $ENV_FILE ]] || ! has_secret "$ENV_FILE"; then
+	# A secret in our environment wins over the file: then write none, or
+	# the backends would see two secrets that disagree and refuse.
+	if [[ -z ${TOKEN_SECRET:-}${ACCESS_TOKEN_SECRET:-}${TOKEN_SECRET_FILE:-} ]] &&
+	    { [[ ! -e $ENV_FILE ]] || ! has_secret "$ENV_FILE"; }; then
 		# 64 random bytes as 128 hex digits, as Node's
 		# randomBytes(64).toString('hex') in the tutorial.
 		secret=$(od -An -tx1 -N64 /dev/urandom | tr -d ' \n')
@@ -94,8 +97,11 @@ else
 		)
 		unset secret
 	fi
+	# The backends are told ENV_FILE, so it must exist, if only empty.
+	[[ -e $ENV_FILE ]] || (umask 0077 && : >"$ENV_FILE")
 	chmod 0600 "$ENV_FILE"
 fi
+[[ -n ${TOKEN_SECRET_FILE:-} ]] && TOKEN_SECRET_FILE=$(absolute "$TOKEN_SECRET_FILE")
 
 if [[ -n ${DATABASE_PATH:-} ]]; then
 	DATABASE_PATH=$(absolute "$DATABASE_PATH")
@@ -109,7 +115,7 @@ passed=()
 for v in TOKEN_SECRET ACCESS_TOKEN_SECRET TOKEN_SECRET_FILE ACCESS_TOKEN_TTL \
 	REFRESH_TOKEN_TTL TOKEN_ISSUER TOKEN_AUDIENCE TOKEN_LEEWAY \
 	AUTH_INVALID_STATUS AUTH_COOKIES; do
-	[[ -n ${!v+set} ]] && passed+=("$v=${!v}")
+	[[ -n ${!v+set} ]] && passed+=("$v")
 done
 
 # Is anything answering on the port already?
@@ -160,12 +166,19 @@ stop() {
 }
 trap stop INT TERM HUP
 
-# An empty environment plus an allowlist (what lighttpd.conf reads).  The
-# lock stays with this script.
-env - PATH="$PATH" ${TZ:+TZ="$TZ"} \
-	APP_ROOT="$APP_ROOT" PORT="$PORT" RUN_DIR="$RUN_DIR" LOG_DIR="$LOG_DIR" \
-	ENV_FILE="$ENV_FILE" DATABASE_PATH="$DATABASE_PATH" "${passed[@]}" \
-	"$lighttpd" -D -f "$APP_ROOT/deploy/lighttpd.conf" 9>&- &
+# An empty environment plus an allowlist (what lighttpd.conf reads), made
+# by unsetting the rest in a subshell rather than by `env - NAME=value`,
+# which would put a secret on a command line for a moment (/proc/*/cmdline
+# is world-readable).  The lock stays with this script.
+(
+	export APP_ROOT PORT RUN_DIR LOG_DIR ENV_FILE DATABASE_PATH
+	keep=" PATH TZ APP_ROOT PORT RUN_DIR LOG_DIR ENV_FILE DATABASE_PATH ${passed[*]} "
+	while IFS= read -r v; do
+		[[ $keep == *" $v "* ]] || unset "$v" 2>/dev/null
+	done < <(compgen -e)
+	for v in "${passed[@]}"; do export "${v?}"; done
+	exec 9>&- "$lighttpd" -D -f "$APP_ROOT/deploy/lighttpd.conf"
+) &
 pid=$!
 
 # Wait until it answers, or died.

@@ -359,6 +359,10 @@ for cl in abc -5 1e3 " 5" 0x10; do
 	call CONTENT_LENGTH="$cl" login POST /api/createNewUser "$CT_BODY"
 	err_is "createNewUser: CONTENT_LENGTH \"$cl\": 400" 400 invalid_request
 done
+for cl in 99999999999999999999999 9223372036854775808; do
+	call CONTENT_LENGTH="$cl" login POST /api/createNewUser "$CT_BODY"
+	err_is "createNewUser: CONTENT_LENGTH $cl (beyond 64 bits): 413" 413 payload_too_large
+done
 call CONTENT_LENGTH=$((${#CT_BODY} + 10)) login POST /api/createNewUser "$CT_BODY"
 err_is "createNewUser: body shorter than CONTENT_LENGTH: 400" 400 invalid_request
 call -u CONTENT_LENGTH login POST /api/createNewUser "$CT_BODY"
@@ -513,8 +517,14 @@ invalid_is "POST /api/token 44 chars: 403"
 call refresh POST /api/token "$(rt_body "$AT_ALICE")"
 invalid_is "POST /api/token with an access token: 403"
 call refresh POST /api/token '{"refresh_token":""}'
-is "POST /api/token empty string: 400 or 403" yes \
-    "$( { [ "$STATUS" = 400 ] || [ "$STATUS" = 403 ]; } && echo yes)"
+invalid_is "POST /api/token empty string: an invalid token, 403"
+LONG_RT=$(printf 'A%.0s' $(seq 600))
+call refresh POST /api/token "$(rt_body "$LONG_RT")"
+invalid_is "POST /api/token 600-byte string: an invalid token, 403"
+call refresh POST /api/logout '{"refresh_token":""}'
+is "POST /api/logout empty string: 204 (idempotent)" 204 "$STATUS"
+call refresh POST /api/logout "$(rt_body "$LONG_RT")"
+is "POST /api/logout 600-byte string: 204" 204 "$STATUS"
 call refresh POST /api/token '{"token":"x"}'
 err_is "POST /api/token refresh_token missing: 400" 400 invalid_request
 call refresh POST /api/token '{"refresh_token":12}'
@@ -550,6 +560,12 @@ call login POST /api/login "$(body_up bob "$PW")"
 RT_BOB=$(json .refresh_token)	# bob's chain for the TTL tests below
 
 echo "# 1. routing"
+
+LONGP=/api/userOrders/$(printf './%.0s' $(seq 1100))
+call "$AUTH_A" userorders GET "$LONGP"
+err_is "a path over 2048 bytes that would normalise to a route: 404" 404 not_found
+call "$AUTH_A" userorders GET "/api/userOrders/$(printf './%.0s' $(seq 10))"
+is "control: the same with a short path: 200" 200 "$STATUS"
 
 for exe in login userorders refresh; do
 	call "$exe" GET /api/nope
@@ -891,6 +907,30 @@ startfail "login: DATABASE_PATH not writable" DATABASE_PATH DATABASE_PATH=/proc/
 call DATABASE_PATH="$T_TMP/fresh.db" "$AUTH_A" "${UO[@]}"
 is "DATABASE_PATH: a new file is created with its schema" "200 0 yes" \
     "$STATUS $(json '.orders | length') $([ -s "$T_TMP/fresh.db" ] && echo yes)"
+
+# A write-protected database file: SQLite would open it read-only and fail
+# every write later; the executable must refuse at start-up.  Root ignores
+# file modes, so this runs as nobody, in a folder nobody can reach.
+RO=$(mktemp -d -t authro.XXXXXX)
+chmod 755 "$RO"
+cp "$T_TMP/fresh.db" "$RO/ro.db"
+cp "$T_TMP/fresh.db" "$RO/rw.db"
+chown nobody "$RO/rw.db" "$RO"
+chmod 444 "$RO/ro.db"
+as_nobody() {	# DB: run userorders as nobody; sets RC, OUT, ERR
+	OUT=$(env -i TOKEN_SECRET="$SECRET" DATABASE_PATH="$1" REQUEST_METHOD=GET \
+	    REQUEST_URI=/api/userOrders HTTP_AUTHORIZATION="Bearer $AT_ALICE" \
+	    setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	    "$BUILD/userorders" </dev/null 2>"$T_TMP/ro.err")
+	RC=$? ERR=$(cat "$T_TMP/ro.err")
+}
+as_nobody "$RO/ro.db"
+is "refuses to start: DATABASE_PATH a read-only file" "exit>0 stdout=0 names=DATABASE_PATH" \
+    "exit$([ "$RC" -gt 0 ] && echo '>0' || echo "=$RC") stdout=${#OUT} names=$([[ $ERR == *DATABASE_PATH*read-only* ]] && echo DATABASE_PATH)"
+as_nobody "$RO/rw.db"
+is "control: the same as nobody with a writable file serves 200" "0 200" \
+    "$RC $(printf '%s\n' "$OUT" | sed -n 's/^Status: \([0-9]*\).*/\1/p')"
+rm -rf "$RO"
 
 echo "# 3. .env"
 

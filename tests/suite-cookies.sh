@@ -12,7 +12,7 @@ t_tmpdir
 
 SECRET=cookie-suite-secret-0123456789abcdef0123456789
 BASE_ENV=(TOKEN_SECRET="$SECRET" DATABASE_PATH="$T_TMP/auth.db" ENV_FILE=/dev/null)
-CGI_ENV=("${BASE_ENV[@]}" AUTH_COOKIES=1 REMOTE_ADDR=127.0.0.1)
+CGI_ENV=("${BASE_ENV[@]}" AUTH_COOKIES=1 HTTP_HOST=127.0.0.1:8080)
 
 set_cookie() { printf '%s\n' "$HEADERS" | tr -d '\r' | grep -i "^Set-Cookie: $1=" | sed 's/^[^:]*: //'; }
 
@@ -25,10 +25,16 @@ check_eq "refresh cookie: value, /api (token and logout), TTL, HttpOnly, SameSit
 	"refresh_token=$RT; Path=/api; Max-Age=604800; HttpOnly; SameSite=Strict" "$(set_cookie refresh_token)"
 check_eq "the token body is still sent" Bearer "$(json .token_type)"
 
-CGI_ENV=("${BASE_ENV[@]}" AUTH_COOKIES=1 REMOTE_ADDR=192.0.2.7)
+CGI_ENV=("${BASE_ENV[@]}" AUTH_COOKIES=1 HTTP_HOST=auth.example.org REMOTE_ADDR=127.0.0.1)
 cgi login POST /api/login '{"username":"carol","password":"correct horse battery"}'
-check_match "over plain http from a non-loopback client the cookies are Secure" '; Secure$' "$(set_cookie access_token)"
-CGI_ENV=("${BASE_ENV[@]}" AUTH_COOKIES=1 REMOTE_ADDR=127.0.0.1 HTTPS=on)
+check_match "plain http to a non-loopback host (a TLS proxy on this machine) gets Secure" '; Secure$' "$(set_cookie access_token)"
+CGI_ENV=("${BASE_ENV[@]}" AUTH_COOKIES=1 HTTP_HOST=127.0.0.1.evil.example)
+cgi login POST /api/login '{"username":"carol","password":"correct horse battery"}'
+check_match "a host that only starts like 127. gets Secure" '; Secure$' "$(set_cookie access_token)"
+CGI_ENV=("${BASE_ENV[@]}" AUTH_COOKIES=1 HTTP_HOST=localhost:8080)
+cgi login POST /api/login '{"username":"carol","password":"correct horse battery"}'
+check_match "control: plain http to localhost:8080 gets no Secure" 'SameSite=Strict$' "$(set_cookie access_token)"
+CGI_ENV=("${BASE_ENV[@]}" AUTH_COOKIES=1 HTTP_HOST=127.0.0.1:8080 HTTPS=on)
 cgi login POST /api/login '{"username":"carol","password":"correct horse battery"}'
 check_match "over https the cookies are Secure even on loopback" '; Secure$' "$(set_cookie refresh_token)"
 
@@ -53,7 +59,7 @@ cgi userorders GET /api/userOrders
 check_eq "control: the same token as a header: 200" 200 "$STATUS"
 
 # Refresh and logout through the refresh cookie, with a body of {}.
-CGI_ENV=("${BASE_ENV[@]}" AUTH_COOKIES=1 REMOTE_ADDR=127.0.0.1 HTTP_COOKIE="refresh_token=$RT")
+CGI_ENV=("${BASE_ENV[@]}" AUTH_COOKIES=1 HTTP_HOST=127.0.0.1:8080 HTTP_COOKIE="refresh_token=$RT")
 cgi refresh POST /api/token '{}'
 check_eq "refresh with {} and the refresh cookie: 200" 200 "$STATUS"
 RT2=$(json .refresh_token)
@@ -61,17 +67,17 @@ check_eq "the refresh answer sets the new refresh cookie" \
 	"refresh_token=$RT2; Path=/api; Max-Age=604800; HttpOnly; SameSite=Strict" "$(set_cookie refresh_token)"
 cgi refresh POST /api/token '{}'
 check_eq "the spent refresh cookie again: 403 invalid_token" "403 invalid_token" "$STATUS $(json .error)"
-CGI_ENV=("${BASE_ENV[@]}" AUTH_COOKIES=1 REMOTE_ADDR=127.0.0.1)
+CGI_ENV=("${BASE_ENV[@]}" AUTH_COOKIES=1 HTTP_HOST=127.0.0.1:8080)
 cgi refresh POST /api/token '{}'
 check_eq "refresh with {} and no cookie: 403 invalid_token" "403 invalid_token" "$STATUS $(json .error)"
 CGI_ENV=("${BASE_ENV[@]}" HTTP_COOKIE="refresh_token=$RT2")
 cgi refresh POST /api/token '{}'
 check_eq "control: cookie mode off, {} is a missing field: 400" "400 invalid_request" "$STATUS $(json .error)"
 
-CGI_ENV=("${BASE_ENV[@]}" AUTH_COOKIES=1 REMOTE_ADDR=127.0.0.1)
+CGI_ENV=("${BASE_ENV[@]}" AUTH_COOKIES=1 HTTP_HOST=127.0.0.1:8080)
 cgi login POST /api/login '{"username":"carol","password":"correct horse battery"}'
 RT3=$(json .refresh_token)
-CGI_ENV=("${BASE_ENV[@]}" AUTH_COOKIES=1 REMOTE_ADDR=127.0.0.1 HTTP_COOKIE="refresh_token=$RT3")
+CGI_ENV=("${BASE_ENV[@]}" AUTH_COOKIES=1 HTTP_HOST=127.0.0.1:8080 HTTP_COOKIE="refresh_token=$RT3")
 cgi refresh POST /api/logout '{}'
 check_eq "logout through the cookie: 204" 204 "$STATUS"
 check_eq "logout clears the access cookie" \

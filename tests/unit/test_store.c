@@ -522,6 +522,37 @@ test_refresh_reuse_spares_other_family(void)
 	teardown();
 }
 
+/*
+ * A spent token replayed after it expired still revokes its family: the
+ * descendants it spawned got fresh expiries and would live on otherwise.
+ * The control is the same chain without the replay.
+ */
+static void
+test_refresh_reuse_after_expiry_revokes_family(void)
+{
+	struct store	*st;
+	char		 user[TOKEN_USER_MAX + 1];
+	int		 replay;
+
+	for (replay = 0; replay <= 1; replay++) {
+		if ((st = with_alice()) == NULL)
+			return;
+		CHECK_INT(store_refresh_issue(st, "alice", rhash(1), NOW,
+		    NOW + 10), STORE_OK);
+		CHECK_INT(store_refresh_rotate(st, rhash(1), rhash(2), NOW + 5,
+		    NOW + 15, user), STORE_OK);
+		CHECK_INT(store_refresh_rotate(st, rhash(2), rhash(3), NOW + 12,
+		    NOW + 22, user), STORE_OK);
+		if (replay)	/* rhash(1) spent and expired at NOW + 10 */
+			CHECK_INT(store_refresh_rotate(st, rhash(1), rhash(9),
+			    NOW + 13, NOW + 23, user), STORE_INVALID);
+		CHECK_INT(store_refresh_rotate(st, rhash(3), rhash(4), NOW + 14,
+		    NOW + 24, user), replay ? STORE_INVALID : STORE_OK);
+		store_close(st);
+		teardown();
+	}
+}
+
 static void
 test_refresh_expired(void)
 {
@@ -832,6 +863,7 @@ UNIT_TESTS(
 	T(test_refresh_rotate),
 	T(test_refresh_reuse_revokes_family),
 	T(test_refresh_reuse_spares_other_family),
+	T(test_refresh_reuse_after_expiry_revokes_family),
 	T(test_refresh_expired),
 	T(test_refresh_unknown),
 	T(test_refresh_revoke),

@@ -209,7 +209,7 @@ for script in "${scripts[@]}"; do
 	else
 		t_fail "$name: the contract holds" \
 		    "$(grep -E '^not ok|^    |^#' "$out/contract" | head -n 60)" \
-		    "$(tail -n 2 "$out/contract") ($(cat "$out/contract.rc"))"
+		    "${line:-$(tail -n 3 "$out/contract")} ($(cat "$out/contract.rc"))"
 	fi
 	if [ "$(cat "$out/stop.rc")" = 0 ]; then
 		t_ok "$name: stops by PID after SIGTERM ($(secs "$ms_stop"))"

@@ -12,7 +12,9 @@
 # The server start-script interface (tests/servers/NAME.sh)
 #
 # NAME is [a-z0-9-]+ and names the deployment in the results.  The file is
-# bash that only defines two functions (sourcing it runs nothing else):
+# bash that only defines two functions (sourcing it runs nothing else).
+# Helpers that several scripts share go in tests/servers/*-common.sh, which
+# the scripts source and this suite does not run as a server.
 #
 # server_start
 #	Gets, exported by this suite:
@@ -86,7 +88,9 @@ scripts=()
 if [ -n "${SERVERS:-}" ]; then
 	for s in $SERVERS; do scripts+=("$ROOT/tests/servers/$s.sh"); done
 else
-	for s in "$ROOT"/tests/servers/*.sh; do [ -e "$s" ] && scripts+=("$s"); done
+	for s in "$ROOT"/tests/servers/*.sh; do
+		[[ -e $s && $s != *-common.sh ]] && scripts+=("$s")
+	done
 fi
 if [ "${#scripts[@]}" -eq 0 ]; then
 	t_fail "at least one tests/servers/*.sh"

@@ -64,10 +64,41 @@ out:
 }
 
 /*
+ * Whether the user name key has had LOGIN_MAX_FAILURES failed logins in
+ * its window: then 429 with Retry-After, before any password work.  The
+ * key hashes the name as sent, so a name that does not exist is counted
+ * and refused alike, and a lock lasts at most one window.  Returns 0, or
+ * -1 after replying.
+ */
+static int
+login_throttled(struct request *req, const unsigned char *key)
+{
+	const struct config	*cfg = &req->svc->cfg;
+	char			 hdr[64];
+	long			 retry;
+	enum store_rc		 rc;
+
+	if (cfg->login_max == 0)
+		return 0;
+	rc = store_login_check(req->svc->store, key, req->now,
+	    cfg->login_window, cfg->login_max, &retry);
+	if (rc != STORE_OK) {
+		reply_store_error(req, rc);
+		return -1;
+	}
+	if (retry == 0)
+		return 0;
+	snprintf(hdr, sizeof(hdr), "Retry-After: %ld\r\n", retry);
+	reply_error_hdr(req, 429, hdr, "too_many_requests",
+	    "Too many failed logins for this user name; try again later");
+	return -1;
+}
+
+/*
  * POST /api/login {"username", "password"}: 200 with the token body, or
  * 401 invalid_credentials.  An unknown or impossible user name costs the
  * same Argon2id work as a wrong password, so the answer and its time are
- * the same.
+ * the same.  429 too_many_requests after LOGIN_MAX_FAILURES failures.
  */
 static void
 login(struct request *req)
@@ -78,6 +109,7 @@ login(struct request *req)
 	char			 hash[PWHASH_LEN], fresh[PWHASH_LEN];
 	char			 rtok[RTOKEN_LEN + 1];
 	unsigned char		 rhash[RTOKEN_HASHLEN];
+	unsigned char		 key[STORE_LOGIN_KEYLEN];
 	size_t			 ulen, pwlen;
 	int			 ok, rehash;
 	enum store_rc		 rc = STORE_NOTFOUND;
@@ -89,6 +121,9 @@ login(struct request *req)
 	    field_string(req, body, "password", 1, PASSWORD_MAX, &pw,
 	    &pwlen) == -1)
 		goto out;
+	crypto_hash_sha256(key, (const unsigned char *)user, ulen);
+	if (login_throttled(req, key) != 0)
+		goto out;
 	if (username_valid(user, ulen))
 		rc = store_user_hash(req->svc->store, user, hash);
 	if (rc != STORE_OK && rc != STORE_NOTFOUND) {
@@ -97,10 +132,18 @@ login(struct request *req)
 	}
 	ok = pwhash_check(rc == STORE_OK ? hash : NULL, pw, pwlen, &rehash);
 	if (!ok) {
+		if (cfg->login_max > 0 && (rc = store_login_failed(
+		    req->svc->store, key, req->now, cfg->login_window)) !=
+		    STORE_OK) {
+			reply_store_error(req, rc);
+			goto out;
+		}
 		reply_error(req, 401, "invalid_credentials",
 		    "Wrong user name or password");
 		goto out;
 	}
+	if (cfg->login_max > 0)
+		(void)store_login_reset(req->svc->store, key);
 	if (rehash && pwhash_make(fresh, pw, pwlen) == 0 &&
 	    store_user_set_hash(req->svc->store, user, fresh) != STORE_OK)
 		request_log(req, "%s: cannot store a rehashed password",

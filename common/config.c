@@ -270,6 +270,21 @@ config_values(struct config *cfg, const struct dotenv *env, char *err,
 	}
 	cfg->cookies = v != NULL && strcmp(v, "1") == 0;
 
+	v = config_get(env, "LOGIN_MAX_FAILURES");
+	if (config_parse_uint(v != NULL ? v : "5", 1000, &n) == -1) {
+		snprintf(err, errlen, "LOGIN_MAX_FAILURES: not a number from "
+		    "0 (off) to 1000");
+		return -1;
+	}
+	cfg->login_max = (int)n;
+	v = config_get(env, "LOGIN_WINDOW");
+	if (config_parse_duration(v != NULL ? v : "15m",
+	    &cfg->login_window) == -1) {
+		snprintf(err, errlen, "LOGIN_WINDOW: not a duration "
+		    "(900, 1800s, 30m, 1h or 7d)");
+		return -1;
+	}
+
 	if (config_optional(env, "TOKEN_ISSUER", &cfg->issuer, err,
 	    errlen) == -1 ||
 	    config_optional(env, "TOKEN_AUDIENCE", &cfg->audience, err,

@@ -24,6 +24,8 @@ struct config {
 	int		 invalid_status; /* 403 or 401, AUTH_INVALID_STATUS */
 	char		*database_path;	/* DATABASE_PATH */
 	int		 cookies;	/* AUTH_COOKIES=1 */
+	int		 login_max;	/* LOGIN_MAX_FAILURES; 0: no throttle */
+	long		 login_window;	/* seconds, LOGIN_WINDOW */
 };
 
 /*

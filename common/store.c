@@ -34,6 +34,10 @@ enum store_stmt {
 	ST_TOKEN_PRUNE,
 	ST_USER_LIST,
 	ST_USER_REVOKE_ALL,
+	ST_LOGIN_CHECK,
+	ST_LOGIN_FAILED,
+	ST_LOGIN_RESET,
+	ST_LOGIN_PRUNE,
 	ST__MAX
 };
 
@@ -62,6 +66,16 @@ static const char *const store_sql[ST__MAX] = {
 	"SELECT username, created_at FROM users ORDER BY username",
 	"UPDATE refresh_families SET revoked_at = ? "
 	    "WHERE username = ? AND revoked_at IS NULL",
+	"SELECT failures, window_start FROM login_failures WHERE key = ?",
+	/* One statement, so concurrent failures all count. */
+	"INSERT INTO login_failures (key, failures, window_start) "
+	    "VALUES (?1, 1, ?2) ON CONFLICT (key) DO UPDATE SET "
+	    "failures = CASE WHEN window_start <= ?2 - ?3 THEN 1 "
+	    "ELSE failures + 1 END, "
+	    "window_start = CASE WHEN window_start <= ?2 - ?3 THEN ?2 "
+	    "ELSE window_start END",
+	"DELETE FROM login_failures WHERE key = ?",
+	"DELETE FROM login_failures WHERE window_start <= ?",
 };
 
 /* Schema migrations: entry i takes user_version i to i + 1. */
@@ -92,6 +106,12 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	"  expires_at INTEGER NOT NULL,"
 	"  spent_at INTEGER);"
 	"CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at);",
+	/* 1 -> 2: login throttling (a hash of the name, never the name). */
+	"CREATE TABLE login_failures ("
+	"  key BLOB PRIMARY KEY,"
+	"  failures INTEGER NOT NULL,"
+	"  window_start INTEGER NOT NULL);"
+	"CREATE INDEX login_failures_window ON login_failures (window_start);",
 };
 
 struct store {
@@ -512,6 +532,55 @@ store_refresh_issue(struct store *st, const char *user,
 		rc = store_exec(st, ST_TOKEN_PRUNE);
 	}
 	return store_end(st, rc);
+}
+
+enum store_rc
+store_login_check(struct store *st, const unsigned char key[STORE_LOGIN_KEYLEN],
+    time_t now, long window, int max, long *retry_after)
+{
+	sqlite3_stmt	*s = st->stmt[ST_LOGIN_CHECK];
+	sqlite3_int64	 failures, start;
+	int		 rc;
+
+	*retry_after = 0;
+	sqlite3_bind_blob(s, 1, key, STORE_LOGIN_KEYLEN, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		failures = sqlite3_column_int64(s, 0);
+		start = sqlite3_column_int64(s, 1);
+		if (failures >= max && start + window > now)
+			*retry_after = (long)(start + window - now);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return store_rc_of(st, rc);
+}
+
+enum store_rc
+store_login_failed(struct store *st,
+    const unsigned char key[STORE_LOGIN_KEYLEN], time_t now, long window)
+{
+	sqlite3_stmt	*s = st->stmt[ST_LOGIN_FAILED];
+	enum store_rc	 rc;
+
+	sqlite3_bind_blob(s, 1, key, STORE_LOGIN_KEYLEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, window);
+	if ((rc = store_exec(st, ST_LOGIN_FAILED)) != STORE_OK)
+		return rc;
+	/* Windows long over hold nothing worth keeping. */
+	s = st->stmt[ST_LOGIN_PRUNE];
+	sqlite3_bind_int64(s, 1, now - window);
+	return store_exec(st, ST_LOGIN_PRUNE);
+}
+
+enum store_rc
+store_login_reset(struct store *st, const unsigned char key[STORE_LOGIN_KEYLEN])
+{
+	sqlite3_stmt	*s = st->stmt[ST_LOGIN_RESET];
+
+	sqlite3_bind_blob(s, 1, key, STORE_LOGIN_KEYLEN, SQLITE_STATIC);
+	return store_exec(st, ST_LOGIN_RESET);
 }
 
 /* What ST_TOKEN_FIND found. */

@@ -18,7 +18,7 @@
 #include "common/token.h"
 
 #define STORE_ITEM_MAX		200	/* bytes of an order's item */
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 
 enum store_rc {
 	STORE_OK = 0,
@@ -88,6 +88,26 @@ enum store_rc	 store_order_add(struct store *st, const char *user,
 /* Walk the orders of user, oldest first. */
 enum store_rc	 store_order_list(struct store *st, const char *user,
 		    store_order_cb cb, void *arg);
+
+/*
+ * Login throttling, keyed by a hash of the submitted user name (existing
+ * or not, so the answer says nothing about existence).  A window opens at
+ * the first failure and lasts window seconds.
+ *
+ * store_login_check: *retry_after gets the seconds left when the name has
+ * max failures or more in its window, else 0.
+ * store_login_failed: count one failure (a new window if the old one is
+ * over).  store_login_reset: forget the name (a successful login).
+ */
+#define STORE_LOGIN_KEYLEN	32
+enum store_rc	 store_login_check(struct store *st,
+		    const unsigned char key[STORE_LOGIN_KEYLEN], time_t now,
+		    long window, int max, long *retry_after);
+enum store_rc	 store_login_failed(struct store *st,
+		    const unsigned char key[STORE_LOGIN_KEYLEN], time_t now,
+		    long window);
+enum store_rc	 store_login_reset(struct store *st,
+		    const unsigned char key[STORE_LOGIN_KEYLEN]);
 
 /* Store the first refresh token of a new family (login). */
 enum store_rc	 store_refresh_issue(struct store *st, const char *user,

@@ -178,6 +178,51 @@ test_reopen(void)
 	teardown();
 }
 
+/*
+ * A database of schema version 1 (before login throttling), as an older
+ * build left it, migrates to the current version and keeps its rows.
+ */
+static void
+test_migrates_v1(void)
+{
+	struct store	*st;
+	sqlite3		*db = NULL;
+	char		 hash[PWHASH_LEN] = "";
+	unsigned char	 key[STORE_LOGIN_KEYLEN] = { 1 };
+	long		 retry = -1;
+
+	setup();
+	CHECK_INT(sqlite3_open(dbpath, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db,
+	    "CREATE TABLE users (id INTEGER PRIMARY KEY, username TEXT NOT NULL"
+	    " UNIQUE, pwhash TEXT NOT NULL, created_at INTEGER NOT NULL);"
+	    "CREATE TABLE orders (id INTEGER PRIMARY KEY, username TEXT NOT"
+	    " NULL, item TEXT NOT NULL, quantity INTEGER NOT NULL, created_at"
+	    " INTEGER NOT NULL);"
+	    "CREATE TABLE refresh_families (id INTEGER PRIMARY KEY, username"
+	    " TEXT NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER);"
+	    "CREATE TABLE refresh_tokens (id INTEGER PRIMARY KEY, hash BLOB NOT"
+	    " NULL UNIQUE, family INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+	    " expires_at INTEGER NOT NULL, spent_at INTEGER);"
+	    "INSERT INTO users (username, pwhash, created_at) VALUES"
+	    " ('alice', '" FAKEHASH "', 1);"
+	    "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	st = open_store();
+	CHECK(st != NULL);
+	CHECK_INT(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	if (st != NULL) {
+		CHECK_INT(store_user_hash(st, "alice", hash), STORE_OK);
+		CHECK_STR(hash, FAKEHASH);
+		CHECK_INT(store_login_failed(st, key, NOW, 60), STORE_OK);
+		CHECK_INT(store_login_check(st, key, NOW, 60, 1, &retry),
+		    STORE_OK);
+		CHECK_INT(retry, 60);
+	}
+	store_close(st);
+	teardown();
+}
+
 static void
 test_newer_schema_refused(void)
 {
@@ -846,6 +891,7 @@ UNIT_TESTS(
 	T(test_open_creates_schema),
 	T(test_open_uses_wal),
 	T(test_reopen),
+	T(test_migrates_v1),
 	T(test_newer_schema_refused),
 	T(test_open_missing_directory_fails),
 	T(test_open_not_a_database_fails),

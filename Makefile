@@ -22,12 +22,14 @@ COMMON_SRC	 = $(wildcard common/*.c)
 COMMON_OBJ	 = $(COMMON_SRC:%.c=$(BUILD)/%.o)
 PROGS		 = login userorders refresh
 BINS		 = $(PROGS:%=$(BUILD)/%)
+ADMIN_SRC	 = $(wildcard admin/*.c)
+ADMIN_OBJ	 = $(ADMIN_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC	 = $(wildcard tests/unit/test_*.c)
 UNIT_BINS	 = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps test check unit run sanitize valgrind install clean
 
-all: $(BINS)
+all: $(BINS) $(BUILD)/authctl
 
 deps:
 	@deploy/deps.sh build
@@ -40,6 +42,14 @@ $(BUILD)/common.a: $(COMMON_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/%: $(BUILD)/cgi-bin/%.o $(BUILD)/common.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDADD_PKG)
+
+# The operator's command (admin/): common/, but never libfcgi's headers.
+$(BUILD)/admin/%.o: admin/%.c $(wildcard common/*.h admin/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/authctl: $(ADMIN_OBJ) $(BUILD)/common.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDADD_PKG)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/unit.o $(BUILD)/common.a

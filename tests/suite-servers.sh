@@ -6,7 +6,8 @@
 # summaries (one line per request: "<check> <status> <error> <www-auth>")
 # are compared across servers: every server must answer every request as
 # the others do.  Ends with "servers: N passed, N failed"; non-zero on any
-# failure.  SERVERS="nginx lighttpd" runs only those.
+# failure.  SERVERS="nginx lighttpd" runs only those (an entry with a '/'
+# is the path of a start script elsewhere).
 #
 # ---------------------------------------------------------------------------
 # The server start-script interface (tests/servers/NAME.sh)
@@ -86,7 +87,12 @@ fi
 
 scripts=()
 if [ -n "${SERVERS:-}" ]; then
-	for s in $SERVERS; do scripts+=("$ROOT/tests/servers/$s.sh"); done
+	for s in $SERVERS; do
+		case $s in
+		*/*) scripts+=("$s") ;;
+		*) scripts+=("$ROOT/tests/servers/$s.sh") ;;
+		esac
+	done
 else
 	for s in "$ROOT"/tests/servers/*.sh; do
 		[[ -e $s && $s != *-common.sh ]] && scripts+=("$s")
@@ -199,7 +205,8 @@ for script in "${scripts[@]}"; do
 	note=$(cat "$out/note" 2>/dev/null)
 	if [ ! -e "$out/started" ]; then
 		echo "server $name: 0 passed, 1 failed (did not start${note:+; $note})"
-		t_fail "$name: starts" "$(tail -n 20 "$out/start" 2>/dev/null)" "$(tail -n 5 "$out/stop" 2>/dev/null)"
+		mapfile -t detail < <(tail -n 20 "$out/start" 2>/dev/null; tail -n 5 "$out/stop" 2>/dev/null)
+		t_fail "$name: starts" "${detail[@]}"
 		continue
 	fi
 	names+=("$name")
@@ -211,8 +218,9 @@ for script in "${scripts[@]}"; do
 	if [ -n "$line" ] && [[ $counts == *" 0 failed" ]] && grep -q 'status 0$' "$out/contract.rc"; then
 		t_ok "$name: the contract holds"
 	else
-		t_fail "$name: the contract holds" \
-		    "$(grep -E '^not ok|^    |^#' "$out/contract" | head -n 60)" \
+		# Its failures, indented under ours.
+		mapfile -t detail < <(grep -E '^not ok|^    |^#' "$out/contract" | head -n 60 | sed 's/^/  /')
+		t_fail "$name: the contract holds" "${detail[@]}" \
 		    "${line:-$(tail -n 3 "$out/contract")} ($(cat "$out/contract.rc"))"
 	fi
 	if [ "$(cat "$out/stop.rc")" = 0 ]; then
@@ -263,7 +271,8 @@ if [ "${#names[@]}" -ge 2 ]; then
 		elif [ -z "$d" ]; then
 			t_fail "$n: answers all requests as the other servers do" "it wrote no summary"
 		else
-			t_fail "$n: answers all $nreq requests as the other servers do" "$(head -n 20 <<<"$d")"
+			mapfile -t detail < <(head -n 20 <<<"$d")
+			t_fail "$n: answers all $nreq requests as the other servers do" "${detail[@]}"
 		fi
 	done
 elif [ "${#names[@]}" -eq 1 ]; then

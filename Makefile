@@ -16,6 +16,10 @@ CFLAGS		+= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 LDFLAGS		+= -pie -Wl,-z,relro,-z,now $(SANITIZER)
 
 PREFIX		?= /usr/local
+LIBEXECDIR	?= $(PREFIX)/lib/jwt-auth
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+SHAREDIR	?= $(PREFIX)/share/jwt-auth
 BUILD		?= build
 
 COMMON_SRC	 = $(wildcard common/*.c)
@@ -24,6 +28,11 @@ PROGS		 = login userorders refresh
 BINS		 = $(PROGS:%=$(BUILD)/%)
 ADMIN_SRC	 = $(wildcard admin/*.c)
 ADMIN_OBJ	 = $(ADMIN_SRC:%.c=$(BUILD)/%.o)
+DEPLOY_DATA	 = $(wildcard deploy/*.conf)
+DEPLOY_SCRIPTS	 = $(wildcard deploy/*.sh)
+DEPLOY_SYSTEMD	 = $(wildcard deploy/systemd/*)
+WEB_DIRS	 = $(sort $(shell find web -type d 2>/dev/null))
+WEB_FILES	 = $(sort $(shell find web -type f 2>/dev/null))
 UNIT_SRC	 = $(wildcard tests/unit/test_*.c)
 UNIT_BINS	 = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -76,11 +85,34 @@ sanitize:
 	    OPT="-O1 -g" UBSAN_OPTIONS=halt_on_error=1 test
 	$(MAKE) clean
 
+# The layout (README "Install"): the FastCGI executables are not commands,
+# so they go in $(LIBEXECDIR), where the systemd units' ExecStart points;
+# authctl in sbin; the rest under $(SHAREDIR).  deploy/ grows, so its files
+# go by pattern.  The units name /usr/local (the default PREFIX): they get
+# this installation's $(LIBEXECDIR) instead.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib/jwt-auth/cgi-bin
-	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/lib/jwt-auth/cgi-bin/
-	install -d $(DESTDIR)$(PREFIX)/share/jwt-auth/deploy
-	install -m 0644 deploy/*.conf $(DESTDIR)$(PREFIX)/share/jwt-auth/deploy/
+	install -d -m 0755 $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SHAREDIR)/deploy
+	install -m 0755 $(BINS) $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0755 $(BUILD)/authctl $(DESTDIR)$(SBINDIR)/
+	install -m 0644 admin/authctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 .env.example $(DESTDIR)$(SHAREDIR)/
+	$(if $(DEPLOY_DATA),install -m 0644 $(DEPLOY_DATA) \
+	    $(DESTDIR)$(SHAREDIR)/deploy/)
+	$(if $(DEPLOY_SCRIPTS),install -m 0755 $(DEPLOY_SCRIPTS) \
+	    $(DESTDIR)$(SHAREDIR)/deploy/)
+	$(if $(DEPLOY_SYSTEMD),install -d -m 0755 \
+	    $(DESTDIR)$(SHAREDIR)/deploy/systemd)
+	for f in $(DEPLOY_SYSTEMD); do \
+	    t="$(DESTDIR)$(SHAREDIR)/deploy/systemd/$${f##*/}"; \
+	    sed 's|/usr/local/lib/jwt-auth/|$(LIBEXECDIR)/|g' "$$f" >"$$t" && \
+	    chmod 0644 "$$t" || exit 1; \
+	done
+	$(if $(WEB_DIRS),install -d -m 0755 \
+	    $(WEB_DIRS:%=$(DESTDIR)$(SHAREDIR)/%))
+	for f in $(WEB_FILES); do \
+	    install -m 0644 "$$f" "$(DESTDIR)$(SHAREDIR)/$$f" || exit 1; \
+	done
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,614 @@
+// tests/browser/scenario.js: the page in web/ driven in Debian's Chromium
+// through playwright-core, against two lighttpd instances started by
+// tests/suite-browser.sh from deploy/lighttpd.conf (a short
+// ACCESS_TOKEN_TTL; one of them with AUTH_COOKIES=1).  Prints one
+// "ok - …" or "not ok - …" line per step (details indented below a
+// failure) and "# …" comments; the shell suite counts them.
+//
+// Environment (all set by the suite):
+//	BROWSER_BEARER_URL	the instance in the default (bearer) mode
+//	BROWSER_COOKIE_URL	the instance with AUTH_COOKIES=1
+//	BROWSER_ACCESS_TTL	their ACCESS_TOKEN_TTL in seconds
+//	BROWSER_PROFILE_ROOT	an empty folder for fresh user-data-dirs
+//	BROWSER_OUT_DIR		where the screenshots go
+//	BROWSER_CHROMIUM	the browser (default /usr/bin/chromium)
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const env = process.env;
+const BEARER_URL = env.BROWSER_BEARER_URL;
+const COOKIE_URL = env.BROWSER_COOKIE_URL;
+const TTL = Number(env.BROWSER_ACCESS_TTL || '3');
+const PROFILE_ROOT = env.BROWSER_PROFILE_ROOT;
+const OUT_DIR = env.BROWSER_OUT_DIR;
+const CHROMIUM = env.BROWSER_CHROMIUM || '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+	'--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const PASSWORD = 'correct horse battery';
+const WAIT = 10000;	// ms for any one thing to appear
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// A user name per run: the databases are fresh anyway, but a rerun
+// against a kept server must not collide.
+const stamp = Date.now().toString(36);
+
+let failures = 0;
+function report(ok, name, details) {
+	if (ok) {
+		console.log('ok - ' + name);
+		return;
+	}
+	failures++;
+	console.log('not ok - ' + name);
+	for (const d of details || []) console.log('    ' + String(d).replace(/\n/g, '\n    '));
+}
+// step NAME FN: one ok/not ok line; FN may return a note for the line.
+async function step(name, fn) {
+	try {
+		const note = await fn();
+		report(true, typeof note === 'string' && note ? name + ' (' + note + ')' : name);
+		return true;
+	} catch (e) {
+		report(false, name, [e && e.message ? e.message : String(e)]);
+		return false;
+	}
+}
+function assert(cond, message) {
+	if (!cond) throw new Error(message);
+}
+// until: poll FN until it returns something truthy.
+async function until(what, fn, timeout = WAIT) {
+	const t0 = Date.now();
+	let last = null;
+	for (;;) {
+		try {
+			const v = await fn();
+			if (v) return v;
+			last = null;
+		} catch (e) {
+			last = e;
+		}
+		if (Date.now() - t0 > timeout) {
+			throw new Error('timed out after ' + timeout + ' ms waiting for ' + what +
+				(last ? ': ' + last.message : ''));
+		}
+		await sleep(100);
+	}
+}
+
+// ----------------------------------------------------------------------
+// What the browser does, recorded
+// ----------------------------------------------------------------------
+function monitor(context, page, base) {
+	const m = {
+		base,
+		requests: [],	// {method, path, url, post, authorization}
+		responses: [],	// {method, path, status, error, message}
+		tokens: new Set(),	// every token the server handed out to the page
+		lastRefresh: null,	// the newest refresh token handed out
+		console: [],
+		pageErrors: [],
+		external: [],
+		pending: [],
+	};
+	context.on('request', (req) => {
+		const url = req.url();
+		if (!url.startsWith(base + '/') && !url.startsWith('data:')) m.external.push(url);
+		const headers = req.headers();
+		m.requests.push({
+			method: req.method(),
+			path: url.startsWith(base) ? new URL(url).pathname : url,
+			url,
+			post: req.postData(),
+			authorization: headers.authorization || null,
+		});
+	});
+	context.on('response', (res) => {
+		const url = res.url();
+		if (!url.startsWith(base + '/api/')) return;
+		const rec = { method: res.request().method(), path: new URL(url).pathname, status: res.status() };
+		m.responses.push(rec);
+		if (rec.status === 204) return;
+		// A body nobody reads may never arrive: wait 3 s at most.
+		m.pending.push(Promise.race([res.text(), sleep(3000).then(() => '')]).then((t) => {
+			let b = null;
+			try { b = JSON.parse(t); } catch (e) { return; }
+			if (!b || typeof b !== 'object') return;
+			rec.error = b.error;
+			rec.message = b.message;
+			if (typeof b.access_token === 'string') m.tokens.add(b.access_token);
+			if (typeof b.refresh_token === 'string') {
+				m.tokens.add(b.refresh_token);
+				m.lastRefresh = b.refresh_token;
+			}
+		}).catch(() => {}));
+	});
+	page.on('console', (msg) => m.console.push(msg.text()));
+	page.on('pageerror', (e) => m.pageErrors.push(String(e && e.message)));
+	m.settle = async () => {
+		await Promise.all(m.pending);
+	};
+	m.since = (n) => m.responses.slice(n);
+	return m;
+}
+
+async function launch(name) {
+	const dir = path.join(PROFILE_ROOT, name);
+	fs.mkdirSync(dir, { recursive: true });
+	const context = await chromium.launchPersistentContext(dir, {
+		executablePath: CHROMIUM,
+		headless: true,
+		args: ARGS,
+		viewport: { width: 1100, height: 720 },
+		timeout: 30000,
+	});
+	context.setDefaultTimeout(WAIT);
+	const page = context.pages()[0] || await context.newPage();
+	return { context, page };
+}
+
+// ----------------------------------------------------------------------
+// The page, as a person uses it (by role and label)
+// ----------------------------------------------------------------------
+const form = (page, name) => page.getByRole('form', { name, exact: true });
+
+async function fillCredentials(page, formName, username, password) {
+	const f = form(page, formName);
+	await f.getByLabel('User name', { exact: true }).fill(username);
+	await f.getByLabel('Password', { exact: true }).fill(password);
+	await f.getByRole('button').click();
+}
+
+async function signedInAs(page, username) {
+	return until('"Signed in as ' + username + '"', async () => {
+		if (!(await page.locator('#whoami').isVisible())) return false;
+		const who = await page.locator('#whoami').innerText();
+		return who.includes('Signed in as ' + username) && !(await page.locator('#signed-out').isVisible());
+	});
+}
+async function signedOut(page) {
+	return until('the signed-out forms', async () =>
+		(await form(page, 'Log in').isVisible()) &&
+		(await form(page, 'Create an account').isVisible()) &&
+		!(await page.locator('#whoami').isVisible()) &&
+		!(await page.locator('#signed-in').isVisible()));
+}
+async function alertMatching(page, re) {
+	const alert = page.getByRole('alert');
+	return until('an alert matching ' + re, async () =>
+		(await alert.isVisible()) && re.test(await alert.innerText()))
+		.catch(async (e) => {
+			const shown = (await alert.isVisible().catch(() => false)) ? await alert.innerText() : '(no alert shown)';
+			throw new Error(e.message + '; shown: ' + JSON.stringify(shown));
+		});
+}
+async function orderRows(page) {
+	return page.locator('#orders-body tr').evaluateAll((rows) =>
+		rows.map((r) => Array.from(r.cells).map((c) => c.textContent.trim())));
+}
+async function hasOrder(page, item, quantity) {
+	return until('the order "' + item + '" × ' + quantity + ' in the table', async () => {
+		const rows = await orderRows(page);
+		return rows.find((c) => c.length === 4 && /^\d+$/.test(c[0]) && c[1] === item &&
+			c[2] === String(quantity) && /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(c[3]));
+	});
+}
+async function addOrder(page, item, quantity) {
+	const f = page.getByRole('form', { name: 'Add an order' });
+	await f.getByLabel('Item').fill(item);
+	await f.getByLabel('Quantity').fill(String(quantity));
+	await f.getByRole('button', { name: 'Add order' }).click();
+	return hasOrder(page, item, quantity);
+}
+async function clickReload(page) {
+	await page.getByRole('button', { name: 'Reload list' }).click();
+	await until('"List updated." after Reload list', async () =>
+		(await page.getByRole('status').isVisible()) &&
+		/List updated/.test(await page.getByRole('status').innerText()));
+}
+
+// What scripts can see: localStorage and document.cookie.
+async function visibleState(page) {
+	return page.evaluate(() => {
+		const ls = {};
+		for (let i = 0; i < localStorage.length; i++) {
+			const k = localStorage.key(i);
+			ls[k] = localStorage.getItem(k);
+		}
+		return { ls, cookie: document.cookie };
+	});
+}
+// No token visible to scripts: no key or cookie named like one, no value
+// that is one of the tokens handed out or looks like a JWT.
+async function assertNoTokenVisible(page, m, where) {
+	await m.settle();
+	const s = await visibleState(page);
+	const bad = [];
+	for (const [k, v] of Object.entries(s.ls)) {
+		if (/token/i.test(k) || /eyJ/.test(v) || m.tokens.has(v) ||
+		    [...m.tokens].some((t) => v.includes(t))) {
+			bad.push('localStorage key ' + JSON.stringify(k) + ' holds a token');
+		}
+	}
+	if (/(^|;\s*)(access_token|refresh_token)=/.test(s.cookie) || /eyJ/.test(s.cookie) ||
+	    [...m.tokens].some((t) => s.cookie.includes(t))) {
+		bad.push('document.cookie shows a token cookie (not HttpOnly?)');
+	}
+	assert(bad.length === 0, where + ': ' + bad.join('; '));
+	return Object.keys(s.ls).length ? 'localStorage keys: ' + Object.keys(s.ls).join(', ') : 'localStorage empty';
+}
+
+// The API, called directly (not through the page).
+async function apiPost(base, p, body) {
+	const res = await fetch(base + p, {
+		method: 'POST',
+		headers: { 'Content-Type': 'application/json' },
+		body: JSON.stringify(body),
+	});
+	const text = await res.text();
+	let data = null;
+	try { data = JSON.parse(text); } catch (e) { data = null; }
+	return { status: res.status, data };
+}
+
+function summary(rs) {
+	return rs.map((r) => r.method + ' ' + r.path + ' ' + r.status).join(', ');
+}
+
+// The token-refresh sequence since response index N: the order list
+// refused as expired (status/error), one POST /api/token answered 200,
+// the list asked again and answered 200.
+function assertRefreshed(m, n, refusedCodes) {
+	const rs = m.since(n);
+	const tokens = rs.filter((r) => r.path === '/api/token');
+	assert(tokens.length === 1, 'expected exactly one POST /api/token, got ' + tokens.length + ': ' + summary(rs));
+	assert(tokens[0].method === 'POST' && tokens[0].status === 200,
+		'POST /api/token answered ' + tokens[0].status + ' ' + (tokens[0].error || ''));
+	const i = rs.indexOf(tokens[0]);
+	const before = rs.slice(0, i).filter((r) => r.path === '/api/userOrders');
+	const after = rs.slice(i + 1).filter((r) => r.path === '/api/userOrders');
+	assert(before.length >= 1 && (before[before.length - 1].status === 401 || before[before.length - 1].status === 403) &&
+		refusedCodes.includes(before[before.length - 1].error),
+		'expected GET /api/userOrders refused with ' + refusedCodes.join(' or ') + ' before the refresh: ' + summary(rs));
+	assert(after.length >= 1 && after[0].status === 200, 'expected the retried GET /api/userOrders to answer 200: ' + summary(rs));
+	return summary(rs);
+}
+
+// Common end-of-mode checks: no token in any URL or console line, no
+// request leaving the server, no script error.
+function assertHygiene(m) {
+	const bad = [];
+	for (const r of m.requests) {
+		if (/eyJ/.test(r.url) || [...m.tokens].some((t) => r.url.includes(t)) ||
+		    /[?&](access_token|refresh_token|password)=/i.test(r.url)) {
+			bad.push('a token or password in the URL of ' + r.method + ' ' + r.path);
+		}
+	}
+	for (const line of m.console) {
+		if (/eyJ/.test(line) || [...m.tokens].some((t) => line.includes(t))) bad.push('a token in a console message');
+	}
+	if (m.external.length) bad.push('requests to other hosts: ' + m.external.slice(0, 3).join(' '));
+	if (m.pageErrors.length) bad.push('script errors: ' + m.pageErrors.slice(0, 3).join(' | '));
+	assert(bad.length === 0, bad.join('; '));
+	return m.requests.length + ' requests, ' + m.console.length + ' console lines, ' + m.tokens.size + ' tokens handed out';
+}
+
+// ----------------------------------------------------------------------
+// Bearer mode (the default): tokens in localStorage
+// ----------------------------------------------------------------------
+async function bearerScenario() {
+	console.log('# bearer mode (tokens in localStorage): ' + BEARER_URL);
+	const base = BEARER_URL;
+	const user = 'alice-' + stamp;
+	const { context, page } = await launch('bearer');
+	const m = monitor(context, page, base);
+	try {
+		await step('bearer: the page loads signed out, with its own CSS and script only', async () => {
+			await page.goto(base + '/', { waitUntil: 'load' });
+			await signedOut(page);
+			const title = await page.title();
+			assert(/Orders/.test(title), 'title: ' + title);
+			const css = await page.evaluate(() => getComputedStyle(document.querySelector('.card')).borderRadius);
+			assert(css && css !== '0px', 'app.css not applied (border-radius ' + css + ')');
+			return title;
+		});
+
+		await step('bearer: sign up → signed in as the new user, empty list, tokens in localStorage', async () => {
+			await fillCredentials(page, 'Create an account', user, PASSWORD);
+			await signedInAs(page, user);
+			await until('the empty-list row', async () => /No orders yet/.test(await page.locator('#orders-body').innerText()));
+			await m.settle();
+			const s = await visibleState(page);
+			assert(s.ls['jwtauth.access_token'] && m.tokens.has(s.ls['jwtauth.access_token']), 'no access token in localStorage');
+			assert(s.ls['jwtauth.refresh_token'] && m.tokens.has(s.ls['jwtauth.refresh_token']), 'no refresh token in localStorage');
+			assert(s.cookie === '', 'cookies in bearer mode: ' + s.cookie.replace(/=[^;]*/g, '=…'));
+			const authed = m.requests.filter((r) => r.path === '/api/userOrders' && r.authorization);
+			assert(authed.length >= 1 && /^Bearer /.test(authed[authed.length - 1].authorization),
+				'GET /api/userOrders was not sent with Authorization: Bearer');
+			return 'mode ' + (await page.evaluate(() => document.body.dataset.session));
+		});
+
+		await step('bearer: log out → signed out, no token left in localStorage', async () => {
+			await page.getByRole('button', { name: 'Log out' }).click();
+			await signedOut(page);
+			const rs = m.responses.filter((r) => r.path === '/api/logout');
+			assert(rs.length === 1 && rs[0].status === 204, 'POST /api/logout: ' + summary(rs));
+			return assertNoTokenVisible(page, m, 'after logout');
+		});
+
+		await step('bearer: sign up again with the same name → the user_exists message', async () => {
+			await fillCredentials(page, 'Create an account', user, PASSWORD);
+			await alertMatching(page, /already taken/);
+			await signedOut(page);
+		});
+
+		await step('bearer: log in with a wrong password → the invalid_credentials message, still signed out', async () => {
+			await fillCredentials(page, 'Log in', user, 'not the password');
+			await alertMatching(page, /Wrong user name or password/);
+			await signedOut(page);
+			await assertNoTokenVisible(page, m, 'after the failed login');
+			await page.screenshot({ path: path.join(OUT_DIR, 'signed-out-error.png'), fullPage: true });
+		});
+
+		await step('bearer: a 2000-byte password → invalid_request with the server\'s own message', async () => {
+			const n = m.responses.length;
+			await fillCredentials(page, 'Log in', user, 'x'.repeat(2000));
+			const r = await until('the 400 answer', async () => { await m.settle(); return m.since(n).find((x) => x.path === '/api/login' && x.message); });
+			assert(r.status === 400 && r.error === 'invalid_request', 'got ' + r.status + ' ' + r.error);
+			await alertMatching(page, new RegExp('refused the request: ' + r.message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+			return r.message;
+		});
+
+		await step('bearer: a 17 KiB password → the payload_too_large message', async () => {
+			const n = m.responses.length;
+			await fillCredentials(page, 'Log in', user, 'y'.repeat(17 * 1024));
+			await alertMatching(page, /too much text/);
+			const r = m.since(n).find((x) => x.path === '/api/login');
+			assert(r && r.status === 413, 'POST /api/login answered ' + (r && r.status));
+		});
+
+		await step('bearer: log in with the right password → signed in', async () => {
+			await fillCredentials(page, 'Log in', user, PASSWORD);
+			await signedInAs(page, user);
+			await until('the welcome notice', async () => /Welcome back/.test(await page.getByRole('status').innerText()));
+		});
+
+		await step('bearer: add an order → listed with id, item, quantity and created_at', async () => {
+			const row = await addOrder(page, 'Blue notebook', 3);
+			return row.join(' | ');
+		});
+
+		const shot = path.join(OUT_DIR, 'logged-in.png');
+		await step('bearer: screenshot of the signed-in page with the order', async () => {
+			await page.screenshot({ path: shot, fullPage: true });
+			console.log('# screenshot: ' + shot);
+			return shot;
+		});
+
+		await step('bearer: after the access TTL, Reload list succeeds through one automatic POST /api/token', async () => {
+			const before = await page.evaluate(() => localStorage.getItem('jwtauth.refresh_token'));
+			await sleep((TTL + 1.5) * 1000);
+			const n = m.responses.length;
+			await clickReload(page);
+			await m.settle();
+			const seq = assertRefreshed(m, n, ['invalid_token']);
+			await hasOrder(page, 'Blue notebook', 3);
+			const after = await page.evaluate(() => localStorage.getItem('jwtauth.refresh_token'));
+			assert(after && after !== before && after === m.lastRefresh, 'localStorage does not hold the rotated refresh token');
+			const post = m.requests.filter((r) => r.path === '/api/token').pop();
+			assert(post && JSON.parse(post.post).refresh_token === before, 'POST /api/token did not carry the stored refresh token');
+			return seq;
+		});
+
+		await step('bearer: a page reload keeps the session', async () => {
+			await page.reload({ waitUntil: 'load' });
+			await signedInAs(page, user);
+			await hasOrder(page, 'Blue notebook', 3);
+		});
+
+		await step('bearer: log out → signed out, no token in localStorage, the API refuses the old refresh token', async () => {
+			const rt = await page.evaluate(() => localStorage.getItem('jwtauth.refresh_token'));
+			assert(rt, 'no refresh token stored before logout');
+			await page.getByRole('button', { name: 'Log out' }).click();
+			await signedOut(page);
+			const note = await assertNoTokenVisible(page, m, 'after logout');
+			const r = await apiPost(base, '/api/token', { refresh_token: rt });
+			assert((r.status === 403 || r.status === 401) && r.data && r.data.error === 'invalid_token',
+				'POST /api/token with the logged-out refresh token: expected 403 invalid_token, got ' +
+				r.status + ' ' + (r.data && r.data.error));
+			return note + '; old refresh token → ' + r.status + ' ' + r.data.error;
+		});
+
+		await step('bearer: a refused refresh returns to the signed-out state with a clear message', async () => {
+			await fillCredentials(page, 'Log in', user, PASSWORD);
+			await signedInAs(page, user);
+			// The session revoked elsewhere, and the access token no good.
+			const rt = await page.evaluate(() => localStorage.getItem('jwtauth.refresh_token'));
+			const out = await apiPost(base, '/api/logout', { refresh_token: rt });
+			assert(out.status === 204, 'logout through the API: ' + out.status);
+			await page.evaluate(() => localStorage.setItem('jwtauth.access_token', 'x.y.z'));
+			const n = m.responses.length;
+			await page.getByRole('button', { name: 'Reload list' }).click();
+			await alertMatching(page, /session has expired.*log in again/i);
+			await signedOut(page);
+			await m.settle();
+			const rs = m.since(n);
+			const t = rs.filter((r) => r.path === '/api/token');
+			assert(t.length === 1 && t[0].status === 403, 'expected one refused POST /api/token: ' + summary(rs));
+			await assertNoTokenVisible(page, m, 'after the refused refresh');
+			return summary(rs);
+		});
+
+		// Messages for answers this server does not give on demand:
+		// the login request answered by the test instead.
+		const mocked = [
+			['429 too_many_requests (Retry-After: 7)', 429, { error: 'too_many_requests', message: 'Too many requests' }, /Too many attempts.*7 seconds/, { 'Retry-After': '7' }],
+			['503 service_unavailable (Retry-After: 1)', 503, { error: 'service_unavailable', message: 'The database is busy' }, /temporarily unavailable.*1 second\b/, { 'Retry-After': '1' }],
+			['500 server_error', 500, { error: 'server_error', message: 'Internal error' }, /server ran into an error/, {}],
+			['400 invalid_request (the server\'s message)', 400, { error: 'invalid_request', message: 'username must be 1 to 64 bytes of A-Z a-z 0-9 . _ @ -' }, /refused the request: username must be 1 to 64 bytes/, {}],
+			['502 with an HTML body (a proxy error)', 502, '<html>Bad Gateway</html>', /unexpected answer \(HTTP 502\)/, {}],
+			['network failure', 0, null, /Could not reach the server/, {}],
+		];
+		for (const [name, status, body, re, headers] of mocked) {
+			await step('bearer: message for ' + name, async () => {
+				await page.route('**/api/login', (route) => (status === 0
+					? route.abort('connectionrefused')
+					: route.fulfill({
+						status,
+						headers: { 'Content-Type': typeof body === 'string' ? 'text/html' : 'application/json', ...headers },
+						body: typeof body === 'string' ? body : JSON.stringify(body),
+					})));
+				try {
+					await fillCredentials(page, 'Log in', user, PASSWORD);
+					await alertMatching(page, re);
+					await signedOut(page);
+				} finally {
+					await page.unroute('**/api/login');
+				}
+				return (await page.getByRole('alert').innerText()).trim();
+			});
+		}
+
+		await step('bearer: no token in any URL or console line, no other host, no script error', async () => {
+			await m.settle();
+			return assertHygiene(m);
+		});
+	} finally {
+		await context.close().catch(() => {});
+	}
+	return path.join(OUT_DIR, 'logged-in.png');
+}
+
+// ----------------------------------------------------------------------
+// Cookie mode (AUTH_COOKIES=1): HttpOnly cookies, nothing secret stored
+// ----------------------------------------------------------------------
+async function cookieScenario() {
+	console.log('# cookie mode (AUTH_COOKIES=1, HttpOnly cookies): ' + COOKIE_URL);
+	const base = COOKIE_URL;
+	const user = 'carol-' + stamp;
+	const { context, page } = await launch('cookie');
+	const m = monitor(context, page, base);
+	const apiCookies = async () => (await context.cookies(base + '/api/userOrders'))
+		.filter((c) => c.name === 'access_token' || c.name === 'refresh_token');
+	try {
+		await step('cookie: the page loads signed out', async () => {
+			await page.goto(base + '/', { waitUntil: 'load' });
+			await signedOut(page);
+			return assertNoTokenVisible(page, m, 'on load');
+		});
+
+		await step('cookie: sign up → signed in, cookie mode detected, nothing secret stored', async () => {
+			await fillCredentials(page, 'Create an account', user, PASSWORD);
+			await signedInAs(page, user);
+			await until('the empty-list row', async () => /No orders yet/.test(await page.locator('#orders-body').innerText()));
+			const mode = await page.evaluate(() => document.body.dataset.session);
+			assert(mode === 'cookie', 'the page says its session mode is ' + mode);
+			return assertNoTokenVisible(page, m, 'after sign-up');
+		});
+
+		await step('cookie: the browser holds the two cookies HttpOnly, SameSite=Strict, on their narrow paths', async () => {
+			const cs = await apiCookies();
+			const a = cs.find((c) => c.name === 'access_token');
+			const r = cs.find((c) => c.name === 'refresh_token');
+			assert(a && r, 'cookies in the browser: ' + cs.map((c) => c.name).join(', '));
+			for (const c of [a, r]) {
+				assert(c.httpOnly && c.sameSite === 'Strict' && !c.secure,
+					c.name + ': httpOnly ' + c.httpOnly + ', sameSite ' + c.sameSite + ', secure ' + c.secure);
+			}
+			assert(a.path === '/api/userOrders' && r.path === '/api', 'paths ' + a.path + ', ' + r.path);
+			assert(m.tokens.has(a.value) && m.tokens.has(r.value), 'the cookies do not hold the tokens of the response');
+			return 'access_token Path=' + a.path + ', refresh_token Path=' + r.path;
+		});
+
+		await step('cookie: add an order → listed; no request carries Authorization', async () => {
+			const row = await addOrder(page, 'Green teapot', 2);
+			const withAuth = m.requests.filter((r) => r.authorization);
+			assert(withAuth.length === 0, withAuth.length + ' requests carried Authorization');
+			await assertNoTokenVisible(page, m, 'after adding an order');
+			return row.join(' | ');
+		});
+
+		await step('cookie: screenshot of the signed-in page with the order', async () => {
+			const shot = path.join(OUT_DIR, 'logged-in-cookie-mode.png');
+			await page.screenshot({ path: shot, fullPage: true });
+			console.log('# screenshot: ' + shot);
+			return shot;
+		});
+
+		await step('cookie: after the access TTL, Reload list succeeds through one automatic POST /api/token with {}', async () => {
+			await sleep((TTL + 1.5) * 1000);
+			const n = m.responses.length;
+			const nreq = m.requests.length;
+			await clickReload(page);
+			await m.settle();
+			// The browser drops the expired access cookie (Max-Age = TTL):
+			// the server then sees no credentials at all (missing_token);
+			// a cookie outliving its token would be invalid_token.
+			const seq = assertRefreshed(m, n, ['missing_token', 'invalid_token']);
+			const post = m.requests.slice(nreq).find((r) => r.path === '/api/token');
+			assert(post.post === '{}', 'POST /api/token body: ' + (post.post && post.post.length > 40 ? post.post.slice(0, 20) + '…' : post.post));
+			await hasOrder(page, 'Green teapot', 2);
+			await assertNoTokenVisible(page, m, 'after the refresh');
+			return seq;
+		});
+
+		await step('cookie: a page reload keeps the session (from the cookies alone)', async () => {
+			await page.reload({ waitUntil: 'load' });
+			await signedInAs(page, user);
+			await hasOrder(page, 'Green teapot', 2);
+			return assertNoTokenVisible(page, m, 'after the reload');
+		});
+
+		await step('cookie: log out → signed out, both cookies cleared, the API refuses the old refresh token', async () => {
+			await m.settle();
+			const rt = m.lastRefresh;
+			const inJar = (await apiCookies()).find((c) => c.name === 'refresh_token');
+			assert(rt && inJar && inJar.value === rt, 'the browser\'s refresh cookie is not the newest refresh token');
+			const n = m.responses.length;
+			await page.getByRole('button', { name: 'Log out' }).click();
+			await signedOut(page);
+			await m.settle();
+			const lo = m.since(n).filter((r) => r.path === '/api/logout');
+			assert(lo.length === 1 && lo[0].status === 204, 'POST /api/logout: ' + summary(m.since(n)));
+			const left = await apiCookies();
+			assert(left.length === 0, 'cookies left after logout: ' + left.map((c) => c.name).join(', '));
+			const status = await page.evaluate(() => fetch('/api/userOrders').then((r) => r.text().then(() => r.status)));
+			assert(status === 401, 'GET /api/userOrders from the page after logout: ' + status);
+			const r = await apiPost(base, '/api/token', { refresh_token: rt });
+			assert((r.status === 403 || r.status === 401) && r.data && r.data.error === 'invalid_token',
+				'POST /api/token with the logged-out refresh token: expected 403 invalid_token, got ' +
+				r.status + ' ' + (r.data && r.data.error));
+			await assertNoTokenVisible(page, m, 'after logout');
+			return 'old refresh token → ' + r.status + ' ' + r.data.error;
+		});
+
+		await step('cookie: no token in localStorage or document.cookie at any point, none in URLs or the console', async () => {
+			await m.settle();
+			await assertNoTokenVisible(page, m, 'at the end');
+			return assertHygiene(m);
+		});
+	} finally {
+		await context.close().catch(() => {});
+	}
+}
+
+(async () => {
+	for (const [k, v] of Object.entries({ BEARER_URL, COOKIE_URL, PROFILE_ROOT, OUT_DIR })) {
+		if (!v) {
+			report(false, 'environment', ['BROWSER_' + k + ' is not set']);
+			process.exit(1);
+		}
+	}
+	fs.mkdirSync(OUT_DIR, { recursive: true });
+	const t0 = Date.now();
+	await bearerScenario();
+	await cookieScenario();
+	console.log('# browser scenario took ' + ((Date.now() - t0) / 1000).toFixed(1) + ' s');
+	process.exit(failures ? 1 : 0);
+})().catch((e) => {
+	report(false, 'the browser scenario ran to its end', [e && e.stack ? e.stack.split('\n').slice(0, 4).join('\n') : String(e)]);
+	process.exit(1);
+});

@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# tests/suite-browser.sh: the page in web/ in a real browser.  Starts two
+# lighttpd instances from deploy/lighttpd.conf (as tests/suite-http.sh
+# does: an empty environment plus the variables its banner names, a free
+# port on 127.0.0.1, a fresh secret and database), both with a short
+# ACCESS_TOKEN_TTL and the second with AUTH_COOKIES=1, then drives Debian's
+# Chromium (headless, a fresh profile) with playwright-core through
+# tests/browser/scenario.js: sign up, log out, log in, orders, an automatic
+# refresh after the access token expired, logout, the error messages; and
+# the same core flow in cookie mode, where no token may ever be visible to
+# scripts.  playwright-core is pinned in tests/browser/package.json and
+# package-lock.json and installed with `npm ci` when missing (it downloads
+# no browser).  Screenshots go to tests/out/browser/.  Ends with
+# "browser: N passed, N failed"; stops everything it started.
+set -u
+T_NAME=browser
+# shellcheck source=tests/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=tests/http/helpers.sh
+. "$ROOT/tests/http/helpers.sh"
+export LC_ALL=C
+umask 0077
+
+SUITE_T0=$(now_ms)
+BROWSER_DIR=$ROOT/tests/browser
+OUT_DIR=$ROOT/tests/out/browser
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+CONF=$ROOT/deploy/lighttpd.conf
+LIGHTTPD=$(PATH=$PATH:/usr/sbin:/sbin command -v lighttpd)
+ACCESS_TTL=3		# seconds: the scenario waits past it, twice
+SCENARIO_LIMIT=150	# seconds for the whole browser scenario
+
+# Nothing from the caller's environment may change what is tested.
+unset TOKEN_SECRET ACCESS_TOKEN_SECRET TOKEN_SECRET_FILE TOKEN_ISSUER \
+	TOKEN_AUDIENCE TOKEN_LEEWAY AUTH_INVALID_STATUS ACCESS_TOKEN_TTL \
+	REFRESH_TOKEN_TTL AUTH_COOKIES ENV_FILE DATABASE_PATH
+
+bail() {
+	t_fail "$@"
+	t_done
+	exit 1
+}
+
+missing=
+for tool in curl jq node npm; do
+	command -v "$tool" >/dev/null || missing="$missing $tool"
+done
+[ -n "$LIGHTTPD" ] || missing="$missing lighttpd"
+[ -x "$CHROMIUM" ] || missing="$missing $CHROMIUM"
+[ -f "$CONF" ] || missing="$missing $CONF"
+for exe in login userorders refresh; do
+	[ -x "$ROOT/build/$exe" ] || missing="$missing $ROOT/build/$exe"
+done
+[ -n "$missing" ] && bail "prerequisites" "missing:$missing (make all; deploy/deps.sh test)"
+
+t_tmpdir
+declare -A LPID=() URL=()
+BACKENDS=()
+SCENARIO_PID=
+cleanup() {
+	[ -n "$SCENARIO_PID" ] && stop_pids "$SCENARIO_PID"
+	stop_browsers >/dev/null
+	stop_all >/dev/null
+	t_cleanup
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# ---------------------------------------------------------------------
+# playwright-core, pinned
+# ---------------------------------------------------------------------
+PW_VERSION=$(jq -r '.dependencies["playwright-core"]' "$BROWSER_DIR/package.json")
+pw_installed() {
+	[ "$(node -p "require('$BROWSER_DIR/node_modules/playwright-core/package.json').version" 2>/dev/null)" = "$PW_VERSION" ]
+}
+if ! pw_installed; then
+	t0=$(now_ms)
+	if ! (cd "$BROWSER_DIR" && timeout 300 npm ci --no-audit --no-fund) >"$T_TMP/npm-ci.log" 2>&1; then
+		bail "npm ci in tests/browser (playwright-core $PW_VERSION)" \
+			"$(grep -m 4 -E 'npm (error|ERR!)' "$T_TMP/npm-ci.log" || tail -n 4 "$T_TMP/npm-ci.log")"
+	fi
+	echo "# npm ci in tests/browser took $(($(now_ms) - t0)) ms"
+fi
+pw_installed || bail "tests/browser has playwright-core $PW_VERSION after npm ci"
+
+# ---------------------------------------------------------------------
+# Two lighttpd instances
+# ---------------------------------------------------------------------
+# start_instance NAME [VAR=value...]: lighttpd from deploy/lighttpd.conf
+# on a free port, with its own secret, database, sockets and logs under
+# $T_TMP/NAME, from an empty environment plus the banner's variables and
+# the service settings given (they reach the backends through
+# bin-copy-environment).  Sets LPID[NAME] and URL[NAME].
+start_instance() {
+	local name=$1 dir=$T_TMP/$1 port pid
+	shift
+	mkdir -p "$dir/run" "$dir/log"
+	printf 'TOKEN_SECRET=%s\n' "$(od -An -tx1 -N48 /dev/urandom | tr -d ' \n')" >"$dir/auth.env"
+	for _ in 1 2 3 4 5; do
+		port=$((20000 + RANDOM % 40000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
+		env - PATH="$PATH" APP_ROOT="$ROOT" PORT="$port" \
+		    RUN_DIR="$dir/run" LOG_DIR="$dir/log" ENV_FILE="$dir/auth.env" \
+		    DATABASE_PATH="$dir/auth.db" "$@" \
+		    "$LIGHTTPD" -D -f "$CONF" </dev/null >>"$dir/stderr" 2>&1 &
+		pid=$!
+		for _ in $(seq 100); do
+			pid_alive "$pid" || break
+			if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
+				LPID[$name]=$pid
+				URL[$name]=http://127.0.0.1:$port
+				mapfile -t -O "${#BACKENDS[@]}" BACKENDS < <(children "$pid")
+				return 0
+			fi
+			sleep 0.1
+		done
+		stop_pids "$pid"
+	done
+	return 1
+}
+
+# stop_all: SIGTERM each lighttpd, then wait for every backend it spawned
+# (lighttpd does not wait for them), by PID.  1 when one needed SIGKILL.
+stop_all() {
+	local name rc=0
+	for name in "${!LPID[@]}"; do
+		mapfile -t -O "${#BACKENDS[@]}" BACKENDS < <(children "${LPID[$name]}")
+		stop_pids "${LPID[$name]}" || rc=1
+		unset "LPID[$name]"
+	done
+	if [ "${#BACKENDS[@]}" -gt 0 ] && ! wait_gone 30 "${BACKENDS[@]}"; then
+		rc=1
+		stop_pids "${BACKENDS[@]}"
+	fi
+	BACKENDS=()
+	return "$rc"
+}
+
+# browsers: PIDs of processes whose command line names our temporary
+# folder (Chromium with its --user-data-dir there, and its helpers).
+browsers() {
+	local p
+	for p in /proc/[0-9]*; do
+		[ "${p#/proc/}" = "$$" ] && continue
+		tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -qF -- "$T_TMP/profiles" && echo "${p#/proc/}"
+	done
+	return 0
+}
+# stop_browsers: end those, by PID; prints them.
+stop_browsers() {
+	local -a pids
+	mapfile -t pids < <(browsers)
+	[ "${#pids[@]}" -gt 0 ] || return 0
+	echo "${pids[*]}"
+	kill -TERM "${pids[@]}" 2>/dev/null
+	wait_gone 30 "${pids[@]}" || kill -KILL "${pids[@]}" 2>/dev/null
+	return 0
+}
+
+t0=$(now_ms)
+start_instance bearer ACCESS_TOKEN_TTL="$ACCESS_TTL" ||
+	bail "lighttpd (bearer mode) starts from deploy/lighttpd.conf" "$(tail -n 5 "$T_TMP"/bearer/stderr "$T_TMP"/bearer/log/* 2>/dev/null)"
+start_instance cookie ACCESS_TOKEN_TTL="$ACCESS_TTL" AUTH_COOKIES=1 ||
+	bail "lighttpd (AUTH_COOKIES=1) starts from deploy/lighttpd.conf" "$(tail -n 5 "$T_TMP"/cookie/stderr "$T_TMP"/cookie/log/* 2>/dev/null)"
+t_ok "two lighttpd instances from deploy/lighttpd.conf: ${URL[bearer]} and ${URL[cookie]} with AUTH_COOKIES=1 ($(($(now_ms) - t0)) ms)"
+
+# What the settings did, checked with curl before the browser relies on
+# them: the short TTL in both, the cookies only in the second.
+probe() {
+	curl -sS --max-time 20 -D "$T_TMP/probe.h" -o "$T_TMP/probe.b" \
+	    -H 'Content-Type: application/json' \
+	    --data-binary "{\"username\":\"probe-$1\",\"password\":\"correct horse battery\"}" \
+	    "${URL[$1]}/api/createNewUser" 2>>"$T_TMP/curl.err"
+	printf '%s %s\n' "$(jq -r .expires_in "$T_TMP/probe.b" 2>/dev/null)" \
+	    "$(tr -d '\r' <"$T_TMP/probe.h" | grep -ciE '^set-cookie: (access|refresh)_token=[^;]+;.*HttpOnly')"
+}
+check_eq "bearer instance: expires_in $ACCESS_TTL, no cookies" "$ACCESS_TTL 0" "$(probe bearer)"
+check_eq "cookie instance: expires_in $ACCESS_TTL, two HttpOnly token cookies" "$ACCESS_TTL 2" "$(probe cookie)"
+
+# ---------------------------------------------------------------------
+# The browser scenario
+# ---------------------------------------------------------------------
+mkdir -p "$OUT_DIR" "$T_TMP/profiles"
+pending=	# a "not ok" line waiting for its indented details
+details=()
+flush() {
+	[ -n "$pending" ] && t_fail "$pending" "${details[@]}"
+	pending=
+	details=()
+}
+t0=$(now_ms)
+(
+	cd "$BROWSER_DIR" &&
+	BROWSER_BEARER_URL=${URL[bearer]} BROWSER_COOKIE_URL=${URL[cookie]} \
+	BROWSER_ACCESS_TTL=$ACCESS_TTL BROWSER_PROFILE_ROOT=$T_TMP/profiles \
+	BROWSER_OUT_DIR=$OUT_DIR BROWSER_CHROMIUM=$CHROMIUM \
+	    exec timeout -k 5 "$SCENARIO_LIMIT" node scenario.js
+) </dev/null >"$T_TMP/scenario.out" 2>"$T_TMP/node.stderr" &
+SCENARIO_PID=$!
+# Its lines as they come, until it exits.
+while IFS= read -r line; do
+	case $line in
+	"ok - "*) flush; t_ok "${line#ok - }" ;;
+	"not ok - "*) flush; pending=${line#not ok - } ;;
+	"    "*) if [ -n "$pending" ]; then details+=("${line#    }"); else echo "$line"; fi ;;
+	*) flush; echo "$line" ;;
+	esac
+done < <(tail -n +1 -f --pid="$SCENARIO_PID" "$T_TMP/scenario.out")
+wait "$SCENARIO_PID"
+node_status=$?
+SCENARIO_PID=
+flush
+scenario_ms=$(($(now_ms) - t0))
+case $node_status in
+0) t_ok "the browser scenario ran to its end ($scenario_ms ms)" ;;
+124|137) t_fail "the browser scenario ran to its end" "stopped after the ${SCENARIO_LIMIT} s limit" ;;
+*) if [ "$T_FAIL" -gt 0 ] && ! grep -q . "$T_TMP/node.stderr"; then
+	t_ok "the browser scenario ran to its end ($scenario_ms ms; its failures are above)"
+   else
+	t_fail "the browser scenario ran to its end" "node exited $node_status" "$(tail -n 6 "$T_TMP/node.stderr")"
+   fi ;;
+esac
+[ -s "$OUT_DIR/logged-in.png" ] && echo "# screenshot: $OUT_DIR/logged-in.png"
+
+# ---------------------------------------------------------------------
+# Stopping, and what the servers logged
+# ---------------------------------------------------------------------
+left=$(stop_browsers)
+check_eq "no Chromium process left behind" "" "$left"
+alive=0
+for p in "${BACKENDS[@]}"; do pid_alive "$p" && alive=$((alive + 1)); done
+check_eq "the 12 backends (6 per lighttpd) are all still running" 12 "$alive"
+if stop_all; then
+	t_ok "SIGTERM stops both lighttpd instances and all their backends"
+else
+	t_fail "SIGTERM stops both lighttpd instances and all their backends" "SIGKILL was needed"
+fi
+check_eq "no backend died (no \"child exited\" in the logs)" "" \
+    "$(cat "$T_TMP"/*/stderr "$T_TMP"/*/log/lighttpd-error.log 2>/dev/null | grep -i 'child exited' | head -n 3)"
+leak=
+for name in bearer cookie; do
+	for f in "$T_TMP/$name/stderr" "$T_TMP/$name"/log/*; do
+		[ -f "$f" ] || continue
+		grep -qE 'eyJ[A-Za-z0-9_-]{8,}' "$f" && leak="$leak $name/$(basename "$f"):access-token"
+		grep -qF 'correct horse battery' "$f" && leak="$leak $name/$(basename "$f"):password"
+	done
+done
+check_eq "no access token or password in lighttpd's logs or stderr" "" "$leak"
+echo "# suite-browser took $(($(now_ms) - SUITE_T0)) ms"
+t_done

@@ -1,0 +1,575 @@
+// The browser client of the JWT authentication service (CONTRACT.md, "The
+// browser client"): sign up, log in, list and add orders, refresh, log out.
+//
+// Two session modes, detected, never configured:
+//  - bearer: the server sets no cookies; the access and refresh tokens are
+//    kept in localStorage and the access token is sent as
+//    "Authorization: Bearer …";
+//  - cookie: the server (AUTH_COOKIES=1) sets HttpOnly cookies with the
+//    token response.  Scripts cannot see them, so after a login the page
+//    asks for the orders WITHOUT an Authorization header: if that works, the
+//    cookies carry the session and the page keeps no token at all (only the
+//    non-secret hint "cookie" in localStorage, so that a reload knows to try
+//    the refresh cookie once the short-lived access cookie has gone).
+// A request refused as invalid_token (or, in cookie mode, missing_token:
+// the browser drops the access cookie when it expires) is retried once
+// after POST /api/token; when that refresh is refused the page returns to
+// the signed-out state and says why.  No token ever goes into a URL or the
+// console.
+'use strict';
+
+(function () {
+	const KEY_ACCESS = 'jwtauth.access_token';
+	const KEY_REFRESH = 'jwtauth.refresh_token';
+	const KEY_MODE = 'jwtauth.mode';		// "bearer" | "cookie": not secret
+	const KEY_GENERATION = 'jwtauth.generation';	// bumped on every new session or refresh
+
+	const $ = (id) => document.getElementById(id);
+	const el = {
+		loading: $('loading'),
+		message: $('message'),
+		notice: $('notice'),
+		signedOut: $('signed-out'),
+		signedIn: $('signed-in'),
+		whoami: $('whoami'),
+		currentUser: $('current-user'),
+		logout: $('logout'),
+		reload: $('reload'),
+		loginForm: $('login-form'),
+		signupForm: $('signup-form'),
+		orderForm: $('order-form'),
+		ordersBody: $('orders-body'),
+		ordersCount: $('orders-count'),
+		sessionMode: $('session-mode'),
+	};
+
+	// ------------------------------------------------------------------
+	// Storage (localStorage may be unavailable: private modes, policies)
+	// ------------------------------------------------------------------
+	const store = {
+		get(k) {
+			try { return window.localStorage.getItem(k); } catch (e) { return null; }
+		},
+		set(k, v) {
+			try { window.localStorage.setItem(k, v); } catch (e) { /* kept in memory only */ }
+		},
+		remove(k) {
+			try { window.localStorage.removeItem(k); } catch (e) { /* nothing to remove */ }
+		},
+	};
+	// In-memory copies: the page still works for this tab when storage fails.
+	let memAccess = null;
+	let memRefresh = null;
+
+	function saveTokens(body) {
+		memAccess = body.access_token;
+		memRefresh = body.refresh_token;
+		store.set(KEY_ACCESS, memAccess);
+		store.set(KEY_REFRESH, memRefresh);
+	}
+	function accessToken() { return store.get(KEY_ACCESS) || memAccess; }
+	function refreshToken() { return store.get(KEY_REFRESH) || memRefresh; }
+	function forgetSession() {
+		memAccess = memRefresh = null;
+		store.remove(KEY_ACCESS);
+		store.remove(KEY_REFRESH);
+		store.remove(KEY_MODE);
+		bumpGeneration();
+	}
+	function generation() { return store.get(KEY_GENERATION) || '0'; }
+	function bumpGeneration() {
+		store.set(KEY_GENERATION, String((parseInt(generation(), 10) || 0) + 1));
+	}
+
+	let mode = null;	// null (signed out), 'bearer' or 'cookie'
+	let user = null;
+
+	// ------------------------------------------------------------------
+	// Errors: one sentence a person can act on, for every code of the contract
+	// ------------------------------------------------------------------
+	class ApiError extends Error {
+		constructor(code, status, serverMessage, retryAfter) {
+			super(code);
+			this.code = code;
+			this.status = status;
+			this.serverMessage = serverMessage || '';
+			this.retryAfter = retryAfter;
+		}
+	}
+	// The session ended (refresh refused): already shown, nothing more to say.
+	class SessionEnded extends Error {}
+
+	function retryHint(seconds) {
+		const n = parseInt(seconds, 10);
+		if (!Number.isFinite(n) || n <= 0) return 'Please try again in a moment.';
+		return 'Please try again in ' + n + (n === 1 ? ' second.' : ' seconds.');
+	}
+
+	function describe(err) {
+		if (err instanceof ApiError) {
+			switch (err.code) {
+			case 'network':
+				return 'Could not reach the server. Check your connection and try again.';
+			case 'user_exists':
+				return 'That user name is already taken. Choose another one, or log in.';
+			case 'invalid_credentials':
+				return 'Wrong user name or password.';
+			case 'invalid_request':
+				return 'The server refused the request: ' +
+					(err.serverMessage || 'a field is missing or out of range.');
+			case 'payload_too_large':
+				return 'That is too much text: the server takes at most 16 KiB per request.';
+			case 'too_many_requests':
+				return 'Too many attempts. ' + retryHint(err.retryAfter);
+			case 'service_unavailable':
+				return 'The service is temporarily unavailable. ' + retryHint(err.retryAfter);
+			case 'server_error':
+				return 'The server ran into an error. Please try again later.';
+			case 'missing_token':
+			case 'invalid_token':
+				return 'Your session has expired. Please log in again.';
+			case 'unsupported_media_type':
+			case 'method_not_allowed':
+			case 'not_found':
+				return 'This page and the server disagree (' + err.code + '): ' +
+					(err.serverMessage || 'please reload the page.');
+			case 'bad_response':
+				return 'The server sent an unexpected answer (HTTP ' + err.status + '). Please try again later.';
+			default:
+				return 'The server answered ' + err.status + ' (' + err.code + ')' +
+					(err.serverMessage ? ': ' + err.serverMessage : '.');
+			}
+		}
+		return 'Something went wrong in this page. Please reload it.';
+	}
+
+	// ------------------------------------------------------------------
+	// HTTP
+	// ------------------------------------------------------------------
+	// send: one request; resolves to {status, data}, or rejects with an
+	// ApiError('network') when no answer came.
+	async function send(method, path, body, bearer) {
+		const headers = { Accept: 'application/json' };
+		const init = {
+			method,
+			headers,
+			credentials: 'same-origin',
+			cache: 'no-store',
+			redirect: 'error',
+			referrerPolicy: 'no-referrer',
+		};
+		if (body !== undefined) {
+			headers['Content-Type'] = 'application/json';
+			init.body = JSON.stringify(body);
+		}
+		if (bearer) headers.Authorization = 'Bearer ' + bearer;
+		let res;
+		try {
+			res = await fetch(path, init);
+		} catch (e) {
+			throw new ApiError('network', 0);
+		}
+		let data = null;
+		const text = await res.text().catch(() => '');
+		if (text) {
+			try { data = JSON.parse(text); } catch (e) { data = null; }
+		}
+		return {
+			status: res.status,
+			data,
+			retryAfter: res.headers.get('Retry-After'),
+		};
+	}
+
+	function errorOf(res) {
+		const d = res.data;
+		if (d && typeof d === 'object' && typeof d.error === 'string') {
+			return new ApiError(d.error, res.status,
+				typeof d.message === 'string' ? d.message : '', res.retryAfter);
+		}
+		if (res.status === 413) return new ApiError('payload_too_large', 413, '', res.retryAfter);
+		if (res.status === 429) return new ApiError('too_many_requests', 429, '', res.retryAfter);
+		if (res.status === 503) return new ApiError('service_unavailable', 503, '', res.retryAfter);
+		return new ApiError('bad_response', res.status);
+	}
+	function expect(res, ...ok) {
+		if (ok.includes(res.status)) return res.data;
+		throw errorOf(res);
+	}
+	function errorCode(res) {
+		return res.data && typeof res.data === 'object' ? res.data.error : undefined;
+	}
+
+	// Does this answer mean "the access token is no good, try a refresh"?
+	function wantsRefresh(res) {
+		if (res.status !== 401 && res.status !== 403) return false;
+		const code = errorCode(res);
+		if (code === 'invalid_token') return true;
+		// In cookie mode the browser drops an expired access cookie,
+		// so the server sees no credentials at all.
+		return mode === 'cookie' && code === 'missing_token';
+	}
+
+	// One refresh at a time: in this tab (a shared promise) and across tabs
+	// (a Web Lock where there is one).  A refresh token is single-use, and
+	// presenting a spent one revokes the whole session, so a request that
+	// started before another refresh finished just retries with what that
+	// refresh stored.
+	let refreshing = null;
+	function refreshOnce(startedAt) {
+		if (!refreshing) {
+			const run = () => doRefresh(startedAt);
+			const locked = navigator.locks && navigator.locks.request
+				? navigator.locks.request('jwtauth-refresh', run)
+				: run();
+			refreshing = Promise.resolve(locked).finally(() => { refreshing = null; });
+		}
+		return refreshing;
+	}
+	// Resolves true (refreshed, or someone else did), false (refused: the
+	// session is over); rejects with an ApiError on a network failure or a
+	// 5xx, which ends nothing.
+	async function doRefresh(startedAt) {
+		if (generation() !== startedAt) return true;
+		let body;
+		if (mode === 'cookie') {
+			body = {};
+		} else {
+			const rt = refreshToken();
+			if (!rt) return false;
+			body = { refresh_token: rt };
+		}
+		const res = await send('POST', '/api/token', body);
+		if (res.status === 200 && res.data && typeof res.data.access_token === 'string') {
+			if (mode === 'bearer') saveTokens(res.data);
+			bumpGeneration();
+			return true;
+		}
+		if (res.status >= 500 || res.status === 429) throw errorOf(res);
+		return false;
+	}
+
+	// authed: a request with the session's credentials, refreshing once.
+	async function authed(method, path, body) {
+		const startedAt = generation();
+		const bearer = () => (mode === 'bearer' ? accessToken() : null);
+		let res = await send(method, path, body, bearer());
+		if (mode !== 'cookie' && res.status === 401 && errorCode(res) === 'missing_token') {
+			// Bearer mode with no token left (signed out in another tab).
+			endSession('Your session has ended. Please log in again.');
+			throw new SessionEnded();
+		}
+		if (!wantsRefresh(res)) return res;
+		if (!(await refreshOnce(startedAt))) {
+			endSession('Your session has expired. Please log in again.');
+			throw new SessionEnded();
+		}
+		res = await send(method, path, body, bearer());
+		if (wantsRefresh(res)) {
+			endSession('Your session is no longer valid. Please log in again.');
+			throw new SessionEnded();
+		}
+		return res;
+	}
+
+	// ------------------------------------------------------------------
+	// The view
+	// ------------------------------------------------------------------
+	function showMessage(text) {
+		el.notice.hidden = true;
+		el.message.textContent = text;
+		el.message.hidden = !text;
+	}
+	function showNotice(text) {
+		el.message.hidden = true;
+		el.notice.textContent = text;
+		el.notice.hidden = !text;
+	}
+	function clearMessages() {
+		el.message.hidden = true;
+		el.message.textContent = '';
+		el.notice.hidden = true;
+		el.notice.textContent = '';
+	}
+
+	function render() {
+		el.loading.hidden = true;
+		const inside = mode !== null;
+		el.signedOut.hidden = inside;
+		el.signedIn.hidden = !inside;
+		el.whoami.hidden = !inside;
+		el.currentUser.textContent = inside ? (user || '') : '';
+		document.body.dataset.session = inside ? mode : 'none';
+		el.sessionMode.textContent = mode === 'cookie'
+			? 'Session kept in HttpOnly cookies set by the server; this page stores no token.'
+			: mode === 'bearer'
+				? 'Session kept in this browser’s local storage; requests carry an Authorization: Bearer header.'
+				: '';
+	}
+
+	function formatTime(iso) {
+		if (typeof iso !== 'string') return '';
+		const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})/.exec(iso);
+		return m ? m[1] + ' ' + m[2] : iso;
+	}
+
+	function renderOrders(orders) {
+		const rows = document.createDocumentFragment();
+		for (const o of orders) {
+			const tr = document.createElement('tr');
+			const cell = (text, cls) => {
+				const td = document.createElement('td');
+				if (cls) td.className = cls;
+				td.textContent = text;
+				tr.appendChild(td);
+				return td;
+			};
+			cell(String(o.id), 'num');
+			cell(String(o.item));
+			cell(String(o.quantity), 'num');
+			const td = cell('');
+			const time = document.createElement('time');
+			time.dateTime = String(o.created_at);
+			time.textContent = formatTime(o.created_at);
+			td.appendChild(time);
+			rows.appendChild(tr);
+		}
+		if (orders.length === 0) {
+			const tr = document.createElement('tr');
+			const td = document.createElement('td');
+			td.colSpan = 4;
+			td.className = 'empty';
+			td.textContent = 'No orders yet. Add one above.';
+			tr.appendChild(td);
+			rows.appendChild(tr);
+		}
+		el.ordersBody.replaceChildren(rows);
+		el.ordersCount.textContent = orders.length === 1 ? '1 order' : orders.length + ' orders';
+	}
+
+	function showOrders(data) {
+		if (!data || !Array.isArray(data.orders)) throw new ApiError('bad_response', 200);
+		if (typeof data.username === 'string') user = data.username;
+		render();
+		renderOrders(data.orders);
+	}
+
+	function endSession(why) {
+		forgetSession();
+		mode = null;
+		user = null;
+		el.ordersBody.replaceChildren();
+		el.ordersCount.textContent = '';
+		render();
+		if (why) showMessage(why);
+	}
+
+	// ------------------------------------------------------------------
+	// Actions
+	// ------------------------------------------------------------------
+	async function loadOrders() {
+		const res = await authed('GET', '/api/userOrders');
+		showOrders(expect(res, 200));
+	}
+
+	// After a token response: which mode is the server in?  The token
+	// response's Set-Cookie is invisible to scripts, so ask for the orders
+	// with no Authorization header: only the cookie can make that work.
+	async function startSession(tokenBody, username) {
+		if (!tokenBody || typeof tokenBody.access_token !== 'string') {
+			throw new ApiError('bad_response', 200);
+		}
+		forgetSession();
+		user = username;
+		const probe = await send('GET', '/api/userOrders');
+		if (probe.status === 200) {
+			mode = 'cookie';
+			store.set(KEY_MODE, 'cookie');
+			bumpGeneration();
+			showOrders(probe.data);
+			return;
+		}
+		if (probe.status !== 401 && probe.status !== 403) throw errorOf(probe);
+		mode = 'bearer';
+		saveTokens(tokenBody);
+		store.set(KEY_MODE, 'bearer');
+		bumpGeneration();
+		render();
+		await loadOrders();
+	}
+
+	// On page load: a stored bearer session, a cookie session, or none.
+	async function restore() {
+		if (accessToken() || refreshToken()) {
+			mode = 'bearer';
+			await loadOrders();
+			return;
+		}
+		const hint = store.get(KEY_MODE);
+		const probe = await send('GET', '/api/userOrders');
+		if (probe.status === 200) {
+			mode = 'cookie';
+			store.set(KEY_MODE, 'cookie');
+			showOrders(probe.data);
+			return;
+		}
+		if (hint === 'cookie' && (probe.status === 401 || probe.status === 403)) {
+			// The access cookie expired (or went); the refresh cookie may
+			// still hold the session.
+			mode = 'cookie';
+			try {
+				await loadOrders();
+			} catch (e) {
+				if (e instanceof SessionEnded) {
+					showMessage('Your session has ended. Please log in again.');
+					return;
+				}
+				throw e;
+			}
+			return;
+		}
+		endSession('');
+	}
+
+	async function logout() {
+		const wasCookie = mode === 'cookie';
+		const rt = refreshToken();
+		if (!wasCookie && !rt) {
+			endSession('');
+			showNotice('You are signed out.');
+			return;
+		}
+		let res;
+		try {
+			res = await send('POST', '/api/logout', wasCookie ? {} : { refresh_token: rt });
+		} catch (e) {
+			// The HttpOnly cookies are only cleared by the server: stay
+			// signed in and let the person try again.
+			if (wasCookie) throw e;
+			endSession('');
+			showMessage('Signed out on this device, but the server could not be reached to end the session.');
+			return;
+		}
+		if (res.status !== 204 && res.status !== 200) {
+			if (wasCookie) throw errorOf(res);
+			endSession('');
+			showMessage('Signed out on this device. ' + describe(errorOf(res)));
+			return;
+		}
+		endSession('');
+		showNotice('You are signed out.');
+	}
+
+	// busy: run an action with its form's controls disabled, and report
+	// its error.
+	async function busy(controls, action) {
+		const list = Array.from(controls);
+		list.forEach((c) => { c.disabled = true; });
+		document.body.setAttribute('aria-busy', 'true');
+		try {
+			await action();
+		} catch (e) {
+			if (!(e instanceof SessionEnded)) showMessage(describe(e));
+		} finally {
+			list.forEach((c) => { c.disabled = false; });
+			document.body.removeAttribute('aria-busy');
+		}
+	}
+	const controlsOf = (form) => form.querySelectorAll('button, input');
+
+	function credentials(form) {
+		return {
+			username: form.elements.namedItem('username').value.trim(),
+			password: form.elements.namedItem('password').value,
+		};
+	}
+
+	el.loginForm.addEventListener('submit', (ev) => {
+		ev.preventDefault();
+		const form = ev.currentTarget;
+		busy(controlsOf(form), async () => {
+			clearMessages();
+			const c = credentials(form);
+			const res = await send('POST', '/api/login', c);
+			if (res.status === 401) {
+				form.elements.namedItem('password').value = '';
+				form.elements.namedItem('password').focus();
+			}
+			const body = expect(res, 200);
+			form.reset();
+			await startSession(body, c.username);
+			showNotice('Welcome back, ' + c.username + '.');
+		});
+	});
+
+	el.signupForm.addEventListener('submit', (ev) => {
+		ev.preventDefault();
+		const form = ev.currentTarget;
+		busy(controlsOf(form), async () => {
+			clearMessages();
+			const c = credentials(form);
+			const res = await send('POST', '/api/createNewUser', c);
+			const body = expect(res, 201);
+			form.reset();
+			await startSession(body, c.username);
+			showNotice('Account created. Welcome, ' + c.username + '.');
+		});
+	});
+
+	el.orderForm.addEventListener('submit', (ev) => {
+		ev.preventDefault();
+		const form = ev.currentTarget;
+		busy(controlsOf(form), async () => {
+			clearMessages();
+			// (form.elements.item is the collection's item() method)
+			const itemInput = form.elements.namedItem('item');
+			const quantityInput = form.elements.namedItem('quantity');
+			const item = itemInput.value;
+			const quantity = Number(quantityInput.value);
+			const res = await authed('POST', '/api/userOrders', { item, quantity });
+			const order = expect(res, 201);
+			itemInput.value = '';
+			quantityInput.value = '1';
+			await loadOrders();
+			showNotice('Order ' + (order && order.id !== undefined ? '#' + order.id + ' ' : '') + 'added.');
+			itemInput.focus();
+		});
+	});
+
+	el.reload.addEventListener('click', () => {
+		busy([el.reload], async () => {
+			clearMessages();
+			await loadOrders();
+			showNotice('List updated.');
+		});
+	});
+
+	el.logout.addEventListener('click', () => {
+		busy([el.logout, el.reload], async () => {
+			clearMessages();
+			await logout();
+		});
+	});
+
+	// Another tab signed in or out: follow it.
+	window.addEventListener('storage', (ev) => {
+		if (ev.key !== KEY_MODE && ev.key !== null) return;
+		if (ev.newValue === null && mode !== null) {
+			mode = null;
+			endSession('');
+			showNotice('You signed out in another tab.');
+		} else if (ev.newValue !== null && mode === null) {
+			busy([], restore);
+		}
+	});
+
+	busy([], async () => {
+		try {
+			await restore();
+		} finally {
+			// A network failure or a 5xx on load ends nothing: show the
+			// state we are in, with the message busy() adds.
+			render();
+		}
+	});
+})();

@@ -181,8 +181,14 @@ expect_allow() {
 	fi
 }
 
+# hdr LINE: the next requests carry the header LINE, read by curl from a
+# file (on curl's command line, a token or a password would show in ps).
+hdr() {
+	printf '%s\n' "$1" >"$T_TMP/hdr"
+	REQ_ARGS=(-H "@$T_TMP/hdr")
+}
 # auth TOKEN: the next requests carry "Authorization: Bearer TOKEN".
-auth() { REQ_ARGS=(-H "Authorization: Bearer $1"); }
+auth() { hdr "Authorization: Bearer $1"; }
 noauth() { REQ_ARGS=(); }
 
 # ---------------------------------------------------------------------------
@@ -415,25 +421,25 @@ req bearer.none-get GET /api/userOrders
 expect_missing "GET userOrders without Authorization → 401 missing_token, WWW-Authenticate: Bearer realm=\"api\""
 req bearer.none-post POST /api/userOrders '{"item":"book","quantity":1}'
 expect_missing "POST userOrders without Authorization → 401, the bare challenge"
-REQ_ARGS=(-H "Authorization: Basic $(printf '%s:%s' "$U1" "$PW" | base64 -w0)")
+hdr "Authorization: Basic $(printf '%s:%s' "$U1" "$PW" | base64 -w0)"
 req bearer.basic GET /api/userOrders
 expect_missing "Basic credentials → 401, the bare challenge"
-REQ_ARGS=(-H "Authorization: Bearer")
+hdr "Authorization: Bearer"
 req bearer.empty GET /api/userOrders
 expect_missing "\"Bearer\" and no token → 401, the bare challenge"
-REQ_ARGS=(-H "Authorization: Token $SIGNUP_ACCESS")
+hdr "Authorization: Token $SIGNUP_ACCESS"
 req bearer.other-scheme GET /api/userOrders
 expect_missing "another scheme with a good token → 401, the bare challenge"
-REQ_ARGS=(-H "Authorization: Bearer $SIGNUP_ACCESS extra")
+hdr "Authorization: Bearer $SIGNUP_ACCESS extra"
 req bearer.two-words GET /api/userOrders
 expect_missing "\"Bearer <token> extra\" → 401, the bare challenge"
-REQ_ARGS=(-H "Authorization: Bearer{$SIGNUP_ACCESS}")
+hdr "Authorization: Bearer{$SIGNUP_ACCESS}"
 req bearer.no-space GET /api/userOrders
 expect_missing "no space after Bearer → 401, the bare challenge"
-REQ_ARGS=(-H "Authorization: bEaReR $SIGNUP_ACCESS")
+hdr "Authorization: bEaReR $SIGNUP_ACCESS"
 req bearer.scheme-case GET /api/userOrders
 expect "the scheme in any case (bEaReR) → 200" 200 -
-REQ_ARGS=(-H "Authorization: Bearer    $SIGNUP_ACCESS")
+hdr "Authorization: Bearer    $SIGNUP_ACCESS"
 req bearer.spaces GET /api/userOrders
 expect "several spaces after Bearer → 200" 200 -
 
@@ -608,6 +614,17 @@ expect "a 17 KiB order body with a token → 413" 413 payload_too_large
 noauth
 req size.token POST /api/token "{\"refresh_token\":\"$big\"}"
 expect "a 17 KiB refresh body → 413" 413 payload_too_large
+huge=$(head -c 204800 /dev/zero | tr '\0' a)
+req size.200k POST /api/login "{\"username\":\"$U1\",\"password\":\"$huge\"}"
+expect "a 200 KiB login body → 413 payload_too_large" 413 payload_too_large
+REQ_ARGS=(-H 'Transfer-Encoding: chunked')
+req size.chunked POST /api/createNewUser "{\"username\":\"${U1}m\",\"password\":\"$big\"}"
+expect "a 17 KiB chunked body (no Content-Length) → 413" 413 payload_too_large
+auth "$SIGNUP_ACCESS"
+REQ_ARGS+=(-H 'Transfer-Encoding: chunked')
+req orders.chunked POST /api/userOrders '{"item":"chunked","quantity":4}'
+expect "a small chunked order body → 201" 201 -
+noauth
 b16=$(cred "${U1}n" "")
 b16=$(cred "${U1}n" "$(head -c $((16384 - ${#b16})) /dev/zero | tr '\0' q)")
 req size.16k POST /api/createNewUser "$b16"

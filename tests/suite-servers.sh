@@ -107,17 +107,31 @@ fi
 t_tmpdir
 chmod 0711 "$T_TMP"
 RUNNING=	# the subshell serving the current server
-trap 'stop_pids $RUNNING; t_cleanup' EXIT
+# stop_running: on an interrupt, the subshell stops its server itself
+# (server_stop, in its EXIT trap): give it time to, then kill it.
+stop_running() {
+	[ -n "$RUNNING" ] || return 0
+	kill -TERM "$RUNNING" 2>/dev/null
+	wait_gone 300 "$RUNNING" || kill -KILL "$RUNNING" 2>/dev/null
+	wait "$RUNNING" 2>/dev/null
+	RUNNING=
+}
+trap 'stop_running; t_cleanup' EXIT
 trap 'exit 130' INT TERM HUP
 
-# free_port: a random port in 20000-59999 that nothing listens on (neither
-# in /proc/net/tcp{,6} nor answering a connect).
+# free_port: a random port that no TCP socket uses (in any state: a
+# client's connection from 127.0.0.1:P makes a later bind of P fail), taken
+# below the kernel's ephemeral range, which the many short client
+# connections of the tests keep cycling through.
 free_port() {
-	local p hex
+	local lo=32768 hi p hex
+	read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null
+	hi=$((lo > 12000 ? lo - 1 : 59999))
+	[ "$hi" -eq 59999 ] && lo=20000 || lo=10000
 	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo + 1)))
 		printf -v hex '%04X' "$p"
-		awk -v h=":$hex" 'NR > 1 && $4 == "0A" && substr($2, length($2) - 4) == h { f = 1 } END { exit !f }' \
+		awk -v h=":$hex" 'NR > 1 && substr($2, length($2) - 4) == h { f = 1 } END { exit !f }' \
 		    /proc/net/tcp /proc/net/tcp6 2>/dev/null && continue
 		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
 		echo "$p"
@@ -143,10 +157,11 @@ server_wait_http() {
 	done
 }
 
-# run_server SCRIPT OUTDIR: in a subshell: start, contract, stop.  Writes
+# run_server SCRIPT OUTDIR: start, contract, stop; run it in the background
+# (&: a subshell of its own, whose PID gets the signals).  Writes
 # OUTDIR/{start,contract,stop,summary,note,times}.
-run_server() (
-	local script=$1 out=$2 t0 t1 t2 rc
+run_server() {
+	local script=$1 out=$2 t0 t1 t2 rc cpid
 	unset -f server_start server_stop
 	# shellcheck disable=SC2034 # set and read by the sourced script
 	SERVER_PIDS=
@@ -173,16 +188,23 @@ run_server() (
 		exit 1
 	fi
 	: >"$out/started"
+	# In the background, so that a signal reaches this shell's traps
+	# (bash runs them only once the foreground command is done).
 	CONTRACT_SECRET=$SECRET CONTRACT_SUMMARY=$out/summary \
 	    timeout -k 5 "$CONTRACT_TIMEOUT" bash "$CONTRACT" "http://127.0.0.1:$PORT" \
-	    >"$out/contract" 2>&1 </dev/null
+	    >"$out/contract" 2>&1 </dev/null &
+	cpid=$!
+	trap 'kill -TERM "$cpid" 2>/dev/null; exit 130' INT TERM HUP
+	wait "$cpid"
 	echo "contract exit status $?" >>"$out/contract.rc"
+	trap 'exit 130' INT TERM HUP
 	t2=$(now_ms)
 	trap - EXIT
 	server_stop >>"$out/stop" 2>&1
 	echo "$?" >"$out/stop.rc"
 	echo "$((t1 - t0)) $((t2 - t1)) $(($(now_ms) - t2))" >"$out/times"
-)
+	exit 0
+}
 
 # secs MS: "1.2 s".
 secs() { printf '%d.%d s' "$(($1 / 1000))" "$(($1 % 1000 / 100))"; }

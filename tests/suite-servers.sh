@@ -13,9 +13,9 @@
 # The server start-script interface (tests/servers/NAME.sh)
 #
 # NAME is [a-z0-9-]+ and names the deployment in the results.  The file is
-# bash that only defines two functions (sourcing it runs nothing else).
-# Helpers that several scripts share go in tests/servers/*-common.sh, which
-# the scripts source and this suite does not run as a server.
+# bash that defines two functions; sourcing it starts nothing (it may set
+# variables and source helpers).  Helpers that several scripts share go in
+# tests/servers/*-common.sh, which this suite does not run as a server.
 #
 # server_start
 #	Gets, exported by this suite:

@@ -220,14 +220,28 @@ mkdir -p "$STATE" "$CRED"
     >"$T_TMP/worker.log" 2>&1) &
 # shellcheck disable=SC2034	# read by t_cleanup (lib.sh)
 T_PIDS="$!"
-for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
-body='{"username":"unit","password":"correct horse battery"}'
-resp=$(printf '%s' "$body" | timeout 10 env -i REQUEST_METHOD=POST \
-    REQUEST_URI=/api/createNewUser CONTENT_TYPE=application/json \
-    CONTENT_LENGTH=${#body} SERVER_PROTOCOL=HTTP/1.1 \
-    "$CGI_FCGI" -bind -connect "$SOCK" 2>&1)
+# fcgi METHOD URI [BODY] — one request to the worker; sets RESP.
+fcgi() {
+	local body=${3-}
+	local -a env=(REQUEST_METHOD="$1" REQUEST_URI="$2"
+	    SERVER_PROTOCOL=HTTP/1.1)
+	[ $# -ge 3 ] && env+=(CONTENT_TYPE=application/json
+	    CONTENT_LENGTH="${#body}")
+	RESP=$(printf '%s' "$body" | timeout 10 env -i "${env[@]}" \
+	    "$CGI_FCGI" -bind -connect "$SOCK" 2>&1)
+}
+# Up when it answers (slow under make sanitize: Argon2 at start-up).
+for _ in $(seq 150); do
+	if [ -S "$SOCK" ]; then
+		fcgi GET /api/nope
+		[[ $RESP == Status:\ 404* ]] && break
+	fi
+	kill -0 "$T_PIDS" 2>/dev/null || break
+	sleep 0.1
+done
+fcgi POST /api/createNewUser '{"username":"unit","password":"correct horse battery"}'
 check_match "installed login, run as the unit runs it, signs a user up: 201" \
-    '^Status: 201' "$resp"
+    '^Status: 201' "$RESP"$'\n'"$(cat "$T_TMP/worker.log")"
 check_cmd "... and created its database in the state folder" \
     test -f "$STATE/auth.db"
 check_eq "the socket has mode 0660, as SocketMode= says" 660 \

@@ -85,7 +85,7 @@ sanitize:
 	    OPT="-O1 -g" UBSAN_OPTIONS=halt_on_error=1 test
 	$(MAKE) clean
 
-# The layout (README "Install"): the FastCGI executables are not commands,
+# The layout (authctl(8), FILES): the FastCGI executables are not commands,
 # so they go in $(LIBEXECDIR), where the systemd units' ExecStart points;
 # authctl in sbin; the rest under $(SHAREDIR).  deploy/ grows, so its files
 # go by pattern.  The units name /usr/local (the default PREFIX): they get

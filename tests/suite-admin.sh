@@ -170,6 +170,13 @@ for exe in login userorders refresh; do
 	    "^0 usage: $exe \[--help\]" "$rc $out"
 done
 
+# admin/ keeps the rules suite-static.sh checks in common/ and cgi-bin/.
+hits=$(grep -EHn '#[[:space:]]*include[[:space:]]*[<"]fcgi' "$ROOT"/admin/*.[ch])
+check_eq "admin/ includes no libfcgi header" "" "$hits"
+hits=$(grep -EHn '(^|[^n_])(sprintf|strcat|strncpy|strtok|atoi)[[:space:]]*\(|\bmemcmp[[:space:]]*\(' \
+    "$ROOT"/admin/*.[ch] | grep -Ev '^[^:]+:[0-9]+:[[:space:]]*(/?\*|//)')
+check_eq "admin/ uses no sprintf/strcat/strncpy/strtok/atoi/memcmp" "" "$hits"
+
 # ---------------------------------------------------------------------------
 # Configuration errors: one line naming the variable, exit 1
 

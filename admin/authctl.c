@@ -212,8 +212,7 @@ read_hidden(const char *prompt, char *pw, size_t size)
 	struct termios		 t;
 	struct sigaction	 sa;
 	ssize_t			 n;
-	int			 sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
-				    SIGTSTP };
+	int			 sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	size_t			 i;
 
 	if (tcgetattr(STDIN_FILENO, &tty_saved) == -1)
@@ -250,6 +249,8 @@ get_password(const char *user, char *pw, size_t size, size_t *len)
 	ssize_t		 n, m;
 	int		 rc = -1;
 
+	/* Unbuffered: no copy of the password is left in stdio's buffer. */
+	setvbuf(stdin, NULL, _IONBF, 0);
 	if (isatty(STDIN_FILENO)) {
 		snprintf(prompt, sizeof(prompt), "New password for %s: ",
 		    user);
@@ -371,6 +372,7 @@ cmd_user_add(struct ctx *c, const char *user)
 		goto out;
 	}
 	rtoken_new(rtok, rhash);
+	c->now = time(NULL);	/* the prompt may have waited */
 	rc = store_user_create(c->store, user, hash, rhash, c->now,
 	    c->now + c->cfg.refresh_ttl);
 	if (rc == STORE_EXISTS) {

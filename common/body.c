@@ -83,6 +83,44 @@ body_is_json(const char *ct)
 	return *p == '\0';
 }
 
+/*
+ * No CONTENT_LENGTH at all: Apache mod_proxy_fcgi streams a chunked body
+ * over about 16 KiB that way (the end of FCGI_STDIN marks its end).  Read
+ * to the end, one byte past the cap at most.  Returns 0, or -1 after a
+ * 413 or 400.
+ */
+static int
+body_read_all(struct request *req)
+{
+	size_t	 got = 0;
+	int	 n;
+
+	if ((req->body = malloc(REQUEST_BODY_MAX + 2)) == NULL) {
+		reply_error(req, 500, "server_error", "Out of memory");
+		return -1;
+	}
+	while (got <= REQUEST_BODY_MAX) {
+		n = request_read(req, req->body + got,
+		    (int)(REQUEST_BODY_MAX + 1 - got));
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got > REQUEST_BODY_MAX) {
+		reply_error(req, 413, "payload_too_large",
+		    "The body is larger than 16 KiB");
+		return -1;
+	}
+	if (got == 0) {
+		reply_error(req, 400, "invalid_request",
+		    "A JSON object body is required");
+		return -1;
+	}
+	req->body[got] = '\0';
+	req->body_len = got;
+	return 0;
+}
+
 /* Read exactly len bytes into req->body.  Returns 0, or -1 after a 400. */
 static int
 body_read(struct request *req, size_t len)
@@ -114,6 +152,7 @@ struct json_object *
 body_json(struct request *req)
 {
 	struct json_object	*obj;
+	const char		*cl;
 	long long		 len;
 
 	if (!body_is_json(request_param(req, "CONTENT_TYPE"))) {
@@ -121,8 +160,13 @@ body_json(struct request *req)
 		    "The body must be JSON (Content-Type: application/json)");
 		return NULL;
 	}
-	if (body_content_length(request_param(req, "CONTENT_LENGTH"),
-	    &len) == -1) {
+	cl = request_param(req, "CONTENT_LENGTH");
+	if (cl == NULL) {
+		if (body_read_all(req) == -1)
+			return NULL;
+		goto parse;
+	}
+	if (body_content_length(cl, &len) == -1) {
 		reply_error(req, 400, "invalid_request",
 		    "The Content-Length is not a number");
 		return NULL;
@@ -139,6 +183,7 @@ body_json(struct request *req)
 	}
 	if (body_read(req, (size_t)len) == -1)
 		return NULL;
+parse:
 	obj = strictjson_object(req->body, req->body_len, BODY_DEPTH);
 	if (obj == NULL)
 		reply_error(req, 400, "invalid_request",

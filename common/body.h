@@ -10,8 +10,10 @@
 #include "common/request.h"
 
 /*
- * Read the body of req and parse it as one JSON object.  Returns the
- * object (caller puts it), or NULL after replying with the error.
+ * Read the body of req and parse it as one JSON object: CONTENT_LENGTH
+ * bytes, or, when the server sent no CONTENT_LENGTH at all, up to the end
+ * of the input.  Returns the object (caller puts it), or NULL after
+ * replying with the error.
  */
 struct json_object	*body_json(struct request *req);
 

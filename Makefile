@@ -118,3 +118,6 @@ clean:
 	rm -rf $(BUILD)
 
 .SECONDARY:
+
+# Further targets, one topic a file: mk/valgrind.mk, mk/fuzz.mk, mk/bench.mk...
+-include mk/*.mk

@@ -20,7 +20,8 @@ build=(gcc make pkg-config libjwt-dev libfcgi-dev libjson-c-dev
 	libsqlite3-dev libsodium-dev)
 run=("${build[@]}" lighttpd)
 test=("${run[@]}" spawn-fcgi libfcgi-bin curl jq openssl sqlite3 valgrind
-	nginx apache2 libapache2-mod-fcgid chromium systemd man-db)
+	nginx apache2 libapache2-mod-fcgid chromium systemd man-db
+	clang libclang-rt-14-dev wrk)
 
 case $1 in
 build) want=("${build[@]}") ;;

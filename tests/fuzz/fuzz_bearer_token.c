@@ -1,0 +1,225 @@
+/*
+ * libFuzzer target: the Authorization header and token_verify().
+ *
+ * The first input byte picks a mode, the rest is the data:
+ *   0  an Authorization header value: bearer_parse(), then token_verify()
+ *      on the token it finds;
+ *   1  the payload JSON of a token correctly HS256-signed with the
+ *      fuzzer's secret, so claims validation is reached on every run;
+ *   2  the header JSON of a correctly signed token with valid claims, so
+ *      the header checks (alg, typ, crit) are fuzzed past the signature.
+ * In every mode the data also goes straight to token_verify() as a token.
+ * The time and the secret are fixed, so every outcome is reproducible.
+ *
+ * Oracles: a TOKEN_OK names a valid user, and its claims hold an integer
+ * exp that is not past (with the leeway), an nbf and iat not in the
+ * future; the outcome is a defined enum value.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <sodium.h>
+
+#include "common/bearer.h"
+#include "common/config.h"
+#include "common/strictjson.h"
+#include "common/token.h"
+#include "common/username.h"
+
+#define FUZZ_NOW	1767225600	/* 2026-01-01T00:00:00Z */
+#define FUZZ_LEEWAY	30
+
+/* 40 bytes: over the 32-byte minimum, under HMAC's 64-byte block. */
+static unsigned char fuzz_secret[] =
+    "fuzz-secret-0123456789abcdef-0123456789a";
+
+static struct config fuzz_cfg = {
+	.secret = fuzz_secret,
+	.secret_len = sizeof(fuzz_secret) - 1,
+	.access_ttl = 900,
+	.refresh_ttl = 86400,
+	.issuer = NULL,
+	.audience = NULL,
+	.leeway = FUZZ_LEEWAY,
+	.invalid_status = 401,
+};
+
+/* FUZZ_TRACE=1 in the environment prints each outcome (seed checks). */
+static int fuzz_trace;
+
+/* The same secret, with issuer and audience required (odd data bytes). */
+static struct config fuzz_cfg_iss;
+
+/* The header libjwt writes, and claims valid at FUZZ_NOW. */
+static const char fuzz_hdr[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+static const char fuzz_claims[] = "{\"aud\":\"jwt-auth-api\","
+    "\"exp\":1767226500,\"iat\":1767225600,\"iss\":\"jwt-auth\","
+    "\"sub\":\"alice\",\"username\":\"alice\"}";
+
+int	LLVMFuzzerInitialize(int *, char ***);
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	if (sodium_init() < 0)
+		abort();
+	fuzz_trace = getenv("FUZZ_TRACE") != NULL;
+	fuzz_cfg_iss = fuzz_cfg;
+	fuzz_cfg_iss.issuer = (char *)"jwt-auth";
+	fuzz_cfg_iss.audience = (char *)"jwt-auth-api";
+	return 0;
+}
+
+/* What a TOKEN_OK promises about the token it accepted. */
+static void
+fuzz_check_ok(const struct config *cfg, const char *tok, const char *user)
+{
+	struct json_object	*claims;
+	const char		*p, *q;
+	unsigned char		*bin;
+	size_t			 binlen, seglen;
+	int64_t			 v;
+	int			 rc;
+
+	if (!username_valid(user, strlen(user)))
+		abort();
+	/* Decode the payload segment again and judge the time claims. */
+	if ((p = strchr(tok, '.')) == NULL || (q = strchr(p + 1, '.')) == NULL)
+		abort();
+	seglen = (size_t)(q - p - 1);
+	if ((bin = malloc(seglen + 1)) == NULL)
+		abort();
+	if (sodium_base642bin(bin, seglen + 1, p + 1, seglen, NULL, &binlen,
+	    NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		abort();
+	if ((claims = strictjson_object((const char *)bin, binlen, 8)) == NULL)
+		abort();
+	/* Expired when now >= exp + leeway; written so as not to overflow. */
+	if (strictjson_int(claims, "exp", &v) != 0 ||
+	    v <= (int64_t)FUZZ_NOW - cfg->leeway)
+		abort();
+	if ((rc = strictjson_int(claims, "nbf", &v)) == -1 ||
+	    (rc == 0 && v > (int64_t)FUZZ_NOW + cfg->leeway))
+		abort();
+	if ((rc = strictjson_int(claims, "iat", &v)) == -1 ||
+	    (rc == 0 && v > (int64_t)FUZZ_NOW + cfg->leeway))
+		abort();
+	json_object_put(claims);
+	free(bin);
+}
+
+/* token_verify() with the oracles; tok is NUL-terminated. */
+static void
+fuzz_verify(const struct config *cfg, const char *tok)
+{
+	char		 user[TOKEN_USER_MAX + 1];
+	enum token_err	 rc;
+
+	memset(user, 0, sizeof(user));
+	rc = token_verify(cfg, tok, FUZZ_NOW, user);
+	if (rc < 0 || rc >= TOKEN__MAX)
+		abort();
+	if (fuzz_trace)
+		fprintf(stderr, "token_verify: %d %s%s%s\n", (int)rc,
+		    token_err_str(rc), rc == TOKEN_OK ? " user " : "",
+		    rc == TOKEN_OK ? user : "");
+	if (token_err_str(rc) == NULL)
+		abort();
+	if (rc == TOKEN_OK)
+		fuzz_check_ok(cfg, tok, user);
+}
+
+/* base64url(hdr).base64url(payload).base64url(HMAC-SHA256), malloc'd. */
+static char *
+fuzz_sign(const struct config *cfg, const uint8_t *hdr, size_t hlen,
+    const uint8_t *pay, size_t plen)
+{
+	crypto_auth_hmacsha256_state	 st;
+	unsigned char			 mac[crypto_auth_hmacsha256_BYTES];
+	size_t				 hb, pb, sb, n;
+	char				*tok;
+
+	hb = sodium_base64_ENCODED_LEN(hlen,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	pb = sodium_base64_ENCODED_LEN(plen,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sb = sodium_base64_ENCODED_LEN(sizeof(mac),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	if ((tok = malloc(hb + pb + sb + 2)) == NULL)
+		abort();
+	sodium_bin2base64(tok, hb, hdr, hlen,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	n = strlen(tok);
+	tok[n++] = '.';
+	sodium_bin2base64(tok + n, pb, pay, plen,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	n += strlen(tok + n);
+	crypto_auth_hmacsha256_init(&st, cfg->secret, cfg->secret_len);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)tok, n);
+	crypto_auth_hmacsha256_final(&st, mac);
+	tok[n++] = '.';
+	sodium_bin2base64(tok + n, sb, mac, sizeof(mac),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return tok;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const struct config	*cfg;
+	const char		*tok;
+	char			*s, *t;
+	size_t			 len;
+	uint8_t			 mode;
+
+	if (size < 1)
+		return 0;
+	mode = data[0];
+	data++;
+	size--;
+	/* Bit 7 of the mode byte asks for issuer and audience. */
+	cfg = (mode & 0x80) ? &fuzz_cfg_iss : &fuzz_cfg;
+
+	/* The data as a NUL-terminated string, as a header or env gives. */
+	if ((s = malloc(size + 1)) == NULL)
+		abort();
+	memcpy(s, data, size);
+	s[size] = '\0';
+	fuzz_verify(cfg, s);
+
+	switch ((mode & 0x7f) % 3) {
+	case 0:
+		if (bearer_parse(s, &tok, &len) == BEARER_OK) {
+			/* The token is a substring of the header value. */
+			if (tok < s || len == 0 || tok + len > s + strlen(s))
+				abort();
+			if ((t = strndup(tok, len)) == NULL)
+				abort();
+			if (strlen(t) != len)
+				abort();
+			fuzz_verify(cfg, t);
+			free(t);
+		}
+		break;
+	case 1:
+		t = fuzz_sign(cfg, (const uint8_t *)fuzz_hdr,
+		    sizeof(fuzz_hdr) - 1, data, size);
+		fuzz_verify(cfg, t);
+		free(t);
+		break;
+	case 2:
+		t = fuzz_sign(cfg, data, size, (const uint8_t *)fuzz_claims,
+		    sizeof(fuzz_claims) - 1);
+		fuzz_verify(cfg, t);
+		free(t);
+		break;
+	}
+	free(s);
+	return 0;
+}

@@ -1,0 +1,17 @@
+# make bench: the service behind lighttpd beside the tutorial's Express app
+# and a bare FastCGI responder, plus a microbenchmark of the auth object.
+# WRK_THREADS, WRK_CONNECTIONS, WRK_DURATION, WARMUP, RUNS pass through.
+
+.PHONY: bench
+
+$(BUILD)/bench/bare: bench/bare.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDADD_PKG)
+
+$(BUILD)/bench/micro: $(BUILD)/bench/micro.o $(BUILD)/common.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDADD_PKG)
+
+bench:
+	@deploy/deps.sh test
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/bare $(BUILD)/bench/micro
+	@bench/run.sh

@@ -328,6 +328,8 @@ for alg in none None NONE nOnE; do
 		bearer "alg \"$alg\", HMAC-SHA256 by the right secret" "$(sign "$VP" "$NH")"
 	fi
 done
+bearer 'duplicate alg: "HS256" then "none", no signature' "$(unsigned '{"alg":"HS256","alg":"none"}' "$VP" "")"
+bearer 'duplicate alg: "none" then "HS256", the victim'"'"'s signature' "$(unsigned '{"alg":"none","alg":"HS256"}' "$VP" "$VS")"
 bearer 'alg "none", no typ, no signature' "$(unsigned '{"alg":"none"}' "$VP" "")"
 bearer 'no alg at all, the victim signature' "$(unsigned '{"typ":"JWT"}' "$VP" "$VS")"
 
@@ -407,8 +409,26 @@ bearer "signature with one character appended" "${V_ACCESS}A"
 bearer "signature twice (a fourth segment)" "$V_ACCESS.$VS"
 bearer "signature all zero bytes" "$VH.$VB.$(head -c 32 /dev/zero | b64url)"
 bearer "signature in standard base64 (+/ and =)" "$VH.$VB.$(printf '%s' "$VS" | tr -- '-_' '+/')="
-malformed "a '=' inside the token (not a b64token) → 401" "Authorization: Bearer $VH=.$VB.$VS"
-malformed "two tokens in one header → 401" "Authorization: Bearer $A_ACCESS Bearer $V_ACCESS"
+malformed "a '=' inside the token (not a b64token)" "Authorization: Bearer $VH=.$VB.$VS"
+malformed "two tokens in one header" "Authorization: Bearer $A_ACCESS Bearer $V_ACCESS"
+
+# ---------------------------------------------------------------------------
+family "token placement"
+control "the victim's token in the Authorization header (the victim's own request)" "$V_ACCESS" "$VICTIM"
+noauth
+req GET "/api/userOrders?access_token=$V_ACCESS"
+attack "the victim's token in the query (?access_token=, RFC 6750 §2.3), no header" 401 missing_token
+hdr "Cookie: access_token=$V_ACCESS"
+req GET /api/userOrders
+attack "the victim's token in an access_token cookie (AUTH_COOKIES off), no header" 401 missing_token
+hdr "X-Access-Token: $V_ACCESS"
+req GET /api/userOrders
+attack "the victim's token in X-Access-Token, no Authorization" 401 missing_token
+hdr "Authorization: Bearer $V_ACCESS"
+REQ_ARGS+=(-H "Authorization: Bearer $A_ACCESS")
+req GET /api/userOrders
+attack "two Authorization headers, the victim's then the attacker's" 401 missing_token
+noauth
 
 # ---------------------------------------------------------------------------
 family "key-fetching headers"

@@ -99,3 +99,11 @@ put(L, "neg", b'-1\n{}')
 put(L, "toobig", b'16385\n{}')
 put(L, "ws", b' 7\n{"a":1}')
 put(L, "longer_body", b'8\n{"a":12}garbage')
+
+P = "fuzz_request_path"
+put(P, "uri_dots", b"\x01/api/./x/../login?x=1#f")
+put(P, "uri_escapes", b"\x01/api/%6Cogin/%2e%2E/%2F/%zz/%")
+put(P, "uri_above_root", b"\x01/a/b/../../../..")
+put(P, "script_info", b"\x00/cgi-bin/login\n//extra/./..//")
+put(P, "info_only", b"\x00/userorders/../refresh/.")
+put(P, "relative", b"\x01a/../b/./c//")

@@ -15,6 +15,7 @@ summary=""
 max_len() {
 	case $1 in
 	fuzz_bearer_token) echo 8192 ;;
+	fuzz_request_path) echo 4096 ;;
 	*) echo 20000 ;;
 	esac
 }
@@ -77,7 +78,8 @@ done
 
 echo "fuzz summary:$summary"
 if [ -n "$failed" ]; then
-	echo "fuzz: crashes in:$failed (reproducers in $FUZZ_DIR/work/*/artifacts/)"
+	echo "fuzz: crashes in:$failed (reproducers: tests/fuzz/regress/<target>/," \
+	    "or new ones in $FUZZ_DIR/work/<target>/artifacts/)"
 	exit 1
 fi
 exit 0

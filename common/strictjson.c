@@ -53,36 +53,109 @@ strictjson_utf8_valid(const unsigned char *s, size_t len)
 	return 1;
 }
 
+/* The value of the 4 hex digits at p, or -1. */
+static long
+strictjson_hex4(const char *p)
+{
+	long	 v = 0;
+	int	 i;
+	char	 c;
+
+	for (i = 0; i < 4; i++) {
+		c = p[i];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
 /*
  * What json-c's strict mode still lets through (LIBS.md §3.1): single-quoted
- * names, NaN and Infinity, and raw control characters inside strings.
- * Outside strings JSON has only white space, punctuation, numbers and the
- * letters of true, false and null; inside, every byte below 0x20 must be
- * escaped (RFC 8259 §7).
+ * names, NaN and Infinity, raw control characters inside strings (RFC 8259
+ * §7), and escaped lone surrogates (json-c makes them U+FFFD).  Outside
+ * strings JSON has only white space, punctuation, numbers and the letters
+ * of true, false and null.  Returns the number of member names (strings
+ * followed by ':'), so the caller can see duplicates json-c dropped, or -1.
  */
-static int
-strictjson_lex_ok(const char *buf, size_t len)
+static long
+strictjson_lex(const char *buf, size_t len)
 {
-	size_t	 i;
+	size_t	 i, k;
+	long	 names = 0, u;
 	int	 in_str = 0;
 	char	 c;
 
 	for (i = 0; i < len; i++) {
 		c = buf[i];
-		if (in_str) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_str = 0;
-			else if ((unsigned char)c < 0x20)
-				return 0;
-		} else if (c == '"')
-			in_str = 1;
-		else if (strchr(" \t\n\r{}[],:0123456789-+.eEtrufalsn", c) ==
-		    NULL)
-			return 0;
+		if (!in_str) {
+			if (c == '"')
+				in_str = 1;
+			else if (strchr(" \t\n\r{}[],:0123456789-+.eEtrufalsn",
+			    c) == NULL)
+				return -1;
+			continue;
+		}
+		if ((unsigned char)c < 0x20)
+			return -1;
+		if (c == '"') {
+			in_str = 0;
+			for (k = i + 1; k < len && strchr(" \t\n\r", buf[k]) !=
+			    NULL && buf[k] != '\0'; k++)
+				;
+			if (k < len && buf[k] == ':')
+				names++;
+			continue;
+		}
+		if (c != '\\')
+			continue;
+		if (i + 1 >= len)
+			return -1;
+		if (buf[++i] != 'u')
+			continue;
+		if (len - i < 5 || (u = strictjson_hex4(buf + i + 1)) == -1)
+			return -1;
+		i += 4;
+		if (u >= 0xdc00 && u <= 0xdfff)
+			return -1;	/* a low surrogate alone */
+		if (u >= 0xd800 && u <= 0xdbff) {
+			/* A high surrogate needs its low half next. */
+			if (len - i < 7 || buf[i + 1] != '\\' ||
+			    buf[i + 2] != 'u' ||
+			    (u = strictjson_hex4(buf + i + 3)) < 0xdc00 ||
+			    u > 0xdfff)
+				return -1;
+			i += 6;
+		}
 	}
-	return 1;
+	return in_str ? -1 : names;
+}
+
+/* The member names in obj and every object inside it. */
+static long
+strictjson_count_names(struct json_object *obj)
+{
+	size_t	 i, n;
+	long	 names = 0;
+
+	if (json_object_is_type(obj, json_type_object)) {
+		json_object_object_foreach(obj, key, val) {
+			(void)key;
+			names += 1 + strictjson_count_names(val);
+		}
+	} else if (json_object_is_type(obj, json_type_array)) {
+		n = json_object_array_length(obj);
+		for (i = 0; i < n; i++)
+			names += strictjson_count_names(
+			    json_object_array_get_idx(obj, i));
+	}
+	return names;
 }
 
 struct json_object *
@@ -90,6 +163,7 @@ strictjson_object(const char *buf, size_t len, int depth)
 {
 	struct json_tokener	*tok;
 	struct json_object	*obj;
+	long			 names;
 
 	/* Trailing white space is JSON too (a body sent with a newline). */
 	while (len > 0 && (buf[len - 1] == ' ' || buf[len - 1] == '\t' ||
@@ -100,7 +174,7 @@ strictjson_object(const char *buf, size_t len, int depth)
 	/* A NUL ends json-c's parse "successfully" (LIBS.md §3.1). */
 	if (memchr(buf, '\0', len) != NULL ||
 	    !strictjson_utf8_valid((const unsigned char *)buf, len) ||
-	    !strictjson_lex_ok(buf, len))
+	    (names = strictjson_lex(buf, len)) == -1)
 		return NULL;
 	/* json-c counts the outermost object as a level of its own. */
 	if ((tok = json_tokener_new_ex(depth + 1)) == NULL)
@@ -111,7 +185,11 @@ strictjson_object(const char *buf, size_t len, int depth)
 	if (obj == NULL ||
 	    json_tokener_get_error(tok) != json_tokener_success ||
 	    json_tokener_get_parse_end(tok) != len ||
-	    !json_object_is_type(obj, json_type_object)) {
+	    !json_object_is_type(obj, json_type_object) ||
+	    strictjson_count_names(obj) != names) {
+		/* The last test: fewer names parsed than written means a
+		 * duplicate, which readers resolve differently (RFC 8259
+		 * §4): {"username":"a","username":"b"} is refused. */
 		json_object_put(obj);
 		obj = NULL;
 	}

@@ -377,7 +377,35 @@ test_int_getter_missing_is_1(void)
 	json_object_put(obj);
 }
 
+/* RFC 8259 §4: readers differ on duplicate names; refuse them anywhere. */
+static void
+test_duplicate_names_refused(void)
+{
+	CHECK(!accepts("{\"username\":\"a\",\"username\":\"b\"}"));
+	CHECK(!accepts("{\"x\":{\"k\":1,\"k\":2}}"));
+	CHECK(!accepts("{\"x\":[{\"k\":1,\"k\":1}]}"));
+	/* controls: the same name in sibling objects, or as a value */
+	CHECK(accepts("{\"x\":[{\"k\":1},{\"k\":2}],\"k\":3}"));
+	CHECK(accepts("{\"a\":\"a\",\"b\":\"a : b\"}"));
+	CHECK(accepts("{\"a\":\"q\\\" : \\\\\",\"b\" : 1}"));
+}
+
+/* An escaped surrogate must come as a pair; json-c would store U+FFFD. */
+static void
+test_lone_surrogate_escapes_refused(void)
+{
+	CHECK(!accepts("{\"a\":\"\\ud800\"}"));
+	CHECK(!accepts("{\"a\":\"\\udc00x\"}"));
+	CHECK(!accepts("{\"a\":\"\\ud800\\u0041\"}"));
+	CHECK(!accepts("{\"a\":\"\\u12\"}"));
+	/* controls: a pair, and ordinary escapes */
+	CHECK(accepts("{\"a\":\"\\ud83d\\ude00\"}"));
+	CHECK(accepts("{\"a\":\"\\u00e9\\n\\\"\"}"));
+}
+
 UNIT_TESTS(
+	T(test_duplicate_names_refused),
+	T(test_lone_surrogate_escapes_refused),
 	T(test_object_accepted),
 	T(test_trailing_whitespace_accepted),
 	T(test_leading_whitespace_accepted),

@@ -11,9 +11,10 @@
  * In every mode the data also goes straight to token_verify() as a token.
  * The time and the secret are fixed, so every outcome is reproducible.
  *
- * Oracles: a TOKEN_OK names a valid user, and its claims hold an integer
- * exp that is not past (with the leeway), an nbf and iat not in the
- * future; the outcome is a defined enum value.
+ * Oracles: a TOKEN_OK names a valid user, the one its username (or sub)
+ * claim names, and its claims hold an integer exp that is not past (with
+ * the leeway), no nbf or iat in the future, and the configured iss and
+ * aud; the outcome is a defined enum value.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -109,6 +110,18 @@ fuzz_check_ok(const struct config *cfg, const char *tok, const char *user)
 		abort();
 	if ((rc = strictjson_int(claims, "iat", &v)) == -1 ||
 	    (rc == 0 && v > (int64_t)FUZZ_NOW + cfg->leeway))
+		abort();
+	/* The configured issuer, and the user the claims name. */
+	if (cfg->issuer != NULL && ((q = strictjson_string(claims, "iss",
+	    &seglen)) == NULL || strcmp(q, cfg->issuer) != 0))
+		abort();
+	if (cfg->audience != NULL && !json_object_object_get_ex(claims, "aud",
+	    NULL))
+		abort();
+	if ((q = strictjson_string(claims, "username", &seglen)) == NULL &&
+	    (q = strictjson_string(claims, "sub", &seglen)) == NULL)
+		abort();
+	if (strcmp(q, user) != 0)
 		abort();
 	json_object_put(claims);
 	free(bin);

@@ -153,8 +153,12 @@ dotenv_line(struct dotenv *env, const char *buf, size_t len, size_t *pos)
 			if (q != '"')
 				return dotenv_add(env, buf + ks, kl,
 				    buf + vs, vl);
-			if ((tmp = strndup(buf + vs, vl)) == NULL)
+			/* Not strndup: a NUL in the value would make the copy
+			 * shorter than vl (found by tests/fuzz). */
+			if ((tmp = malloc(vl + 1)) == NULL)
 				return -1;
+			memcpy(tmp, buf + vs, vl);
+			tmp[vl] = '\0';
 			vl = dotenv_unescape(tmp, vl);
 			rc = dotenv_add(env, buf + ks, kl, tmp, vl);
 			sodium_memzero(tmp, vl);

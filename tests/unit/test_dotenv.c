@@ -490,7 +490,22 @@ test_free_accepts_zeroed_and_null(void)
 	CHECK_INT(env.len, 0);
 }
 
+/* A NUL inside a double-quoted value (found by tests/fuzz): no read or
+ * write past the copy; the value ends at the NUL, as a C string does. */
+static void
+test_nul_in_double_quotes(void)
+{
+	static const char	 buf[] = "A=\"\0\\n\"\nB=2\n";
+	struct dotenv		 env;
+
+	CHECK_INT(dotenv_parse(&env, buf, sizeof(buf) - 1), 0);
+	CHECK_STR(dotenv_get(&env, "A"), "");
+	CHECK_STR(dotenv_get(&env, "B"), "2");	/* control: parsing goes on */
+	dotenv_free(&env);
+}
+
 UNIT_TESTS(
+	T(test_nul_in_double_quotes),
 	T(test_key_value),
 	T(test_no_final_newline),
 	T(test_export_prefix),

@@ -11,7 +11,9 @@
 # (CONTENT_LENGTH garbage, short bodies).  At the end each worker gets
 # SIGTERM, leaves its accept loop and returns from main, so memcheck's leak
 # check runs; a worker that does not exit normally, or whose log has no
-# summary, fails like one with findings.
+# summary, fails like one with findings.  A second set of three workers
+# runs with the other settings (AUTH_COOKIES=1, TOKEN_ISSUER/AUDIENCE,
+# AUTH_INVALID_STATUS=401, leeway, TTLs) for the cookie and iss/aud paths.
 #
 # Zero findings required: any memcheck error, or any definite or indirect
 # leak, in any worker or authctl run fails the target (--error-exitcode=99,
@@ -19,7 +21,8 @@
 # exists, holds suppressions for proven third-party noise only.
 #
 # Prints the request count, each process's summary lines, and ends with
-# "valgrind: N passed, N failed".  The logs are kept in tests/out/valgrind/.
+# "valgrind: N passed, N failed".  The logs are copied to tests/out/valgrind/
+# at the end.
 #
 # Environment: BUILD (the executables' folder, default build/),
 # VALGRIND_ROUNDS (rounds of the cheap request mix, default 40: about 30
@@ -40,7 +43,7 @@ CGI_FCGI=$(command -v cgi-fcgi)
 SPAWN_FCGI=$(PATH=$PATH:/usr/sbin:/sbin command -v spawn-fcgi)
 VALGRIND=$(command -v valgrind)
 missing=
-for tool in valgrind cgi-fcgi spawn-fcgi jq openssl timeout; do
+for tool in valgrind cgi-fcgi spawn-fcgi jq openssl timeout python3; do
 	PATH=$PATH:/usr/sbin:/sbin command -v "$tool" >/dev/null || missing="$missing $tool"
 done
 for exe in login userorders refresh authctl; do
@@ -66,8 +69,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
-rm -rf "$OUT"
-mkdir -p "$OUT"
+LOGS=$T_TMP/logs	# copied to $OUT at the end (concurrent runs)
+mkdir -p "$LOGS"
 
 SECRET=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')	# 64 bytes of hex
 OTHER=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
@@ -81,20 +84,22 @@ START=$(now_ms)
 # ---------------------------------------------------------------------
 
 # start_worker NAME EXE [NAME=value...]: spawn-fcgi -n running valgrind
-# running EXE on $T_TMP/NAME.sock, its log in $OUT/NAME.vg; waits (at most
+# running EXE on $T_TMP/NAME.sock, its log in $LOGS/NAME.vg; waits (at most
 # 60 s: valgrind starts slowly) until it answers.  Sets WPID.
 declare -A WPIDS
+WNAMES=()
 start_worker() {
 	local name=$1 exe=$2 sock=$T_TMP/$1.sock i
 	shift 2
 	env -i PATH="$PATH" DATABASE_PATH="$DB" ENV_FILE="$T_TMP/empty.env" \
 	    TOKEN_SECRET="$SECRET" "$@" \
 	    "$SPAWN_FCGI" -n -s "$sock" -M 0600 -- "$VALGRIND" \
-	    "${VG_OPTS[@]}" --log-file="$OUT/$name.vg" "$BUILD/$exe" \
+	    "${VG_OPTS[@]}" --log-file="$LOGS/$name.vg" "$BUILD/$exe" \
 	    >>"$T_TMP/workers.log" 2>&1 &
 	WPID=$!
 	WORKERS+=("$WPID")
 	WPIDS[$name]=$WPID
+	WNAMES+=("$name")
 	for i in $(seq 600); do
 		[ -S "$sock" ] && break
 		pid_alive "$WPID" || break
@@ -159,6 +164,95 @@ report() {
 }
 
 cred() { printf '{"username":"%s","password":"%s"}' "$1" "$2"; }
+
+# The raw protocol, for what cgi-fcgi cannot send (it sends CONTENT_LENGTH
+# bytes of its stdin, so never a body without CONTENT_LENGTH, and it never
+# goes away mid-request).  rawfcgi.py MODE SOCK METHOD URI [NAME=value...],
+# the body on stdin: "full" sends the body without CONTENT_LENGTH (unless
+# given) and prints the answer; "cutparams" sends half a PARAMS record,
+# "cutbody" half the body, "noread" the whole request, and each then
+# closes the connection without reading.
+cat >"$T_TMP/rawfcgi.py" <<'PY'
+import socket, struct, sys
+def rec(t, content):
+    return struct.pack('>BBHHBx', 1, t, 1, len(content), 0) + content
+def nv(n, v):
+    def ln(x):
+        if len(x) < 128:
+            return bytes([len(x)])
+        return struct.pack('>I', len(x) | 0x80000000)
+    return ln(n) + ln(v) + n + v
+def stream(t, data):
+    out = b''
+    for i in range(0, len(data), 65535):
+        out += rec(t, data[i:i + 65535])
+    return out + rec(t, b'')
+mode, path, method, uri = sys.argv[1:5]
+body = sys.stdin.buffer.read()
+params = [(b'REQUEST_METHOD', method.encode()), (b'REQUEST_URI', uri.encode()),
+          (b'SCRIPT_NAME', uri.encode())]
+for a in sys.argv[5:]:
+    n, _, v = a.partition('=')
+    params.append((n.encode(), v.encode()))
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(120)
+s.connect(path)
+begin = rec(1, struct.pack('>HB5x', 1, 0))
+p = b''.join(nv(n, v) for n, v in params)
+if mode == 'cutparams':
+    s.sendall(begin + rec(4, p)[:len(p) // 2])
+elif mode == 'cutbody':
+    s.sendall(begin + stream(4, p) + rec(5, body[:len(body) // 2]))
+elif mode == 'noread':
+    s.sendall(begin + stream(4, p) + stream(5, body))
+    s.shutdown(socket.SHUT_RDWR)
+if mode != 'full':
+    s.close()
+    sys.exit(0)
+s.sendall(begin + stream(4, p) + stream(5, body))
+out, buf = b'', b''
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    buf += d
+    while len(buf) >= 8:
+        _, t, _, cl, pl = struct.unpack('>BBHHB', buf[:7])
+        if len(buf) < 8 + cl + pl:
+            break
+        if t == 6:
+            out += buf[8:8 + cl]
+        buf = buf[8 + cl + pl:]
+        if t == 3:
+            sys.stdout.buffer.write(out)
+            sys.exit(0)
+sys.stdout.buffer.write(out)
+PY
+
+# raw GROUP WANT MODE SOCK METHOD URI [NAME=value...]: rawfcgi.py with
+# $RAW_BODY; for "full", the status must match ^(WANT)$; for the others,
+# the worker must then still answer an unknown path with 404.
+raw() {
+	local group=$1 want=$2 mode=$3 sock=$4 out
+	shift 4
+	NREQ=$((NREQ + 1))
+	printf '%s' "${RAW_BODY:-}" | timeout 120 python3 "$T_TMP/rawfcgi.py" \
+	    "$mode" "$sock" "$@" >"$T_TMP/resp" 2>>"$T_TMP/client.err"
+	if [ "$mode" != full ]; then
+		expect "$group" 404 "$sock" GET /api/nope
+		return
+	fi
+	out=$(cat "$T_TMP/resp"; echo x)
+	out=${out%x}
+	HEADERS=${out%%$'\r\n\r\n'*}
+	BODY=${out#*$'\r\n\r\n'}
+	STATUS=
+	[[ $HEADERS =~ ^Status:\ ([0-9]+) ]] && STATUS=${BASH_REMATCH[1]}
+	[ -n "${SEEN[$group]+x}" ] || GROUPS_ORDER+=("$group")
+	SEEN[$group]=$((${SEEN[$group]:-0} + 1))
+	[[ $STATUS =~ ^($want)$ ]] ||
+	    BAD[$group]="${BAD[$group]:-} [#${SEEN[$group]} $mode $1 $2: $STATUS want $want: ${BODY:0:80}]"
+}
 
 start_worker login login LOGIN_MAX_FAILURES=3 LOGIN_WINDOW=15m
 start_worker userorders userorders
@@ -274,7 +368,7 @@ BAD_JSON=(
 	'{"a":1,}' '{"a":01}' '{"a":NaN}' '{"a":Infinity}' ' ' '{"a":"x'
 	"$(printf '{"a":"\xff"}')" "$(printf '{"a":"\xc0\xaf"}')"
 	"$(printf '{"a":"\xe2\x82"}')" "$(printf '{"\xed\xa0\x80":1}')"
-	"$(printf '\xef\xbb\xbf{}')" "$(printf '{"a":1}\x00')"
+	"$(printf '\xef\xbb\xbf{}')"
 )
 # Sign-up bodies that are JSON objects with a bad field: 400.
 BAD_SIGNUP=(
@@ -428,6 +522,47 @@ done
 # Refresh-token reuse revokes the family; logout and its idempotence.
 expect "token, a spent refresh token → 403" 403 "$R" POST /api/token "{\"refresh_token\":\"$old\"}"
 expect "token, the family after reuse → 403" 403 "$R" POST /api/token "{\"refresh_token\":\"$rt\"}"
+
+# ---------------------------------------------------------------------
+# The raw protocol: bodies without CONTENT_LENGTH, clients that go away
+# ---------------------------------------------------------------------
+JSON_CT=CONTENT_TYPE=application/json
+for r in $(seq 8); do
+	a=${ACCESS[$((r % 3))]}
+	RAW_BODY=$(order_body "raw $r" "$r")
+	raw "no CONTENT_LENGTH: the body is read to its end → 201" 201 full "$O" \
+	    POST /api/userOrders "$JSON_CT" HTTP_AUTHORIZATION="Bearer $a"
+	RAW_BODY=$(order_body "$big" 1)
+	raw "no CONTENT_LENGTH, 17 KB → 413" 413 full "$O" \
+	    POST /api/userOrders "$JSON_CT" HTTP_AUTHORIZATION="Bearer $a"
+	RAW_BODY=${BAD_JSON[$((r % ${#BAD_JSON[@]}))]}
+	raw "no CONTENT_LENGTH, not a JSON object → 400" 400 full "$L" \
+	    POST /api/login "$JSON_CT"
+	RAW_BODY="{\"refresh_token\":\"$rt\"}"
+	raw "no CONTENT_LENGTH, a spent family's token → 403" 403 full "$R" \
+	    POST /api/token "$JSON_CT"
+	RAW_BODY=
+	raw "params twice: the first wins → 200" 200 full "$O" \
+	    GET /api/userOrders REQUEST_METHOD=DELETE \
+	    HTTP_AUTHORIZATION="Bearer $a" HTTP_AUTHORIZATION=x
+	raw "a client gone mid-params, then the next request → 404" 404 \
+	    cutparams "$O" GET /api/userOrders HTTP_AUTHORIZATION="Bearer $a"
+	RAW_BODY=$(order_body "cut $r" 1)
+	raw "a client gone mid-body, then the next request → 404" 404 \
+	    cutbody "$O" POST /api/userOrders "$JSON_CT" \
+	    CONTENT_LENGTH=${#RAW_BODY} HTTP_AUTHORIZATION="Bearer $a"
+	raw "a client gone before the answer, then the next request → 404" 404 \
+	    noread "$O" POST /api/userOrders "$JSON_CT" \
+	    CONTENT_LENGTH=${#RAW_BODY} HTTP_AUTHORIZATION="Bearer $a"
+	RAW_BODY="{\"refresh_token\":\"x$r\"}"
+	raw "a client gone before the answer, then the next request → 404" 404 \
+	    noread "$R" POST /api/logout "$JSON_CT" CONTENT_LENGTH=${#RAW_BODY}
+	RAW_BODY=$(cred "gone$r" "$PW")
+	raw "a client gone mid-body, then the next request → 404" 404 \
+	    cutbody "$L" POST /api/createNewUser "$JSON_CT" CONTENT_LENGTH=${#RAW_BODY}
+done
+RAW_BODY=
+
 expect "token → 200 (rotation)" 200 "$R" POST /api/token "{\"refresh_token\":\"${RTOK[2]}\"}"
 rt=$(json .refresh_token)
 expect "logout → 204" 204 "$R" POST /api/logout "{\"refresh_token\":\"$rt\"}"
@@ -438,6 +573,87 @@ expect "token → 200 (rotation)" 200 "$R" POST /api/token "{\"refresh_token\":\
 FCGI_ENV=(HTTP_AUTHORIZATION="Bearer ${ACCESS[0]}")
 expect "userOrders GET → 200" 200 "$O" GET /api/userOrders
 check_eq "the list is vg.alice's" vg.alice "$(json .username)"
+FCGI_ENV=()
+
+# ---------------------------------------------------------------------
+# The other settings: cookie mode, issuer and audience, 401 for invalid
+# tokens (a second set of workers, their own database)
+# ---------------------------------------------------------------------
+DB=$T_TMP/auth2.db
+SET2=(AUTH_COOKIES=1 TOKEN_ISSUER=vg-issuer TOKEN_AUDIENCE=vg-audience
+    AUTH_INVALID_STATUS=401 TOKEN_LEEWAY=30 ACCESS_TOKEN_TTL=15m
+    REFRESH_TOKEN_TTL=1d)
+start_worker login-cookies login "${SET2[@]}"
+start_worker userorders-cookies userorders "${SET2[@]}"
+start_worker refresh-cookies refresh "${SET2[@]}"
+L2=$T_TMP/login-cookies.sock
+O2=$T_TMP/userorders-cookies.sock
+R2=$T_TMP/refresh-cookies.sock
+FCGI_ENV=(HTTP_HOST=127.0.0.1:8080)
+expect "cookie mode: sign-up → 201" 201 "$L2" POST /api/createNewUser "$(cred vg.erin "$PW")"
+A2=$(json .access_token)
+R2TOK=$(json .refresh_token)
+check_match "cookie mode: the sign-up sets both cookies" 'access_token=.*refresh_token=' \
+    "$(printf '%s\n' "$HEADERS" | grep -i '^Set-Cookie:' | tr -d '\r\n')"
+claims2() { printf '{"sub":"vg.erin","username":"vg.erin","iat":%s,"exp":%s,"iss":"%s","aud":%s}' \
+    "$now" $((now + 600)) "$1" "$2"; }
+GOOD2=$(mint_hs256 "$SECRET" "$H256" "$(claims2 vg-issuer '"vg-audience"')")
+BAD2=(
+	"$MINTED"
+	"$(mint_hs256 "$SECRET" "$H256" "$(claims2 other '"vg-audience"')")"
+	"$(mint_hs256 "$SECRET" "$H256" "$(claims2 vg-issuer '"other"')")"
+	"$(mint_hs256 "$SECRET" "$H256" "$(claims2 vg-issuer '["a","b"]')")"
+	"$(mint_hs256 "$SECRET" "$H256" "$(claims2 vg-issuer '7')")"
+	"$(mint_hs256 "$SECRET" "$H256" "$(claims2 vg-issuer 'null')")"
+	"$(mint_hs256 "$OTHER" "$H256" "$(claims2 vg-issuer '"vg-audience"')")"
+)
+COOKIES_BAD=(
+	'' 'access_token=' 'access_token' ';;;' 'a=b; c=d' ' access_token = x'
+	'access_token="quoted"' 'access_token=x; access_token=y'
+	"access_token=$huge" "$(printf 'access_token=\x01\xff')"
+	'ACCESS_TOKEN=abc' 'xaccess_token=abc'
+)
+for r in $(seq 12); do
+	host=127.0.0.1:8080
+	case $((r % 4)) in
+	1) host=localhost ;;
+	2) host=example.com ;;
+	3) host='[::1]:8080' ;;
+	esac
+	FCGI_ENV=(HTTP_HOST="$host" HTTP_COOKIE="theme=dark; access_token=$A2")
+	[ $((r % 3)) = 0 ] && FCGI_ENV+=(HTTPS=on)
+	expect "cookie mode: userOrders GET with the cookie → 200" 200 "$O2" GET /api/userOrders
+	expect "cookie mode: userOrders POST with the cookie → 201" 201 "$O2" POST /api/userOrders "$(order_body "cookie $r" "$r")"
+	FCGI_ENV=(HTTP_HOST="$host" HTTP_AUTHORIZATION="Bearer $GOOD2")
+	expect "iss/aud: a minted token with both → 200" 200 "$O2" GET /api/userOrders
+	FCGI_ENV=(HTTP_HOST="$host" HTTP_AUTHORIZATION="Bearer ${BAD2[$((r % ${#BAD2[@]}))]}")
+	expect "iss/aud: wrong or missing iss/aud, other key → 401" 401 "$O2" GET /api/userOrders
+	FCGI_ENV=(HTTP_HOST="$host" HTTP_COOKIE="access_token=${BAD2[$(((r + 3) % ${#BAD2[@]}))]}")
+	expect "cookie mode: an invalid token in the cookie → 401" 401 "$O2" GET /api/userOrders
+	FCGI_ENV=(HTTP_HOST="$host" HTTP_COOKIE="${COOKIES_BAD[$((r % ${#COOKIES_BAD[@]}))]}")
+	expect "cookie mode: a Cookie header without a usable token → 401" 401 "$O2" GET /api/userOrders
+	FCGI_ENV=(HTTP_HOST="$host" HTTP_AUTHORIZATION="Bearer ${ATTACKS[$((r % ${#ATTACKS[@]}))]}" HTTP_COOKIE="access_token=$A2")
+	expect "cookie mode: a bad Authorization wins over a good cookie → 401" 401 "$O2" GET /api/userOrders
+	FCGI_ENV=(HTTP_HOST="$host" HTTP_COOKIE="refresh_token=$R2TOK")
+	expect "cookie mode: token with {} and the cookie → 200" 200 "$R2" POST /api/token '{}'
+	R2TOK=$(json .refresh_token)
+	A2=$(json .access_token)
+	FCGI_ENV=(HTTP_HOST="$host" HTTP_COOKIE="${COOKIES_BAD[$(((r + 5) % ${#COOKIES_BAD[@]}))]}")
+	expect "cookie mode: token with {} and no usable cookie → 401" 401 "$R2" POST /api/token '{}'
+	expect "cookie mode: logout with {} and no usable cookie → 204" 204 "$R2" POST /api/logout '{}'
+	FCGI_ENV=(HTTP_HOST="$host")
+	expect "cookie mode: sign-up, bad field → 400" 400 "$L2" POST /api/createNewUser \
+	    "${BAD_SIGNUP[$((r % ${#BAD_SIGNUP[@]}))]}"
+	expect "cookie mode: login, not a JSON object → 400" 400 "$L2" POST /api/login \
+	    "${BAD_JSON[$((r % ${#BAD_JSON[@]}))]}"
+done
+FCGI_ENV=(HTTP_HOST=127.0.0.1:8080)
+expect "cookie mode: login → 200" 200 "$L2" POST /api/login "$(cred vg.erin "$PW")"
+FCGI_ENV=(HTTP_HOST=127.0.0.1:8080 HTTP_COOKIE="refresh_token=$R2TOK")
+expect "cookie mode: logout with {} and the cookie → 204" 204 "$R2" POST /api/logout '{}'
+check_match "cookie mode: logout clears the cookies" 'Max-Age=0' \
+    "$(printf '%s\n' "$HEADERS" | grep -i '^Set-Cookie:' | tr -d '\r\n')"
+expect "cookie mode: token after logout → 401" 401 "$R2" POST /api/token '{}'
 FCGI_ENV=()
 
 report
@@ -456,7 +672,7 @@ fi
 # normal exit with a summary, no error and no definite/indirect leak.
 vg_verdict() {
 	local name=$1 rc=$2 log=$3 summary
-	summary=$(grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|All heap blocks were freed' "$log" 2>/dev/null |
+	summary=$(grep -E 'ERROR SUMMARY|definitely lost:|indirectly lost:|All heap blocks were freed' "$log" 2>/dev/null |
 	    sed 's/^==[0-9]*== *//')
 	printf '# %s (exit %s):\n' "$name" "$rc"
 	printf '%s\n' "$summary" | sed 's/^/#   /'
@@ -465,24 +681,24 @@ vg_verdict() {
 		t_ok "$name exits normally and memcheck writes its summary"
 	else
 		t_fail "$name exits normally and memcheck writes its summary" \
-		    "exit $rc; see $log"
+		    "exit $rc; see $OUT/${log##*/}"
 	fi
 	if [ "$rc" != 99 ] && grep -q 'ERROR SUMMARY: 0 errors' "$log" 2>/dev/null &&
 	    ! grep -Eq '(definitely|indirectly) lost: [1-9]' "$log"; then
 		t_ok "$name: no memcheck error, no definite or indirect leak"
 	else
 		t_fail "$name: no memcheck error, no definite or indirect leak" \
-		    "exit $rc; the report ($log):"
+		    "exit $rc; the report ($OUT/${log##*/}):"
 		sed -n '/^==[0-9]*== Command:/,$p' "$log" | sed 's/^/    /' | head -n 300
 	fi
 }
 
-for name in login userorders refresh; do
+for name in "${WNAMES[@]}"; do
 	p=${WPIDS[$name]}
 	if ! pid_alive "$p"; then
 		wait "$p"; rc=$?
 		t_fail "$name worker ran to the end" "it died early (exit $rc)"
-		vg_verdict "$name" "$rc" "$OUT/$name.vg"
+		vg_verdict "$name" "$rc" "$LOGS/$name.vg"
 		continue
 	fi
 	kill -TERM "$p"
@@ -493,7 +709,7 @@ for name in login userorders refresh; do
 		kill -KILL "$p" 2>/dev/null
 		wait "$p"; rc="killed"
 	fi
-	vg_verdict "$name" "$rc" "$OUT/$name.vg"
+	vg_verdict "$name" "$rc" "$LOGS/$name.vg"
 done
 WORKERS=()
 
@@ -509,7 +725,7 @@ ctl() {
 	n=$((n + 1))
 	name="authctl $*"
 	[ ${#name} -gt 60 ] && name="${name:0:57}..."
-	log=$OUT/authctl-$n-$1${2:+-$2}.vg
+	log=$LOGS/authctl-$n-$1${2:+-$2}.vg
 	(cd "$T_TMP" && env -i PATH="$PATH" DATABASE_PATH="$DB" \
 	    TOKEN_SECRET="$SECRET" ENV_FILE="$T_TMP/empty.env" \
 	    "$VALGRIND" "${VG_OPTS[@]}" --log-file="$log" "$BUILD/authctl" "$@" \
@@ -537,5 +753,8 @@ ctl 0 user revoke vg.dave
 ctl 1 user revoke no.such.user
 ctl 2 no-such-command
 
+rm -rf "$OUT"
+mkdir -p "$OUT"
+cp "$LOGS"/*.vg "$OUT"/
 echo "# $NREQ requests; total $(($(now_ms) - START)) ms; logs in $OUT"
 t_done

@@ -49,7 +49,24 @@ echo "# folder 0500: POSTs: $(answers ro); GET → $ro_get"
 check_eq "folder 0500: each POST answers 201 or a JSON 503 (never 4xx, 500, nothing)" "" "$(answers_ok ro)"
 check_eq "folder 0500: GET still 200" 200 "$ro_get"
 check_eq "folder 0500: the same userorders workers still run" yes "$(alive_all "${UO[@]}")"
+# A worker that must open the database in the read-only folder: the file
+# and its -wal and -shm exist and are writable, so it can.
+K1=${UO[0]}
+kill -KILL "$K1"
+wait_gone 30 "$K1"
+sleep 1.5
+fault_posts ro2 6
+echo "# folder 0500, a worker restarted: POSTs: $(answers ro2)"
+n_lh=$(awk -F'\t' '$1 == "ro2" && $4 ~ /^50[023] text\/html$/' "$F2/posts" | wc -l)
+check_eq "folder 0500, a worker restarted: each POST answers 201, a JSON 503, or (at most 2) lighttpd's own 5xx" \
+    "" "$(answers_ok ro2 | grep -v '^50[023] text/html$')$([ "$n_lh" -gt 2 ] && echo "$n_lh from lighttpd")"
 chmod 0700 "$T_TMP/db"
+mapfile -t UO < <(workers userorders)
+for _ in $(seq 40); do
+	[ "${#UO[@]}" -eq 2 ] && break
+	sleep 0.25
+	mapfile -t UO < <(workers userorders)
+done
 
 # (b) the folder moved away (same filesystem: the inodes stay)
 mv "$T_TMP/db" "$T_TMP/db.moved"

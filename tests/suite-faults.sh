@@ -116,16 +116,17 @@ echo "# statuses: $(cut -f5 "$F1"/loop.* | sort | uniq -c | awk '{printf "%s×%s
 summ=$(cat "$F1"/loop.* | awk -F'\t' -v k="$KILL_T" '
 	$3 <= k && $4 >= k { flight++ }
 	$5 != 201 { fail++; if ($3 <= k && $4 >= k) inflight++; else if ($3 > k) after++; else before++;
-		if ($5 ~ /^4/) four++ }
-	END { printf "%d %d %d %d %d %d", fail, inflight, after, before, four, flight }')
-read -r nfail ninflight nafter nbefore nfour nflight <<<"$summ"
+		if ($3 > k + 1000) late++; if ($5 ~ /^4/) four++ }
+	END { printf "%d %d %d %d %d %d %d", fail, inflight, after, before, four, flight, late }')
+read -r nfail ninflight nafter nbefore nfour nflight nlate <<<"$summ"
 echo "# requests in flight at the kill: $nflight (the load ran $(cat "$F1"/loop.* | awk -F'\t' -v k="$KILL_T" 'NR == 1 { a = $3; b = $4 } $3 < a { a = $3 } $4 > b { b = $4 } END { printf "from %d to %+d ms of the kill", a - k, b - k }'))"
 echo "# failures: $nfail ($ninflight in flight at the kill, $nafter started after it, $nbefore answered before it)"
-if [ "$nfail" -le 8 ] && [ "$nfour" -eq 0 ] && [ "$nbefore" -eq 0 ]; then
-	t_ok "failures only around the kill: $nfail (at most 8), none answered before it, no 4xx"
+# In flight at the kill, or sent in the moment before lighttpd noticed.
+if [ "$nfail" -le 8 ] && [ "$nfour" -eq 0 ] && [ "$nbefore" -eq 0 ] && [ "$nlate" -eq 0 ]; then
+	t_ok "failures only around the kill: $nfail (at most 8): $ninflight in flight, $nafter sent within 1 s after; none answered before it; no 4xx"
 else
-	t_fail "failures only around the kill (at most 8, none before it, no 4xx)" \
-	    "$nfail failed: $ninflight in flight, $nafter after, $nbefore before, $nfour 4xx" \
+	t_fail "failures only around the kill (at most 8; in flight, or sent within 1 s after; no 4xx)" \
+	    "$nfail failed: $ninflight in flight, $nafter after ($nlate more than 1 s after), $nbefore before, $nfour 4xx" \
 	    "$(cat "$F1"/loop.* | awk -F'\t' '$5 != 201' | head -n 10)"
 fi
 bad=$(cat "$F1"/loop.* | awk -F'\t' '$5 != 201 && $5 != "000" && $5 !~ /^5/')
@@ -154,7 +155,7 @@ else
 	t_fail "the killed worker ($VICTIM) is gone" "still there"
 fi
 NEW=
-for _ in $(seq 50); do
+for _ in $(seq 100); do
 	mapfile -t now_uo < <(workers userorders)
 	for p in "${now_uo[@]}"; do
 		[ "$p" != "${UO[0]}" ] && [ "$p" != "${UO[1]}" ] && NEW=$p && NEW_MS=$(($(now_ms) - KILL_T))

@@ -21,7 +21,7 @@ build=(gcc make pkg-config libjwt-dev libfcgi-dev libjson-c-dev
 run=("${build[@]}" lighttpd)
 test=("${run[@]}" spawn-fcgi libfcgi-bin curl jq openssl sqlite3 valgrind
 	nginx apache2 libapache2-mod-fcgid chromium systemd man-db
-	clang libclang-rt-14-dev wrk)
+	clang libclang-rt-14-dev wrk python3)
 
 case $1 in
 build) want=("${build[@]}") ;;

@@ -55,51 +55,6 @@ DATABASE_PATH=$T_TMP/auth.db
 ERRLOG=$LOG_DIR/lighttpd-error.log
 STDERR=$T_TMP/lighttpd.stderr	# lighttpd's, and so the backends' stderr
 
-# start_lighttpd: on a free port (a random one that nothing answers on;
-# another try if lighttpd cannot bind it), from an empty environment plus
-# exactly the variables the conf's banner names.  Sets LPID, PORT, URL.
-start_lighttpd() {
-	local i
-	for _ in 1 2 3 4 5; do
-		PORT=$((20000 + RANDOM % 40000))
-		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && continue
-		env - PATH="$PATH" APP_ROOT="$ROOT" PORT="$PORT" \
-		    RUN_DIR="$RUN_DIR" LOG_DIR="$LOG_DIR" ENV_FILE="$ENV_FILE" \
-		    DATABASE_PATH="$DATABASE_PATH" \
-		    "$LIGHTTPD" -D -f "$CONF" </dev/null >>"$STDERR" 2>&1 &
-		LPID=$!
-		URL=http://127.0.0.1:$PORT
-		for i in $(seq 100); do
-			pid_alive "$LPID" || break
-			if curl -s -o /dev/null --max-time 1 "$URL/"; then
-				mapfile -t BACKENDS < <(children "$LPID")
-				return 0
-			fi
-			sleep 0.1
-		done
-		stop_pids "$LPID"
-		LPID=
-	done
-	return 1
-}
-
-# stop_lighttpd: SIGTERM lighttpd; it SIGTERMs its backends but does not
-# wait for them, so wait for each (by PID) too.  Prints how long it took;
-# 1 when one had to be killed.
-stop_lighttpd() {
-	local t0 rc=0
-	[ -n "$LPID" ] || return 0
-	mapfile -t -O "${#BACKENDS[@]}" BACKENDS < <(children "$LPID")
-	t0=$(now_ms)
-	stop_pids "$LPID" || rc=1
-	if ! wait_gone 30 "${BACKENDS[@]}"; then
-		rc=1
-		stop_pids "${BACKENDS[@]}"
-	fi
-	LPID=
-	echo "$(($(now_ms) - t0))"
-	return "$rc"
-}
 
 REQ_ARGS=()
 REQ_CT=

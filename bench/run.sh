@@ -30,63 +30,7 @@ for tool in wrk curl jq "$LIGHTTPD"; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 2; }
 done
 
-TMP=$(mktemp -d -t jwt-bench.XXXXXX)
-LPID=
-stop_lighttpd() {
-	[[ -n $LPID ]] || return 0
-	kill -TERM "$LPID" 2>/dev/null || true
-	for _ in $(seq 50); do kill -0 "$LPID" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$LPID" 2>/dev/null || true
-	wait "$LPID" 2>/dev/null || true
-	LPID=
-	sleep 0.5	# lighttpd SIGTERMs its backends; let them go
-}
-cleanup() {
-	local rc=$?
-	stop_lighttpd
-	rm -rf "$TMP"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-	local p
-	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 10000))
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-	done
-	return 1
-}
-
-# start_lighttpd APP_ROOT: lighttpd from deploy/lighttpd.conf, the binaries
-# of APP_ROOT/build, on a free port; sets BASE.
-start_lighttpd() {
-	local app=$1 dir
-	dir=$(mktemp -d -p "$TMP")
-	mkdir -p "$dir/run" "$dir/log"
-	: >"$dir/env"
-	PORT=$(free_port)
-	(
-		exec env - PATH="$PATH" APP_ROOT="$app" PORT="$PORT" \
-		    RUN_DIR="$dir/run" LOG_DIR="$dir/log" ENV_FILE="$dir/env" \
-		    DATABASE_PATH="$dir/auth.db" TOKEN_SECRET_FILE="$TMP/secret" \
-		    "$LIGHTTPD" -D -f "$ROOT/deploy/lighttpd.conf"
-	) >"$dir/log/stderr" 2>&1 &
-	LPID=$!
-	BASE=http://127.0.0.1:$PORT
-	for _ in $(seq 100); do
-		curl -s -o /dev/null -m 2 "$BASE/" && return 0
-		kill -0 "$LPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "bench: lighttpd did not start:" >&2
-	cat "$dir/log/stderr" "$dir/log/lighttpd-error.log" >&2 2>/dev/null
-	exit 1
-}
-
-# The workers lighttpd spawned: children of LPID.
-workers() { pgrep -P "$LPID" || true; }
+. "$ROOT/bench/lib.sh"
 
 # wrk_case NAME URL [wrk args...]: warm up, run, print one result line.
 declare -A RPS P50 P99 NON2XX
@@ -104,27 +48,11 @@ wrk_case() {
 	echo "case=$name rps=${RPS[$name]} p50_ms=${P50[$name]} p99_ms=${P99[$name]} non2xx3xx=${NON2XX[$name]}"
 }
 
-# The secret, as the tutorial makes it, in a file (never on a command line).
-(umask 077; od -An -tx1 -N64 /dev/urandom | tr -d ' \n' >"$TMP/secret")
-
 echo "# jwt-auth bench: host_cpus=$(nproc) wrk -t$THREADS -c$CONNS -d$DURATION (warm-up $WARMUP); wrk and the servers share the CPUs"
 
 # 1. The service.
 start_lighttpd "$ROOT"
-J='Content-Type: application/json'
-TOKEN=$(curl -s -m 10 -H "$J" -d '{"username":"bench","password":"bench password"}' \
-    "$BASE/api/createNewUser" | jq -r .access_token)
-[[ $TOKEN == *.*.* ]] || { echo "bench: no token from createNewUser" >&2; exit 1; }
-for i in 1 2 3; do
-	curl -s -o /dev/null -m 5 -H "$J" -H "Authorization: Bearer $TOKEN" \
-	    -d "{\"item\":\"item $i\",\"quantity\":$i}" "$BASE/api/userOrders"
-done
-BAD=${TOKEN%.*}.$(printf 'A%.0s' $(seq 43))
-code() { curl -s -o /dev/null -m 5 -w '%{http_code}' "$@"; }
-[[ $(code -H "Authorization: Bearer $TOKEN" "$BASE/api/userOrders") == 200 &&
-   $(code "$BASE/api/userOrders") == 401 &&
-   $(code -H "Authorization: Bearer $BAD" "$BASE/api/userOrders") == 403 ]] ||
-	{ echo "bench: a case does not answer as expected" >&2; exit 1; }
+bench_user
 cat >"$TMP/post.lua" <<EOF
 wrk.method = "POST"
 wrk.body = '{"item":"wrk","quantity":1}'
@@ -148,12 +76,7 @@ done
 stop_lighttpd
 
 # 2. The ceiling: the bare responder in userorders' place.
-mkdir -p "$TMP/ceiling/build"
-ln -s "$ROOT/web" "$TMP/ceiling/web"
-ln -s "$ROOT/build/login" "$TMP/ceiling/build/login"
-ln -s "$ROOT/build/refresh" "$TMP/ceiling/build/refresh"
-cp "$ROOT/build/bench/bare" "$TMP/ceiling/build/userorders"
-start_lighttpd "$TMP/ceiling"
+start_ceiling
 wrk_case ceiling "$BASE/api/userOrders"
 stop_lighttpd
 

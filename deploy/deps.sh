@@ -6,6 +6,7 @@
 #	run	build + lighttpd
 #	test	run + spawn-fcgi, cgi-fcgi (libfcgi-bin), curl, jq, node and
 #		npm (for the tutorial's Express peer), valgrind
+#	profile	test + linux-perf and strace (make profile)
 #
 # As root it runs apt-get itself (apt-get update at most once, and only when
 # something must be installed), without starting the system lighttpd on
@@ -13,20 +14,22 @@
 set -euo pipefail
 
 prog=deploy/deps.sh
-usage() { printf 'usage: %s build|run|test\n' "$prog" >&2; exit 2; }
+usage() { printf 'usage: %s build|run|test|profile\n' "$prog" >&2; exit 2; }
 [[ $# -eq 1 ]] || usage
 
-build=(gcc make pkg-config libjwt-dev libfcgi-dev libjson-c-dev
+build=(gcc make pkg-config libjwt-dev libfcgi-dev libjson-c-dev libssl-dev
 	libsqlite3-dev libsodium-dev)
 run=("${build[@]}" lighttpd)
 test=("${run[@]}" spawn-fcgi libfcgi-bin curl jq openssl sqlite3 valgrind
 	nginx apache2 libapache2-mod-fcgid chromium systemd man-db
 	clang libclang-rt-14-dev wrk python3)
+profile=("${test[@]}" linux-perf strace)
 
 case $1 in
 build) want=("${build[@]}") ;;
 run) want=("${run[@]}") ;;
 test) want=("${test[@]}") ;;
+profile) want=("${profile[@]}") ;;
 *) usage ;;
 esac
 
@@ -42,7 +45,7 @@ done
 # node and npm: any working ones will do (the machine may carry a newer
 # nodejs from another repository, whose package also ships npm); Debian's
 # own only when they are absent or broken.
-if [[ $1 == test ]]; then
+if [[ $1 == test || $1 == profile ]]; then
 	if ! node --version >/dev/null 2>&1; then
 		missing+=(nodejs npm)
 	elif ! npm --version >/dev/null 2>&1; then

@@ -15,3 +15,11 @@ bench:
 	@deploy/deps.sh test
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/bare $(BUILD)/bench/micro
 	@bench/run.sh
+
+# make profile: worker CPU per request, system calls and a perf profile of
+# the 200 path (bench/profile.sh), beside the ceiling.
+.PHONY: profile
+profile:
+	@deploy/deps.sh profile
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/bare
+	@bench/profile.sh

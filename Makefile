@@ -1,7 +1,7 @@
 # JWT authentication service: three FastCGI executables over one auth object.
 # `make run` serves it through lighttpd; `make test` installs, builds and tests.
 
-PKGS		 = libjwt json-c sqlite3 libsodium fcgi
+PKGS		 = libjwt json-c sqlite3 libsodium fcgi libcrypto
 CC		?= cc
 WERROR		?= -Werror
 OPT		?= -O2 -g
@@ -61,7 +61,8 @@ $(BUILD)/admin/%.o: admin/%.c $(wildcard common/*.h admin/*.h) Makefile
 $(BUILD)/authctl: $(ADMIN_OBJ) $(BUILD)/common.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDADD_PKG)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/unit.o $(BUILD)/common.a
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/unit.o \
+    $(BUILD)/tests/unit/tokenkit.o $(BUILD)/common.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDADD_PKG)
 

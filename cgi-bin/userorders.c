@@ -4,101 +4,99 @@
  * verified token, never from the request.
  */
 #include <stdio.h>
-#include <time.h>
+#include <string.h>
 
 #include <json-c/json.h>
 
 #include "common/auth.h"
 #include "common/body.h"
 #include "common/field.h"
-#include "common/jsonout.h"
+#include "common/jsonw.h"
 #include "common/reply.h"
+#include "common/rfc3339.h"
 #include "common/request.h"
 #include "common/server.h"
 #include "common/store.h"
 #include "common/token.h"
 
 #define QUANTITY_MAX	1000
+#define ORDERS_BUF	8192	/* bytes on the stack; a longer list grows */
 
-/* An order as JSON, created_at in RFC 3339 UTC.  NULL if out of memory. */
-static struct json_object *
-order_json(const struct order *o)
+/*
+ * An order as JSON into w: {"id","item","quantity","created_at"}, the last
+ * in RFC 3339 UTC.  Written straight into the reply's buffer: this is the
+ * hot path, and a json-c object per field cost more than the database.
+ */
+static void
+order_write(struct jsonw *w, const struct order *o)
 {
-	struct json_object	*obj;
-	struct tm		 tm;
-	time_t			 t = (time_t)o->created_at;
-	char			 when[32];
+	char		 when[RFC3339_LEN + 1];
 
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		when[0] = '\0';
-	if ((obj = json_object_new_object()) == NULL)
-		return NULL;
-	if (jsonout_add(obj, "id", json_object_new_int64(o->id)) == -1 ||
-	    jsonout_add(obj, "item", json_object_new_string(o->item)) == -1 ||
-	    jsonout_add(obj, "quantity",
-	    json_object_new_int(o->quantity)) == -1 ||
-	    jsonout_add(obj, "created_at",
-	    json_object_new_string(when)) == -1) {
-		json_object_put(obj);
-		return NULL;
-	}
-	return obj;
+	(void)rfc3339_utc(o->created_at, when);	/* "" outside 0000-9999 */
+	jsonw_lit(w, "{\"id\":");
+	jsonw_int(w, o->id);
+	jsonw_lit(w, ",\"item\":");
+	jsonw_str(w, o->item, strlen(o->item));
+	jsonw_lit(w, ",\"quantity\":");
+	jsonw_int(w, o->quantity);
+	jsonw_lit(w, ",\"created_at\":");
+	jsonw_str(w, when, strlen(when));
+	jsonw_lit(w, "}");
 }
 
+/* The list being written: its text, and how many orders are in it. */
+struct orders_out {
+	struct jsonw	 w;
+	size_t		 n;
+};
+
+/* store_order_list's callback: one more element of the list. */
 static int
 orders_append(const struct order *o, void *arg)
 {
-	struct json_object	*obj;
+	struct orders_out	*out = arg;
 
-	if ((obj = order_json(o)) == NULL)
-		return -1;
-	if (json_object_array_add(arg, obj) != 0) {
-		json_object_put(obj);
-		return -1;
-	}
-	return 0;
+	if (out->n++ > 0)
+		jsonw_lit(&out->w, ",");
+	order_write(&out->w, o);
+	return out->w.failed ? -1 : 0;
 }
 
 /* GET /api/userOrders: 200 {"username", "orders": [...]}, oldest first. */
 static void
 orders_list(struct request *req)
 {
-	struct json_object	*body = NULL, *list = NULL;
+	struct orders_out	 out;
+	char			 buf[ORDERS_BUF];
 	char			 user[TOKEN_USER_MAX + 1];
 	enum store_rc		 rc;
 
 	if (auth_request(req, user) == -1)
 		return;
-	if ((body = json_object_new_object()) == NULL ||
-	    (list = json_object_new_array()) == NULL)
-		goto oom;
-	rc = store_order_list(req->svc->store, user, orders_append, list);
-	if (rc != STORE_OK) {
+	jsonw_init(&out.w, buf, sizeof(buf));
+	out.n = 0;
+	jsonw_lit(&out.w, "{\"username\":");
+	jsonw_str(&out.w, user, strlen(user));
+	jsonw_lit(&out.w, ",\"orders\":[");
+	rc = store_order_list(req->svc->store, user, orders_append, &out);
+	jsonw_lit(&out.w, "]}");
+	if (out.w.failed)
+		reply_error(req, 500, "server_error", "Out of memory");
+	else if (rc != STORE_OK)
 		reply_store_error(req, rc);
-		goto out;
-	}
-	if (jsonout_add(body, "username", json_object_new_string(user)) == -1)
-		goto oom;
-	rc = jsonout_add(body, "orders", list) == -1 ? STORE_ERROR : STORE_OK;
-	list = NULL;	/* taken, or put */
-	if (rc != STORE_OK)
-		goto oom;
-	reply_json(req, 200, NULL, body);
-	goto out;
-oom:
-	reply_error(req, 500, "server_error", "Out of memory");
-out:
-	json_object_put(list);
-	json_object_put(body);
+	else
+		reply_json_text(req, 200, NULL, out.w.buf, out.w.len);
+	jsonw_free(&out.w);
 }
 
 /* POST /api/userOrders {"item", "quantity"}: 201 with the stored order. */
 static void
 orders_add(struct request *req)
 {
-	struct json_object	*body = NULL, *obj = NULL;
+	struct json_object	*body = NULL;
+	struct jsonw		 w;
 	struct order		 o;
+	char			 buf[512];
 	char			 user[TOKEN_USER_MAX + 1];
 	const char		*item;
 	size_t			 len;
@@ -118,12 +116,14 @@ orders_add(struct request *req)
 		reply_store_error(req, rc);
 		goto out;
 	}
-	if ((obj = order_json(&o)) == NULL)
+	jsonw_init(&w, buf, sizeof(buf));
+	order_write(&w, &o);
+	if (w.failed)
 		reply_error(req, 500, "server_error", "Out of memory");
 	else
-		reply_json(req, 201, NULL, obj);
+		reply_json_text(req, 201, NULL, w.buf, w.len);
+	jsonw_free(&w);
 out:
-	json_object_put(obj);
 	json_object_put(body);
 }
 

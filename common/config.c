@@ -15,6 +15,7 @@
 
 #include "common/config.h"
 #include "common/dotenv.h"
+#include "common/hs256.h"
 
 #define DURATION_MAX	(10L * 365 * 24 * 3600)	/* ten years */
 #define LEEWAY_MAX	3600L
@@ -201,6 +202,13 @@ config_secret(struct config *cfg, const struct dotenv *env, char *err,
 		    CONFIG_SECRET_MIN);
 		return -1;
 	}
+	/* Key set-up belongs to start-up, not to every verification. */
+	if ((cfg->key = hs256_key_new(cfg->secret, cfg->secret_len,
+	    CONFIG_SECRET_MIN)) == NULL) {
+		snprintf(err, errlen, "%s: cannot set up HMAC-SHA256 with it",
+		    name);
+		return -1;
+	}
 	return 0;
 }
 
@@ -335,6 +343,7 @@ config_free(struct config *cfg)
 	if (cfg->secret != NULL)
 		sodium_memzero(cfg->secret, cfg->secret_len);
 	free(cfg->secret);
+	hs256_key_free(cfg->key);
 	free(cfg->issuer);
 	free(cfg->audience);
 	free(cfg->database_path);

@@ -10,12 +10,15 @@
 
 #include <stddef.h>
 
+#include "common/hs256.h"
+
 #define CONFIG_SECRET_MIN	32	/* bytes; HS256 wants >= the hash size */
 #define CONFIG_SECRET_MAX	4096	/* bytes */
 
 struct config {
 	unsigned char	*secret;	/* HMAC key, raw bytes (not hex-decoded) */
 	size_t		 secret_len;	/* >= CONFIG_SECRET_MIN */
+	struct hs256_key *key;		/* keyed from secret once (token_verify) */
 	long		 access_ttl;	/* seconds, ACCESS_TOKEN_TTL */
 	long		 refresh_ttl;	/* seconds, REFRESH_TOKEN_TTL */
 	char		*issuer;	/* TOKEN_ISSUER, or NULL */

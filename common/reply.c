@@ -89,8 +89,15 @@ reply_json(struct request *req, int status, const char *headers,
 		reply_send(req, 500, NULL, NULL, NULL, 0);
 		return;
 	}
+	reply_json_text(req, status, headers, s, len);
+}
+
+void
+reply_json_text(struct request *req, int status, const char *headers,
+    const char *body, size_t len)
+{
 	reply_send(req, status, "application/json; charset=utf-8", headers,
-	    s, len);
+	    body, len);
 }
 
 void

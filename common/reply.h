@@ -18,6 +18,10 @@
 void	reply_json(struct request *req, int status, const char *headers,
 	    struct json_object *body);
 
+/* The same with the body already written as JSON text (len bytes). */
+void	reply_json_text(struct request *req, int status, const char *headers,
+	    const char *body, size_t len);
+
 /* An error body {"error": code, "message": msg}. */
 void	reply_error(struct request *req, int status, const char *code,
 	    const char *msg);

@@ -91,7 +91,7 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	"  item TEXT NOT NULL,"
 	"  quantity INTEGER NOT NULL CHECK (quantity BETWEEN 1 AND 1000),"
 	"  created_at INTEGER NOT NULL);"
-	/* Serves "this user's orders, oldest first" from the index alone. */
+	/* "This user's orders, oldest first" (covering from version 3). */
 	"CREATE INDEX orders_by_user ON orders (username, id);"
 	"CREATE TABLE refresh_families ("
 	"  id INTEGER PRIMARY KEY,"
@@ -112,6 +112,14 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	"  failures INTEGER NOT NULL,"
 	"  window_start INTEGER NOT NULL);"
 	"CREATE INDEX login_failures_window ON login_failures (window_start);",
+	/*
+	 * 2 -> 3: the list of a user's orders, oldest first, read from the
+	 * index alone: (username, id) found the rows but then looked each
+	 * one up in the table for item, quantity and created_at.
+	 */
+	"DROP INDEX IF EXISTS orders_by_user;"
+	"CREATE INDEX orders_by_user ON orders "
+	"  (username, id, item, quantity, created_at);",
 };
 
 struct store {

@@ -18,7 +18,7 @@
 #include "common/token.h"
 
 #define STORE_ITEM_MAX		200	/* bytes of an order's item */
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 
 enum store_rc {
 	STORE_OK = 0,

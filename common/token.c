@@ -1,7 +1,11 @@
 /*
- * Access tokens.  libjwt 1.10.2 checks only the signature, and even that
- * with whatever HS* algorithm the header names; so the token's shape, its
- * header and every claim are checked here (LIBS.md §0, RFC 8725).
+ * Access tokens.  Signing goes through libjwt.  Verification is done here,
+ * in full: libjwt 1.10.2 checks only the signature, and even that with
+ * whatever HS* algorithm the header names (LIBS.md §0, RFC 8725), and its
+ * jwt_decode keys a new HMAC on every call, which was most of the time of a
+ * request.  So: the shape, then the header (alg exactly HS256), then the
+ * HMAC-SHA256 of "header.payload" under the key set up at start-up
+ * (hs256.c), compared as libjwt compares it, then every claim.
  */
 #include <assert.h>
 #include <errno.h>
@@ -15,12 +19,21 @@
 #include <sodium.h>
 
 #include "common/config.h"
+#include "common/hs256.h"
 #include "common/strictjson.h"
 #include "common/token.h"
+#include "common/tokencache.h"
 #include "common/username.h"
 
 #define TOKEN_ALG	"HS256"
 #define TOKEN_DEPTH	8	/* JSON nesting allowed in header and claims */
+
+/*
+ * base64url of {"alg":"HS256","typ":"JWT"}: the header libjwt and Node's
+ * jsonwebtoken write.  Bytes equal to it decode to a header that passes
+ * token_header(), so it is not decoded and parsed again per request.
+ */
+#define TOKEN_HDR_USUAL	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
 
 static const char *const token_errs[TOKEN__MAX] = {
 	"valid",			/* TOKEN_OK */
@@ -49,9 +62,10 @@ token_err_str(enum token_err err)
 }
 
 /*
- * Check the shape before libjwt sees the token: it base64-decodes into
- * alloca() (a huge segment overflows the stack) and writes past a
- * malloc(0) for an empty one (LIBS.md §0.5).  Sets the two dot offsets.
+ * Check the shape before anything decodes the token: three non-empty
+ * base64url segments, at most TOKEN_MAX_LEN bytes (LIBS.md §0.5: libjwt
+ * itself would decode a huge segment into alloca()).  Sets the two dot
+ * offsets.
  */
 static enum token_err
 token_shape(const char *tok, size_t *dot1, size_t *dot2)
@@ -108,6 +122,9 @@ token_header(const char *tok, size_t len)
 	size_t			 slen;
 	enum token_err		 rc = TOKEN_BADHEADER;
 
+	if (len == sizeof(TOKEN_HDR_USUAL) - 1 &&
+	    strncmp(tok, TOKEN_HDR_USUAL, len) == 0)
+		return TOKEN_OK;
 	if ((hdr = token_segment(tok, len)) == NULL)
 		return TOKEN_BADHEADER;
 	if (json_object_object_get_ex(hdr, "crit", NULL))
@@ -182,100 +199,109 @@ token_user(struct json_object *claims, char *user)
 }
 
 /*
- * The time claims, with the comparisons jsonwebtoken makes, so a token is
- * judged alike on both sides: expired when now >= exp + leeway, not yet
- * valid when nbf > now + leeway.
+ * Read the claims segment into r: the three time claims as strictjson_int
+ * found them, then the first failure of iss, aud and the user name under
+ * cfg (TOKEN_OK and r->user when all pass).  Returns TOKEN_BADPAYLOAD when
+ * the segment is no JSON object, else TOKEN_OK.
  */
 static enum token_err
-token_times(const struct config *cfg, struct json_object *claims,
-    time_t now)
-{
-	int64_t		 exp, nbf, iat;
-	int64_t		 t = (int64_t)now, lw = cfg->leeway;
-
-	if (strictjson_int(claims, "exp", &exp) != 0)
-		return TOKEN_NOEXP;
-	if (exp < INT64_MAX - lw && t >= exp + lw)
-		return TOKEN_EXPIRED;
-	switch (strictjson_int(claims, "nbf", &nbf)) {
-	case -1:
-		return TOKEN_BADNBF;
-	case 0:
-		if (nbf > t + lw)
-			return TOKEN_NOTYET;
-		break;
-	}
-	switch (strictjson_int(claims, "iat", &iat)) {
-	case -1:
-		return TOKEN_BADIAT;
-	case 0:
-		if (iat > t + lw)
-			return TOKEN_BADIAT;
-		break;
-	}
-	return TOKEN_OK;
-}
-
-static enum token_err
-token_claims(const struct config *cfg, const char *seg, size_t len,
-    time_t now, char *user)
+token_read(const struct config *cfg, const char *seg, size_t len,
+    struct token_reading *r)
 {
 	struct json_object	*claims;
 	const char		*iss;
 	size_t			 n;
-	enum token_err		 rc;
 
+	memset(r, 0, sizeof(*r));
 	if ((claims = token_segment(seg, len)) == NULL)
 		return TOKEN_BADPAYLOAD;
-	if ((rc = token_times(cfg, claims, now)) != TOKEN_OK)
-		goto out;
+	r->exp_rc = strictjson_int(claims, "exp", &r->exp);
+	r->nbf_rc = strictjson_int(claims, "nbf", &r->nbf);
+	r->iat_rc = strictjson_int(claims, "iat", &r->iat);
 	if (cfg->issuer != NULL &&
 	    ((iss = strictjson_string(claims, "iss", &n)) == NULL ||
-	    strcmp(iss, cfg->issuer) != 0)) {
-		rc = TOKEN_BADISS;
-		goto out;
-	}
-	if (cfg->audience != NULL &&
-	    !token_aud_matches(claims, cfg->audience)) {
-		rc = TOKEN_BADAUD;
-		goto out;
-	}
-	rc = token_user(claims, user);
-out:
+	    strcmp(iss, cfg->issuer) != 0))
+		r->rest = TOKEN_BADISS;
+	else if (cfg->audience != NULL &&
+	    !token_aud_matches(claims, cfg->audience))
+		r->rest = TOKEN_BADAUD;
+	else
+		r->rest = token_user(claims, r->user);
 	json_object_put(claims);
-	return rc;
+	return TOKEN_OK;
+}
+
+/*
+ * Judge a reading at now: the time claims first, with the comparisons
+ * jsonwebtoken makes so a token is judged alike on both sides (expired
+ * when now >= exp + leeway, not yet valid when nbf > now + leeway), then
+ * iss, aud and the user name.
+ */
+static enum token_err
+token_judge(const struct config *cfg, const struct token_reading *r,
+    time_t now, char *user)
+{
+	int64_t		 t = (int64_t)now, lw = cfg->leeway;
+
+	if (r->exp_rc != 0)
+		return TOKEN_NOEXP;
+	if (r->exp < INT64_MAX - lw && t >= r->exp + lw)
+		return TOKEN_EXPIRED;
+	if (r->nbf_rc == -1)
+		return TOKEN_BADNBF;
+	if (r->nbf_rc == 0 && r->nbf > t + lw)
+		return TOKEN_NOTYET;
+	if (r->iat_rc == -1 || (r->iat_rc == 0 && r->iat > t + lw))
+		return TOKEN_BADIAT;
+	if (r->rest != TOKEN_OK)
+		return r->rest;
+	memcpy(user, r->user, sizeof(r->user));
+	return TOKEN_OK;
+}
+
+/*
+ * The claims of a token whose signature verified: read (or found in the
+ * cache of recent readings, tokencache.h), then judged at now.
+ */
+static enum token_err
+token_claims(const struct config *cfg, const char *seg, size_t len,
+    time_t now, char *user)
+{
+	const struct token_reading	*cached;
+	struct token_reading		 r;
+
+	cached = tokencache_get(seg, len, cfg->issuer, cfg->audience);
+	if (cached != NULL)
+		return token_judge(cfg, cached, now, user);
+	if (token_read(cfg, seg, len, &r) != TOKEN_OK)
+		return TOKEN_BADPAYLOAD;
+	tokencache_put(seg, len, cfg->issuer, cfg->audience, &r);
+	return token_judge(cfg, &r, now, user);
 }
 
 enum token_err
 token_verify(const struct config *cfg, const char *tok, time_t now,
     char *user)
 {
-	jwt_t		*jwt = NULL;
 	size_t		 dot1 = 0, dot2 = 0;
 	enum token_err	 rc;
 
-	/* An empty or short key turns libjwt's check off (LIBS.md §0.1). */
-	assert(cfg->secret_len >= CONFIG_SECRET_MIN);
-	if (cfg->secret_len < CONFIG_SECRET_MIN)
+	/* A short key, or none set up, verifies nothing (LIBS.md §0.1). */
+	assert(cfg->secret_len >= CONFIG_SECRET_MIN && cfg->key != NULL);
+	if (cfg->secret_len < CONFIG_SECRET_MIN || cfg->key == NULL)
 		return TOKEN_BADSIG;
 
 	if ((rc = token_shape(tok, &dot1, &dot2)) != TOKEN_OK)
 		return rc;
+	/* The alg is ours to choose, never the token's (LIBS.md §0.2). */
 	if ((rc = token_header(tok, dot1)) != TOKEN_OK)
 		return rc;
-
-	if (jwt_decode(&jwt, tok, cfg->secret, (int)cfg->secret_len) != 0) {
-		jwt_free(jwt);
+	if (!hs256_verify(cfg->key, tok, dot2, tok + dot2 + 1,
+	    strlen(tok + dot2 + 1)))
 		return TOKEN_BADSIG;
-	}
-	/* libjwt trusts the header's alg: pin it (LIBS.md §0.2). */
-	rc = jwt_get_alg(jwt) == JWT_ALG_HS256 ? TOKEN_OK : TOKEN_BADALG;
-	jwt_free(jwt);
-	if (rc != TOKEN_OK)
-		return rc;
 
-	/* The payload segment is the signed text: parse it ourselves, with
-	 * strict types, rather than through libjwt's getters (§0.4). */
+	/* The payload segment is the signed text: parse it with strict
+	 * types, never trusting a getter's defaults (§0.4). */
 	return token_claims(cfg, tok + dot1 + 1, dot2 - dot1 - 1, now, user);
 }
 

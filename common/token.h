@@ -1,8 +1,9 @@
 /*
- * Access tokens: HS256 JWTs signed and verified with libjwt 1.10.2, with
- * every check libjwt leaves to its caller done here (LIBS.md §0): shape
- * and size before decoding, the header's alg pinned, and the claims
- * (exp, nbf, iat, iss, aud, user name) read with strict JSON types.
+ * Access tokens: HS256 JWTs, signed with libjwt 1.10.2 and verified here
+ * with the key set up once (hs256.c), with every check libjwt would leave
+ * to its caller (LIBS.md §0): shape and size before decoding, the header's
+ * alg pinned, and the claims (exp, nbf, iat, iss, aud, user name) read
+ * with strict JSON types.
  */
 #ifndef COMMON_TOKEN_H
 #define COMMON_TOKEN_H

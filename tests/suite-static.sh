@@ -45,13 +45,18 @@ rule "no memcmp (sodium_memcmp for secrets)" '\bmemcmp[[:space:]]*\(' '	if (memc
 # STYLE.md: what curl bans, and atoi.
 rule "no sprintf/strcat/strncpy/strtok/atoi" '(^|[^n_])(sprintf|strcat|strncpy|strtok|atoi)[[:space:]]*\(' \
 	'	sprintf(buf, "%s", s);'
-# §0.1/§0.2: jwt_decode only in token.c, and there followed by the alg pin.
-hits=$(code_grep '\bjwt_decode[[:space:]]*\(' | grep -v '/common/token\.c:')
-if [ -z "$hits" ]; then t_ok "jwt_decode only in token.c"; else t_fail "jwt_decode only in token.c" "$hits"; fi
-if grep -A12 'jwt_decode(&jwt' "$ROOT/common/token.c" | grep -q 'jwt_get_alg(jwt) == JWT_ALG_HS256'; then
-	t_ok "token.c pins the algorithm right after jwt_decode"
+# §0.1/§0.2: libjwt's jwt_decode trusts the header's alg and takes an empty
+# key as none; the service verifies with hs256.c instead, never with it.
+rule "no jwt_decode (token_verify + hs256_verify instead)" '\bjwt_decode[[:space:]]*\(' \
+	'	if (jwt_decode(&jwt, tok, key, len) != 0)'
+# ... and token_verify pins the alg (token_header) before the signature.
+order=$(awk '/^token_verify\(/ { f = 1 } f && /token_header\(/ && !h { h = NR }
+    f && /hs256_verify\(/ && !v { v = NR } f && /^}/ { f = 0 }
+    END { print (h && v && h < v) ? "ok" : "bad" }' "$ROOT/common/token.c")
+if [ "$order" = ok ]; then
+	t_ok "token_verify checks the header's alg before the signature"
 else
-	t_fail "token.c pins the algorithm right after jwt_decode"
+	t_fail "token_verify checks the header's alg before the signature"
 fi
 # §0.7: jwt_set_alg's result is checked, and the alg checked again.
 if grep -A2 'jwt_set_alg(' "$ROOT/common/token.c" | grep -q 'jwt_get_alg(jwt) != JWT_ALG_HS256'; then

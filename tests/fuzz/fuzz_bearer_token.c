@@ -14,20 +14,25 @@
  * Oracles: a TOKEN_OK names a valid user, the one its username (or sub)
  * claim names, and its claims hold an integer exp that is not past (with
  * the leeway), no nbf or iat in the future, and the configured iss and
- * aud; the outcome is a defined enum value.
+ * aud; the outcome is a defined enum value.  Tokens signed here with
+ * libsodium's HMAC never get TOKEN_BADSIG; a TOKEN_OK carries libsodium's
+ * MAC; nothing libjwt's jwt_decode (alg pinned) accepts gets TOKEN_BADSIG.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jwt.h>
 #include <json-c/json.h>
 #include <sodium.h>
 
 #include "common/bearer.h"
 #include "common/config.h"
+#include "common/hs256.h"
 #include "common/strictjson.h"
 #include "common/token.h"
+#include "common/tokencache.h"
 #include "common/username.h"
 
 #define FUZZ_NOW	1767225600	/* 2026-01-01T00:00:00Z */
@@ -51,6 +56,9 @@ static struct config fuzz_cfg = {
 /* FUZZ_TRACE=1 in the environment prints each outcome (seed checks). */
 static int fuzz_trace;
 
+/* Bit 6 of the mode byte: clear the claims cache before each verify. */
+static int fuzz_clear_cache;
+
 /* The same secret, with issuer and audience required (odd data bytes). */
 static struct config fuzz_cfg_iss;
 
@@ -71,6 +79,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (sodium_init() < 0)
 		abort();
 	fuzz_trace = getenv("FUZZ_TRACE") != NULL;
+	/* Keyed once, as config_load does. */
+	fuzz_cfg.key = hs256_key_new(fuzz_secret, sizeof(fuzz_secret) - 1,
+	    CONFIG_SECRET_MIN);
+	if (fuzz_cfg.key == NULL)
+		abort();
 	fuzz_cfg_iss = fuzz_cfg;
 	fuzz_cfg_iss.issuer = (char *)"jwt-auth";
 	fuzz_cfg_iss.audience = (char *)"jwt-auth-api";
@@ -127,14 +140,64 @@ fuzz_check_ok(const struct config *cfg, const char *tok, const char *user)
 	free(bin);
 }
 
-/* token_verify() with the oracles; tok is NUL-terminated. */
-static void
+/*
+ * libjwt's signature check as a second opinion: jwt_decode with the alg
+ * pinned, as this service used it before hs256.c.  Called only on tokens
+ * that passed our shape and header checks (jwt_decode is unsafe on others,
+ * LIBS.md §0.5).  Returns 1 when libjwt accepts the signature.
+ */
+static int
+fuzz_libjwt_accepts(const struct config *cfg, const char *tok)
+{
+	jwt_t	*jwt = NULL;
+	int	 ok;
+
+	ok = jwt_decode(&jwt, tok, cfg->secret, (int)cfg->secret_len) == 0 &&
+	    jwt_get_alg(jwt) == JWT_ALG_HS256;
+	jwt_free(jwt);
+	return ok;
+}
+
+/*
+ * Whether the signature of tok is HMAC-SHA256 of the signed part under the
+ * secret, by libsodium (not the OpenSSL code token_verify uses).
+ */
+static int
+fuzz_sodium_signed(const struct config *cfg, const char *tok)
+{
+	crypto_auth_hmacsha256_state	 st;
+	unsigned char			 mac[crypto_auth_hmacsha256_BYTES];
+	char				 want[64];
+	const char			*sig = strrchr(tok, '.');
+
+	if (sig == NULL)
+		return 0;
+	crypto_auth_hmacsha256_init(&st, cfg->secret, cfg->secret_len);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)tok,
+	    (size_t)(sig - tok));
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_bin2base64(want, sizeof(want), mac, sizeof(mac),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return strcmp(want, sig + 1) == 0;
+}
+
+/*
+ * token_verify() with the oracles; tok is NUL-terminated.  What we accept
+ * carries the right MAC by libsodium's count; what libjwt accepts (its
+ * signature check with the alg pinned, and its own JSON parser, which
+ * refuses more than ours, a NUL in a name for one) we never call a bad
+ * signature.  The claims cache is cleared first half the time, so both
+ * the reading and the cached reading face every oracle.
+ */
+static enum token_err
 fuzz_verify(const struct config *cfg, const char *tok)
 {
 	char		 user[TOKEN_USER_MAX + 1];
 	enum token_err	 rc;
 
 	memset(user, 0, sizeof(user));
+	if (fuzz_clear_cache)
+		tokencache_clear();
 	rc = token_verify(cfg, tok, FUZZ_NOW, user);
 	if (rc < 0 || rc >= TOKEN__MAX)
 		abort();
@@ -146,6 +209,11 @@ fuzz_verify(const struct config *cfg, const char *tok)
 		abort();
 	if (rc == TOKEN_OK)
 		fuzz_check_ok(cfg, tok, user);
+	if (rc == TOKEN_OK && !fuzz_sodium_signed(cfg, tok))
+		abort();
+	if (rc == TOKEN_BADSIG && fuzz_libjwt_accepts(cfg, tok))
+		abort();
+	return rc;
 }
 
 /* base64url(hdr).base64url(payload).base64url(HMAC-SHA256), malloc'd. */
@@ -198,6 +266,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size--;
 	/* Bit 7 of the mode byte asks for issuer and audience. */
 	cfg = (mode & 0x80) ? &fuzz_cfg_iss : &fuzz_cfg;
+	fuzz_clear_cache = (mode & 0x40) != 0;
 
 	/* The data as a NUL-terminated string, as a header or env gives. */
 	if ((s = malloc(size + 1)) == NULL)
@@ -221,15 +290,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		break;
 	case 1:
+		/* Signed with libsodium's HMAC: never a bad signature. */
 		t = fuzz_sign(cfg, (const uint8_t *)fuzz_hdr,
 		    sizeof(fuzz_hdr) - 1, data, size);
-		fuzz_verify(cfg, t);
+		if (fuzz_verify(cfg, t) == TOKEN_BADSIG)
+			abort();
 		free(t);
 		break;
 	case 2:
 		t = fuzz_sign(cfg, data, size, (const uint8_t *)fuzz_claims,
 		    sizeof(fuzz_claims) - 1);
-		fuzz_verify(cfg, t);
+		if (fuzz_verify(cfg, t) == TOKEN_BADSIG)
+			abort();
 		free(t);
 		break;
 	}

@@ -93,6 +93,33 @@ sql_int(const char *sql)
 	return v;
 }
 
+/*
+ * The query plan of the orders list, its "detail" lines joined by "; ",
+ * read on the database directly (the statement is the one store.c uses).
+ */
+static void
+order_list_plan(char *out, size_t len)
+{
+	sqlite3		*db = NULL;
+	sqlite3_stmt	*s = NULL;
+	size_t		 n = 0;
+	const char	*d;
+
+	out[0] = '\0';
+	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK || sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN "
+	    "SELECT id, item, quantity, created_at FROM orders "
+	    "WHERE username = ? ORDER BY id", -1, &s, NULL) != SQLITE_OK)
+		goto out;
+	while (sqlite3_step(s) == SQLITE_ROW && n < len) {
+		d = (const char *)sqlite3_column_text(s, 3);
+		n += (size_t)snprintf(out + n, len - n, "%s; ", d ? d : "");
+	}
+out:
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
 struct orders {
 	struct order	 o[NPROC * NORDERS + 1];
 	size_t		 n;
@@ -218,6 +245,55 @@ test_migrates_v1(void)
 		CHECK_INT(store_login_check(st, key, NOW, 60, 1, &retry),
 		    STORE_OK);
 		CHECK_INT(retry, 60);
+	}
+	store_close(st);
+	teardown();
+}
+
+/*
+ * A version 2 database (orders indexed by (username, id) only) migrates to
+ * the covering index and keeps its orders, listed oldest first.  The v2
+ * file is today's schema with the old index put back; the plan check is
+ * first shown to see that index as not covering.
+ */
+static void
+test_migrates_v2_covering_index(void)
+{
+	struct store	*st;
+	struct orders	 list;
+	sqlite3		*db = NULL;
+	char		 plan[512];
+
+	setup();
+	store_close(open_store());
+	CHECK_INT(sqlite3_open(dbpath, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db,
+	    "DROP INDEX orders_by_user;"
+	    "CREATE INDEX orders_by_user ON orders (username, id);"
+	    "INSERT INTO orders (username, item, quantity, created_at) VALUES"
+	    " ('alice', 'one', 1, 10), ('bob', 'other', 1, 11),"
+	    " ('alice', 'two', 2, 12);"
+	    "PRAGMA user_version = 2;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	order_list_plan(plan, sizeof(plan));
+	CHECK(strstr(plan, "USING INDEX orders_by_user") != NULL);
+	CHECK(strstr(plan, "COVERING") == NULL);	/* the control */
+
+	st = open_store();
+	CHECK(st != NULL);
+	CHECK_INT(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	order_list_plan(plan, sizeof(plan));
+	CHECK(strstr(plan, "USING COVERING INDEX orders_by_user") != NULL);
+	CHECK(strstr(plan, "TEMP B-TREE") == NULL);	/* no sort step */
+	if (st != NULL) {
+		memset(&list, 0, sizeof(list));
+		CHECK_INT(store_order_list(st, "alice", collect, &list),
+		    STORE_OK);
+		CHECK_INT(list.n, 2);
+		CHECK_STR(list.o[0].item, "one");
+		CHECK_STR(list.o[1].item, "two");
+		CHECK_INT(list.o[1].quantity, 2);
+		CHECK_INT(list.o[1].created_at, 12);
 	}
 	store_close(st);
 	teardown();
@@ -892,6 +968,7 @@ UNIT_TESTS(
 	T(test_open_uses_wal),
 	T(test_reopen),
 	T(test_migrates_v1),
+	T(test_migrates_v2_covering_index),
 	T(test_newer_schema_refused),
 	T(test_open_missing_directory_fails),
 	T(test_open_not_a_database_fails),

@@ -7,65 +7,40 @@
  * signature checks are in test_token.c.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
-#include <sodium.h>
 
 #include "common/config.h"
 #include "common/token.h"
+#include "tests/unit/tokenkit.h"
 #include "tests/unit/unit.h"
 
 #define NOW	1767225600L		/* 2026-01-01T00:00:00Z */
-#define B64	sodium_base64_VARIANT_URLSAFE_NO_PADDING
 #define TOKBUF	(2 * TOKEN_MAX_LEN)
 
 #define HDR	"{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
 /* iat = NOW, exp = NOW + 1800 */
 #define CLAIMS	"\"iat\":1767225600,\"exp\":1767227400"
 
-static unsigned char	key[] = "0123456789abcdef0123456789abcdef";
-
-static void
-cfg_init(struct config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->secret = key;
-	cfg->secret_len = 32;
-	cfg->access_ttl = 1800;
-	cfg->refresh_ttl = 604800;
-	cfg->invalid_status = 403;
-}
-
-/* hdr.payload, base64url each, then HS256 over them with key. */
-static char *
-mint(char *tok, const char *hdr, const char *payload)
-{
-	crypto_auth_hmacsha256_state	 st;
-	unsigned char			 sig[crypto_auth_hmacsha256_BYTES];
-	size_t				 n;
-
-	sodium_bin2base64(tok, TOKBUF, (const unsigned char *)hdr,
-	    strlen(hdr), B64);
-	n = strlen(tok);
-	tok[n++] = '.';
-	sodium_bin2base64(tok + n, TOKBUF - n,
-	    (const unsigned char *)payload, strlen(payload), B64);
-	n += strlen(tok + n);
-	crypto_auth_hmacsha256_init(&st, key, sizeof(key) - 1);
-	crypto_auth_hmacsha256_update(&st, (unsigned char *)tok, n);
-	crypto_auth_hmacsha256_final(&st, sig);
-	tok[n++] = '.';
-	sodium_bin2base64(tok + n, TOKBUF - n, sig, sizeof(sig), B64);
-	return tok;
-}
-
-/* Verify an HS256 token made of hdr and payload at NOW. */
+/*
+ * Verify an HS256 token made of hdr and payload at NOW, twice: the second
+ * answer comes from the claims cache (tokencache.h) when the first stored
+ * one, and must be the same, user name included.
+ */
 static enum token_err
 try_cfg(const struct config *cfg, const char *hdr, const char *payload)
 {
-	char	 tok[TOKBUF], user[TOKEN_USER_MAX + 1];
+	char		 tok[TOKBUF], user[TOKEN_USER_MAX + 1];
+	char		 again[TOKEN_USER_MAX + 1];
+	enum token_err	 rc;
 
-	return token_verify(cfg, mint(tok, hdr, payload), NOW, user);
+	memset(user, 0, sizeof(user));
+	memset(again, 0, sizeof(again));
+	rc = token_verify(cfg, tokenkit_mint(tok, TOKBUF, hdr, payload), NOW, user);
+	CHECK_INT(token_verify(cfg, tok, NOW, again), rc);
+	if (rc == TOKEN_OK)
+		CHECK_STR(again, user);
+	return rc;
 }
 
 /* A token {"sub":"alice",extra} verified with the given leeway. */
@@ -75,7 +50,7 @@ try_claims(long leeway, const char *extra)
 	struct config	 cfg;
 	char		 payload[512];
 
-	cfg_init(&cfg);
+	tokenkit_cfg(&cfg);
 	cfg.leeway = leeway;
 	snprintf(payload, sizeof(payload), "{\"sub\":\"alice\",%s}", extra);
 	return try_cfg(&cfg, HDR, payload);
@@ -191,7 +166,7 @@ try_iss_aud(const char *iss, const char *aud, const char *extra)
 	struct config	 cfg;
 	char		 payload[512], ibuf[64], abuf[64];
 
-	cfg_init(&cfg);
+	tokenkit_cfg(&cfg);
 	if (iss != NULL) {
 		snprintf(ibuf, sizeof(ibuf), "%s", iss);
 		cfg.issuer = ibuf;
@@ -267,10 +242,10 @@ try_user(const char *user_claims, char *user)
 	struct config	 cfg;
 	char		 payload[512], tok[TOKBUF];
 
-	cfg_init(&cfg);
+	tokenkit_cfg(&cfg);
 	snprintf(payload, sizeof(payload), "{%s%s" CLAIMS "}", user_claims,
 	    *user_claims != '\0' ? "," : "");
-	mint(tok, HDR, payload);
+	tokenkit_mint(tok, TOKBUF, HDR, payload);
 	return token_verify(&cfg, tok, NOW, user);
 }
 

@@ -1,0 +1,94 @@
+/*
+ * The claims cache (see tokencache.h): a small direct-mapped table, the
+ * slot chosen by an FNV-1a hash of the payload text, a hit only when the
+ * whole payload and both names compare equal.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "common/tokencache.h"
+
+struct tokencache_entry {
+	size_t			 len;	/* of payload; 0: empty */
+	char			 payload[TOKENCACHE_PAYLOAD];
+	char			 issuer[TOKENCACHE_NAME];
+	char			 audience[TOKENCACHE_NAME];
+	int			 has_issuer;	/* 0: issuer was NULL */
+	int			 has_audience;	/* 0: audience was NULL */
+	struct token_reading	 reading;
+};
+
+static struct tokencache_entry	tokencache[TOKENCACHE_SLOTS];
+
+static size_t
+tokencache_slot(const char *payload, size_t len)
+{
+	uint32_t	 h = 2166136261u;
+	size_t		 i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)payload[i];
+		h *= 16777619u;
+	}
+	return h % TOKENCACHE_SLOTS;
+}
+
+/* Whether name (NULL for none) is the one kept. */
+static int
+tokencache_name_is(int has, const char *kept, const char *name)
+{
+	return name == NULL ? !has : has && strcmp(kept, name) == 0;
+}
+
+/* Whether name fits a slot. */
+static int
+tokencache_name_fits(const char *name)
+{
+	return name == NULL || strlen(name) < TOKENCACHE_NAME;
+}
+
+const struct token_reading *
+tokencache_get(const char *payload, size_t len, const char *issuer,
+    const char *audience)
+{
+	struct tokencache_entry	*e;
+
+	if (len == 0 || len > TOKENCACHE_PAYLOAD)
+		return NULL;
+	e = &tokencache[tokencache_slot(payload, len)];
+	/* sodium_memcmp: the one comparison our sources allow for bytes. */
+	if (e->len != len || sodium_memcmp(e->payload, payload, len) != 0 ||
+	    !tokencache_name_is(e->has_issuer, e->issuer, issuer) ||
+	    !tokencache_name_is(e->has_audience, e->audience, audience))
+		return NULL;
+	return &e->reading;
+}
+
+void
+tokencache_put(const char *payload, size_t len, const char *issuer,
+    const char *audience, const struct token_reading *r)
+{
+	struct tokencache_entry	*e;
+
+	if (len == 0 || len > TOKENCACHE_PAYLOAD ||
+	    !tokencache_name_fits(issuer) || !tokencache_name_fits(audience))
+		return;
+	e = &tokencache[tokencache_slot(payload, len)];
+	e->len = len;
+	memcpy(e->payload, payload, len);
+	e->has_issuer = issuer != NULL;
+	e->has_audience = audience != NULL;
+	snprintf(e->issuer, sizeof(e->issuer), "%s", issuer ? issuer : "");
+	snprintf(e->audience, sizeof(e->audience), "%s",
+	    audience ? audience : "");
+	e->reading = *r;
+}
+
+void
+tokencache_clear(void)
+{
+	sodium_memzero(tokencache, sizeof(tokencache));
+}

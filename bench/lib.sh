@@ -4,19 +4,24 @@
 # orders, and clean-up by PID on exit.
 
 TMP=$(mktemp -d -t jwt-bench.XXXXXX)
-LPID=
+LPID=		# the lighttpd started last
+ALL_LPIDS=()	# every lighttpd started, for the clean-up
+# stop_lighttpd [PID]: stop one lighttpd (default: the last one started).
 stop_lighttpd() {
-	[[ -n $LPID ]] || return 0
-	kill -TERM "$LPID" 2>/dev/null || true
-	for _ in $(seq 50); do kill -0 "$LPID" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$LPID" 2>/dev/null || true
-	wait "$LPID" 2>/dev/null || true
-	LPID=
+	local pid=${1:-$LPID}
+	[[ -n $pid ]] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	[[ $pid != "$LPID" ]] || LPID=
 	sleep 0.5	# lighttpd SIGTERMs its backends; let them go
 }
 cleanup() {
-	local rc=$?
-	stop_lighttpd
+	local rc=$? pid
+	for pid in "${ALL_LPIDS[@]}"; do
+		kill -0 "$pid" 2>/dev/null && stop_lighttpd "$pid"
+	done
 	rm -rf "$TMP"
 	exit "$rc"
 }
@@ -47,6 +52,7 @@ start_lighttpd() {
 		    "$LIGHTTPD" -D -f "$ROOT/deploy/lighttpd.conf"
 	) >"$dir/log/stderr" 2>&1 &
 	LPID=$!
+	ALL_LPIDS+=("$LPID")
 	BASE=http://127.0.0.1:$PORT
 	for _ in $(seq 100); do
 		curl -s -o /dev/null -m 2 "$BASE/" && return 0

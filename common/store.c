@@ -279,12 +279,30 @@ store_wal(sqlite3 *db)
 	}
 }
 
+/*
+ * SQLite's process-wide settings, before its first use: a worker is one
+ * thread with one connection, so no mutexes, and no count of every
+ * allocation (both cost time on every statement).  Once SQLite has been
+ * initialised they cannot change and sqlite3_config says so; that is fine.
+ */
+static void
+store_config_library(void)
+{
+	static int	 done;
+
+	if (done++)
+		return;
+	(void)sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct store *
 store_open(const char *path, char *err, size_t errlen)
 {
 	struct store	*st;
-		int		 rc, i;
+	int		 rc, i;
 
+	store_config_library();
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		snprintf(err, errlen, "DATABASE_PATH: out of memory");
 		return NULL;

@@ -1,6 +1,6 @@
 # make bench: the service behind lighttpd beside the tutorial's Express app
 # and a bare FastCGI responder, plus a microbenchmark of the auth object.
-# WRK_THREADS, WRK_CONNECTIONS, WRK_DURATION, WARMUP, RUNS pass through.
+# WRK_THREADS, WRK_CONNECTIONS, WRK_DURATION, WARMUP, ROUNDS pass through.
 
 .PHONY: bench
 

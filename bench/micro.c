@@ -82,7 +82,7 @@ main(int argc, char **argv)
 	t0 = now_ns();
 	for (i = 0; i < n; i++)
 		tokencache_clear();
-	uncached -= (now_ns() - t0) / n;	/* the clearing is not verifying */
+	uncached -= (now_ns() - t0) / n;	/* clearing is not verifying */
 
 	t0 = now_ns();
 	for (i = 0; i < n; i++) {
@@ -107,7 +107,8 @@ main(int argc, char **argv)
 	t0 = now_ns();
 	for (i = 0; i < n; i++)
 		ok += EVP_MAC_init(ctx, NULL, 0, NULL) == 1 &&
-		    EVP_MAC_update(ctx, (unsigned char *)tok, signed_len) == 1 &&
+		    EVP_MAC_update(ctx, (unsigned char *)tok,
+		    signed_len) == 1 &&
 		    EVP_MAC_final(ctx, mac, &maclen, sizeof(mac)) == 1;
 	floor_ns = (now_ns() - t0) / n;
 	EVP_MAC_CTX_free(ctx);

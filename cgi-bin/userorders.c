@@ -80,9 +80,11 @@ orders_list(struct request *req)
 	jsonw_lit(&out.w, ",\"orders\":[");
 	rc = store_order_list(req->svc->store, user, orders_append, &out);
 	jsonw_lit(&out.w, "]}");
-	if (out.w.failed)
+	if (out.w.failed) {
+		request_log(req, "%s: the list does not fit in memory",
+		    __func__);
 		reply_error(req, 500, "server_error", "Out of memory");
-	else if (rc != STORE_OK)
+	} else if (rc != STORE_OK)
 		reply_store_error(req, rc);
 	else
 		reply_json_text(req, 200, NULL, out.w.buf, out.w.len);

@@ -33,7 +33,7 @@ hs256_key_new(const unsigned char *secret, size_t len, size_t min_len)
 	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
 		goto fail;
 	key->ctx = EVP_MAC_CTX_new(mac);
-	EVP_MAC_free(mac);		/* the context holds its own reference */
+	EVP_MAC_free(mac);	/* the context holds its own reference */
 	if (key->ctx == NULL)
 		goto fail;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,

@@ -16,7 +16,7 @@ void
 jsonw_init(struct jsonw *w, char *stack, size_t cap)
 {
 	w->buf = w->stack = stack;
-	w->cap = cap;
+	w->cap = w->stack_cap = cap;
 	w->len = 0;
 	w->failed = 0;
 }
@@ -27,7 +27,9 @@ jsonw_free(struct jsonw *w)
 	if (w->buf != w->stack)
 		free(w->buf);
 	w->buf = w->stack;
+	w->cap = w->stack_cap;
 	w->len = 0;
+	w->failed = 0;
 }
 
 /* Room for n more bytes.  Returns 0, or -1 and marks w failed. */

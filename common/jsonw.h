@@ -16,6 +16,7 @@ struct jsonw {
 	size_t	 len;		/* bytes used */
 	size_t	 cap;		/* bytes of buf */
 	char	*stack;		/* the caller's buffer, used first */
+	size_t	 stack_cap;	/* its size, restored by jsonw_free */
 	int	 failed;	/* out of memory or too large: all is void */
 };
 

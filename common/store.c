@@ -290,8 +290,9 @@ store_config_library(void)
 {
 	static int	 done;
 
-	if (done++)
+	if (done)
 		return;
+	done = 1;
 	(void)sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }

@@ -45,7 +45,9 @@ typedef int (*store_order_cb)(const struct order *o, void *arg);
 
 /*
  * Open (creating and migrating) the database at path.  Returns the store,
- * or NULL with a reason in err.  Release with store_close().
+ * or NULL with a reason in err.  Release with store_close().  The first
+ * call sets SQLite single-threaded: a process must use its stores from one
+ * thread only (every program here has one).
  */
 struct store	*store_open(const char *path, char *err, size_t errlen);
 void		 store_close(struct store *st);

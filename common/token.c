@@ -243,6 +243,10 @@ token_judge(const struct config *cfg, const struct token_reading *r,
 {
 	int64_t		 t = (int64_t)now, lw = cfg->leeway;
 
+	/* config_load refuses a negative leeway; never count on it here. */
+	if (lw < 0)
+		lw = 0;
+
 	if (r->exp_rc != 0)
 		return TOKEN_NOEXP;
 	if (r->exp < INT64_MAX - lw && t >= r->exp + lw)

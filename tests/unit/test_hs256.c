@@ -40,7 +40,8 @@ check_kat(const unsigned char *secret, size_t len, const char *msg,
     const char *want_hex)
 {
 	struct hs256_key	*key;
-	char			 got[HS256_SIG_LEN + 1], want[HS256_SIG_LEN + 1];
+	char			 got[HS256_SIG_LEN + 1];
+	char			 want[HS256_SIG_LEN + 1];
 
 	hex_to_sig(want_hex, want);
 	CHECK((key = hs256_key_new(secret, len, 1)) != NULL);
@@ -76,8 +77,8 @@ test_rfc4231(void)
 static void
 test_rfc7515_example(void)
 {
-	static const char	 k[] = "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQ"
-	    "Lr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow";
+	static const char	 k[] = "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-Es"
+	    "tJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow";
 	static const char	 msg[] = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1"
 	    "NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9"
 	    "leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
@@ -193,7 +194,7 @@ test_agrees_with_libjwt(void)
 		sig[i] = orig;
 	}
 	CHECK_INT(differ, 0);
-	CHECK_INT(accepted, HS256_SIG_LEN);	/* the original, once a column */
+	CHECK_INT(accepted, HS256_SIG_LEN);	/* the original, once each */
 	hs256_key_free(key);
 	free(tok);
 }

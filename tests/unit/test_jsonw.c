@@ -76,7 +76,8 @@ test_every_ascii_byte(void)
 static void
 test_random_utf8(void)
 {
-	static const char	*pieces[] = { "é", "€", "😀", "\"", "\\", "\t",
+	static const char	*pieces[] = { "é", "€", "😀", "\"", "\\",
+	    "\t",
 	    "\x02", "x", " ", "/", "\xe2\x80\xa8" };
 	char			 s[512];
 	size_t			 len, i, k;
@@ -148,6 +149,26 @@ test_grows_past_stack(void)
 	jsonw_free(&w);
 }
 
+/* Reused after growing: back on the caller's 16 bytes, and within them. */
+static void
+test_reuse_after_growth(void)
+{
+	struct jsonw	 w;
+	char		 buf[16];
+	size_t		 i;
+
+	jsonw_init(&w, buf, sizeof(buf));
+	for (i = 0; i < 100; i++)
+		jsonw_lit(&w, "abcd");
+	CHECK(w.buf != buf);
+	jsonw_free(&w);
+	CHECK(w.buf == buf && w.cap == sizeof(buf) && w.len == 0);
+	for (i = 0; i < 50; i++)
+		jsonw_lit(&w, "abcd");	/* grows again, never past buf */
+	CHECK(!w.failed && w.len == 200 && w.buf != buf);
+	jsonw_free(&w);
+}
+
 /* Over the 64 MiB bound: failed, and nothing more is appended. */
 static void
 test_too_large_fails(void)
@@ -172,5 +193,6 @@ UNIT_TESTS(
 	T(test_random_utf8),
 	T(test_int_ends),
 	T(test_grows_past_stack),
+	T(test_reuse_after_growth),
 	T(test_too_large_fails),
 );

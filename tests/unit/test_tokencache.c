@@ -44,7 +44,8 @@ test_verified_token_is_cached(void)
 	size_t		 len;
 
 	tokenkit_cfg(&cfg);
-	tokenkit_mint(tok, TOKBUF, HDR, "{\"username\":\"alice\",\"exp\":1767227400}");
+	tokenkit_mint(tok, TOKBUF, HDR,
+	    "{\"username\":\"alice\",\"exp\":1767227400}");
 	p = payload_of(tok, &len);
 	CHECK(tokencache_get(p, len, NULL, NULL) == NULL);
 	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_OK);
@@ -63,7 +64,8 @@ test_cached_token_still_expires(void)
 	char		 tok[TOKBUF], user[TOKEN_USER_MAX + 1];
 
 	tokenkit_cfg(&cfg);
-	tokenkit_mint(tok, TOKBUF, HDR, "{\"username\":\"alice\",\"exp\":1767227400,"
+	tokenkit_mint(tok, TOKBUF, HDR,
+	    "{\"username\":\"alice\",\"exp\":1767227400,"
 	    "\"nbf\":1767225600}");
 	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_OK);
 	CHECK_INT(verify(&cfg, tok, NOW + 1799, user), TOKEN_OK);
@@ -81,7 +83,8 @@ test_cached_payload_bad_signature_refused(void)
 	char		 tok[TOKBUF], user[TOKEN_USER_MAX + 1], *sig, orig;
 
 	tokenkit_cfg(&cfg);
-	tokenkit_mint(tok, TOKBUF, HDR, "{\"username\":\"alice\",\"exp\":1767227400}");
+	tokenkit_mint(tok, TOKBUF, HDR,
+	    "{\"username\":\"alice\",\"exp\":1767227400}");
 	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_OK);
 	sig = strrchr(tok, '.') + 1;
 	orig = sig[5];
@@ -99,7 +102,8 @@ test_issuer_and_audience_are_part_of_the_key(void)
 	char		 tok[TOKBUF], user[TOKEN_USER_MAX + 1];
 
 	tokenkit_cfg(&cfg);
-	tokenkit_mint(tok, TOKBUF, HDR, "{\"username\":\"alice\",\"exp\":1767227400,"
+	tokenkit_mint(tok, TOKBUF, HDR,
+	    "{\"username\":\"alice\",\"exp\":1767227400,"
 	    "\"iss\":\"a\",\"aud\":\"x\"}");
 	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_OK);
 	cfg.issuer = (char *)"b";
@@ -168,13 +172,16 @@ test_cached_refusal_stays_refused(void)
 	char		 tok[TOKBUF], user[TOKEN_USER_MAX + 1];
 
 	tokenkit_cfg(&cfg);
-	tokenkit_mint(tok, TOKBUF, HDR, "{\"username\":\"al ice\",\"exp\":1767227400}");
+	tokenkit_mint(tok, TOKBUF, HDR,
+	    "{\"username\":\"al ice\",\"exp\":1767227400}");
 	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_NOUSER);
 	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_NOUSER);
-	tokenkit_mint(tok, TOKBUF, HDR, "{\"username\":\"alice\",\"exp\":\"1767227400\"}");
+	tokenkit_mint(tok, TOKBUF, HDR,
+	    "{\"username\":\"alice\",\"exp\":\"1767227400\"}");
 	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_NOEXP);
 	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_NOEXP);
-	tokenkit_mint(tok, TOKBUF, HDR, "[1]");
+	tokenkit_mint(tok, TOKBUF, HDR,
+	    "[1]");
 	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_BADPAYLOAD);
 	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_BADPAYLOAD);
 }

@@ -28,12 +28,6 @@ payload_of(const char *tok, size_t *len)
 	return p;
 }
 
-static enum token_err
-verify(const struct config *cfg, const char *tok, time_t now, char *user)
-{
-	return token_verify(cfg, tok, now, user);
-}
-
 /* A verified token is stored; its second verification is a hit. */
 static void
 test_verified_token_is_cached(void)
@@ -48,11 +42,11 @@ test_verified_token_is_cached(void)
 	    "{\"username\":\"alice\",\"exp\":1767227400}");
 	p = payload_of(tok, &len);
 	CHECK(tokencache_get(p, len, NULL, NULL) == NULL);
-	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_OK);
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_OK);
 	CHECK_STR(user, "alice");
 	CHECK(tokencache_get(p, len, NULL, NULL) != NULL);
 	memset(user, 0, sizeof(user));
-	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_OK);
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_OK);
 	CHECK_STR(user, "alice");
 }
 
@@ -67,12 +61,12 @@ test_cached_token_still_expires(void)
 	tokenkit_mint(tok, TOKBUF, HDR,
 	    "{\"username\":\"alice\",\"exp\":1767227400,"
 	    "\"nbf\":1767225600}");
-	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_OK);
-	CHECK_INT(verify(&cfg, tok, NOW + 1799, user), TOKEN_OK);
-	CHECK_INT(verify(&cfg, tok, NOW + 1800, user), TOKEN_EXPIRED);
-	CHECK_INT(verify(&cfg, tok, NOW - 1, user), TOKEN_NOTYET);
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_OK);
+	CHECK_INT(token_verify(&cfg, tok, NOW + 1799, user), TOKEN_OK);
+	CHECK_INT(token_verify(&cfg, tok, NOW + 1800, user), TOKEN_EXPIRED);
+	CHECK_INT(token_verify(&cfg, tok, NOW - 1, user), TOKEN_NOTYET);
 	cfg.leeway = 60;	/* the leeway is read per request too */
-	CHECK_INT(verify(&cfg, tok, NOW + 1800, user), TOKEN_OK);
+	CHECK_INT(token_verify(&cfg, tok, NOW + 1800, user), TOKEN_OK);
 }
 
 /* A payload in the cache, under a signature that is not ours: refused. */
@@ -85,13 +79,13 @@ test_cached_payload_bad_signature_refused(void)
 	tokenkit_cfg(&cfg);
 	tokenkit_mint(tok, TOKBUF, HDR,
 	    "{\"username\":\"alice\",\"exp\":1767227400}");
-	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_OK);
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_OK);
 	sig = strrchr(tok, '.') + 1;
 	orig = sig[5];
 	sig[5] = orig == 'A' ? 'B' : 'A';
-	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_BADSIG);
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_BADSIG);
 	sig[5] = orig;			/* the positive control */
-	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_OK);
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_OK);
 }
 
 /* The verdict on iss and aud is kept per issuer and audience. */
@@ -105,17 +99,17 @@ test_issuer_and_audience_are_part_of_the_key(void)
 	tokenkit_mint(tok, TOKBUF, HDR,
 	    "{\"username\":\"alice\",\"exp\":1767227400,"
 	    "\"iss\":\"a\",\"aud\":\"x\"}");
-	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_OK);
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_OK);
 	cfg.issuer = (char *)"b";
-	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_BADISS);
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_BADISS);
 	cfg.issuer = (char *)"a";
-	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_OK);
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_OK);
 	cfg.audience = (char *)"y";
-	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_BADAUD);
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_BADAUD);
 	cfg.audience = (char *)"x";
-	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_OK);
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_OK);
 	cfg.issuer = (char *)"";	/* set but empty is not unset */
-	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_BADISS);
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_BADISS);
 }
 
 /* Over TOKENCACHE_PAYLOAD bytes: verified each time, never stored. */
@@ -133,9 +127,9 @@ test_long_payload_not_cached(void)
 	tokenkit_mint(tok, TOKBUF, HDR, payload);
 	p = payload_of(tok, &len);
 	CHECK(len > TOKENCACHE_PAYLOAD);
-	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_OK);
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_OK);
 	CHECK(tokencache_get(p, len, NULL, NULL) == NULL);
-	CHECK_INT(verify(&cfg, tok, NOW + 1800, user), TOKEN_EXPIRED);
+	CHECK_INT(token_verify(&cfg, tok, NOW + 1800, user), TOKEN_EXPIRED);
 }
 
 /*
@@ -158,7 +152,7 @@ test_slots_do_not_mix(void)
 			    "\"%s\",\"exp\":1767227400}", name);
 			tokenkit_mint(tok, TOKBUF, HDR, payload);
 			memset(user, 0, sizeof(user));
-			bad += verify(&cfg, tok, NOW, user) != TOKEN_OK ||
+			bad += token_verify(&cfg, tok, NOW, user) != TOKEN_OK ||
 			    strcmp(user, name) != 0;
 		}
 	CHECK_INT(bad, 0);
@@ -174,16 +168,16 @@ test_cached_refusal_stays_refused(void)
 	tokenkit_cfg(&cfg);
 	tokenkit_mint(tok, TOKBUF, HDR,
 	    "{\"username\":\"al ice\",\"exp\":1767227400}");
-	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_NOUSER);
-	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_NOUSER);
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_NOUSER);
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_NOUSER);
 	tokenkit_mint(tok, TOKBUF, HDR,
 	    "{\"username\":\"alice\",\"exp\":\"1767227400\"}");
-	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_NOEXP);
-	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_NOEXP);
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_NOEXP);
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_NOEXP);
 	tokenkit_mint(tok, TOKBUF, HDR,
 	    "[1]");
-	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_BADPAYLOAD);
-	CHECK_INT(verify(&cfg, tok, NOW, user), TOKEN_BADPAYLOAD);
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_BADPAYLOAD);
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_BADPAYLOAD);
 }
 
 UNIT_TESTS(

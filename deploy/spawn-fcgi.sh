@@ -31,7 +31,8 @@
 # run it as root: as root, give -u; without root, it runs as the caller.
 # ALLOW_ROOT=1 lifts the refusal, for tests and throwaway development only.
 # USER must be able to read ENV_FILE (and TOKEN_SECRET_FILE) and to write
-# DATABASE_PATH's directory (SQLite adds -wal and -shm files there).
+# DATABASE_PATH's directory (SQLite adds -wal and -shm files there, the
+# service a -gen file).
 #
 # Environment: the executable starts from `env -` plus only these, when set
 # in this script's environment: PATH, ENV_FILE, DATABASE_PATH,

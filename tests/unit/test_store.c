@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,8 @@ teardown(void)
 	snprintf(p, sizeof(p), "%s-wal", dbpath);
 	unlink(p);
 	snprintf(p, sizeof(p), "%s-shm", dbpath);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-gen", dbpath);
 	unlink(p);
 	rmdir(dir);
 }
@@ -956,6 +959,98 @@ test_concurrent_first_open(void)
 	}
 }
 
+/* Each order moves the shared counter by two, to an even value; the file
+ * is beside the database with its mode. */
+static void
+test_orders_generation_moves(void)
+{
+	struct store	*st;
+	struct order	 o;
+	struct stat	 db, gen;
+	char		 p[160];
+	uint64_t	 g0;
+
+	if ((st = with_alice()) == NULL)
+		return;
+	g0 = store_orders_generation(st);
+	CHECK_INT(g0 & 1, 0);
+	CHECK_INT(store_order_add(st, "alice", "book", 2, NOW, &o), STORE_OK);
+	CHECK_INT(store_orders_generation(st), g0 + 2);
+	CHECK_INT(store_order_add(st, "alice", "pen", 1, NOW, &o), STORE_OK);
+	CHECK_INT(store_orders_generation(st), g0 + 4);
+	snprintf(p, sizeof(p), "%s-gen", dbpath);
+	CHECK(stat(dbpath, &db) == 0 && stat(p, &gen) == 0);
+	CHECK_INT(gen.st_mode & 0777, db.st_mode & 0777);
+	store_close(st);
+	teardown();
+}
+
+/* A failed insert still leaves the counter even (rolled back, moved);
+ * a refused one before any write does not move it. */
+static void
+test_orders_generation_after_failure(void)
+{
+	struct store	*st;
+	struct order	 o;
+	char		 item[STORE_ITEM_MAX + 2];
+	uint64_t	 g0;
+
+	if ((st = with_alice()) == NULL)
+		return;
+	g0 = store_orders_generation(st);
+	CHECK_INT(store_order_add(st, "alice", "x", 0, NOW, &o), STORE_ERROR);
+	CHECK_INT(store_orders_generation(st), g0 + 2);
+	memset(item, 'i', sizeof(item) - 1);
+	item[sizeof(item) - 1] = '\0';
+	CHECK_INT(store_order_add(st, "alice", item, 1, NOW, &o), STORE_ERROR);
+	CHECK_INT(store_orders_generation(st), g0 + 2);
+	CHECK_INT(sql_int("SELECT count(*) FROM orders"), 0);
+	store_close(st);
+	teardown();
+}
+
+/* Other stores on the file, in this process or another, see each move;
+ * writes that are not orders move nothing. */
+static void
+test_orders_generation_shared(void)
+{
+	struct store	*a, *b;
+	struct order	 o;
+	unsigned char	 key[STORE_LOGIN_KEYLEN] = { 1 };
+	uint64_t	 g0;
+	pid_t		 pid;
+	int		 status = -1;
+
+	if ((a = with_alice()) == NULL)
+		return;
+	b = open_store();
+	g0 = store_orders_generation(b);
+	CHECK_INT(store_order_add(a, "alice", "book", 2, NOW, &o), STORE_OK);
+	CHECK_INT(store_orders_generation(b), g0 + 2);
+	if ((pid = fork()) == 0) {
+		struct store	*c;
+		char		 err[256];
+
+		if ((c = store_open(dbpath, err, sizeof(err))) == NULL)
+			_exit(2);
+		_exit(store_order_add(c, "alice", "pen", 1, NOW, &o) ==
+		    STORE_OK ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_INT(store_orders_generation(a), g0 + 4);
+	CHECK_INT(store_orders_generation(b), g0 + 4);
+	CHECK_INT(store_user_create(a, "bob", FAKEHASH, rhash(1), NOW,
+	    NOW + HOUR), STORE_OK);
+	CHECK_INT(store_refresh_issue(a, "bob", rhash(2), NOW, NOW + HOUR),
+	    STORE_OK);
+	CHECK_INT(store_login_failed(a, key, NOW, 60), STORE_OK);
+	CHECK_INT(store_orders_generation(b), g0 + 4);
+	store_close(a);
+	store_close(b);
+	teardown();
+}
+
 static void
 test_close_null(void)
 {
@@ -983,6 +1078,9 @@ UNIT_TESTS(
 	T(test_orders_walk_stops),
 	T(test_order_quantity_checked),
 	T(test_order_item_length),
+	T(test_orders_generation_moves),
+	T(test_orders_generation_after_failure),
+	T(test_orders_generation_shared),
 	T(test_refresh_rotate),
 	T(test_refresh_reuse_revokes_family),
 	T(test_refresh_reuse_spares_other_family),

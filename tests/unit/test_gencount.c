@@ -1,0 +1,241 @@
+/*
+ * The shared change counter: odd during a change and even after, never a
+ * value seen before; a writer that died mid-way is moved past; every
+ * mapping of the file (other processes included) sees each move; the
+ * file keeps the value and gets the mode asked for; a symlink or a
+ * missing folder is refused; NULL gives a private counter.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/gencount.h"
+#include "tests/unit/unit.h"
+
+static char	dir[64];
+static char	path[128];
+
+static void
+setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/test_gencount.XXXXXX");
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		exit(2);
+	}
+	snprintf(path, sizeof(path), "%s/auth.db-gen", dir);
+}
+
+static void
+teardown(void)
+{
+	unlink(path);
+	rmdir(dir);
+}
+
+static struct gencount *
+open_at(const char *p, mode_t mode)
+{
+	struct gencount	*g;
+	char		 err[256] = "";
+
+	if ((g = gencount_open(p, mode, getuid(), getgid(), err,
+	    sizeof(err))) == NULL)
+		fprintf(stderr, "  gencount_open: %s\n", err);
+	return g;
+}
+
+static void
+test_begin_odd_end_even(void)
+{
+	struct gencount	*g;
+	uint64_t	 v, last;
+	int		 i;
+
+	setup();
+	g = open_at(path, 0600);
+	CHECK(g != NULL);
+	CHECK_INT(gencount_read(g), 0);
+	for (i = 0, last = 0; i < 100; i++) {
+		gencount_begin(g);
+		v = gencount_read(g);
+		CHECK_INT(v & 1, 1);
+		CHECK(v > last);
+		gencount_end(g);
+		CHECK_INT(gencount_read(g), v + 1);
+		last = v + 1;
+	}
+	CHECK_INT(gencount_read(g), 200);
+	gencount_close(g);
+	teardown();
+}
+
+/* begin without end (the writer died): the next writer moves past it. */
+static void
+test_dead_writer_moved_past(void)
+{
+	struct gencount	*g;
+
+	setup();
+	g = open_at(path, 0600);
+	CHECK(g != NULL);
+	gencount_begin(g);
+	CHECK_INT(gencount_read(g), 1);
+	gencount_begin(g);			/* the next writer */
+	CHECK_INT(gencount_read(g), 3);		/* odd, and not 1 again */
+	gencount_end(g);
+	CHECK_INT(gencount_read(g), 4);
+	gencount_close(g);
+	teardown();
+}
+
+/* Two mappings, and a child process: each move is seen by all. */
+static void
+test_shared_between_processes(void)
+{
+	struct gencount	*a, *b, *c;
+	pid_t		 pid;
+	int		 status = -1, i;
+
+	setup();
+	a = open_at(path, 0600);
+	b = open_at(path, 0600);
+	CHECK(a != NULL && b != NULL);
+	gencount_begin(a);
+	CHECK_INT(gencount_read(b), 1);
+	gencount_end(a);
+	CHECK_INT(gencount_read(b), 2);
+	if ((pid = fork()) == 0) {
+		/* A process of its own, opening the file as a worker does. */
+		if ((c = open_at(path, 0600)) == NULL)
+			_exit(2);
+		for (i = 0; i < 50; i++) {
+			gencount_begin(c);
+			gencount_end(c);
+		}
+		_exit(gencount_read(c) == 102 ? 0 : 1);
+	}
+	CHECK(pid > 0);
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_INT(gencount_read(a), 102);
+	CHECK_INT(gencount_read(b), 102);
+	gencount_close(a);
+	gencount_close(b);
+	teardown();
+}
+
+/* The value outlives the process; the file has the mode asked for, whatever
+ * the umask, and is 8 bytes. */
+static void
+test_file_kept_with_mode(void)
+{
+	struct gencount	*g;
+	struct stat	 sb;
+	mode_t		 old;
+
+	setup();
+	old = umask(077);
+	g = open_at(path, 0644);
+	umask(old);
+	CHECK(g != NULL);
+	gencount_begin(g);
+	gencount_end(g);
+	gencount_close(g);
+	CHECK(stat(path, &sb) == 0);
+	CHECK_INT(sb.st_mode & 0777, 0644);
+	CHECK_INT(sb.st_size, 8);
+	g = open_at(path, 0600);		/* an existing file keeps its mode */
+	CHECK(g != NULL);
+	CHECK_INT(gencount_read(g), 2);
+	gencount_close(g);
+	CHECK(stat(path, &sb) == 0);
+	CHECK_INT(sb.st_mode & 0777, 0644);
+	teardown();
+}
+
+/* An empty file (created by someone else) is grown, and reads 0. */
+static void
+test_empty_file_grown(void)
+{
+	struct gencount	*g;
+	struct stat	 sb;
+	FILE		*f;
+
+	setup();
+	CHECK((f = fopen(path, "w")) != NULL);
+	if (f != NULL)
+		fclose(f);
+	g = open_at(path, 0600);
+	CHECK(g != NULL);
+	CHECK_INT(gencount_read(g), 0);
+	CHECK(stat(path, &sb) == 0);
+	CHECK_INT(sb.st_size, 8);
+	gencount_close(g);
+	teardown();
+}
+
+static void
+test_symlink_refused(void)
+{
+	struct gencount	*g;
+	char		 target[160], err[256] = "";
+
+	setup();
+	snprintf(target, sizeof(target), "%s/target", dir);
+	CHECK(symlink(target, path) == 0);
+	g = gencount_open(path, 0600, getuid(), getgid(), err, sizeof(err));
+	CHECK(g == NULL);
+	CHECK(strstr(err, "DATABASE_PATH: cannot open") != NULL);
+	CHECK(access(target, F_OK) == -1);	/* nothing made through it */
+	unlink(path);
+	g = open_at(path, 0600);		/* control: a plain file */
+	CHECK(g != NULL);
+	gencount_close(g);
+	teardown();
+}
+
+static void
+test_missing_folder_refused(void)
+{
+	char	 err[256] = "";
+
+	CHECK(gencount_open("/nonexistent-dir/auth.db-gen", 0600, 0, 0, err,
+	    sizeof(err)) == NULL);
+	CHECK(strstr(err, "DATABASE_PATH: cannot open") != NULL);
+}
+
+/* NULL: a counter of this process only (an in-memory database). */
+static void
+test_private_counter(void)
+{
+	struct gencount	*a, *b;
+	char		 err[256] = "";
+
+	a = gencount_open(NULL, 0, 0, 0, err, sizeof(err));
+	b = gencount_open(NULL, 0, 0, 0, err, sizeof(err));
+	CHECK(a != NULL && b != NULL);
+	gencount_begin(a);
+	gencount_end(a);
+	CHECK_INT(gencount_read(a), 2);
+	CHECK_INT(gencount_read(b), 0);
+	gencount_close(a);
+	gencount_close(b);
+	gencount_close(NULL);
+}
+
+UNIT_TESTS(
+	T(test_begin_odd_end_even),
+	T(test_dead_writer_moved_past),
+	T(test_shared_between_processes),
+	T(test_file_kept_with_mode),
+	T(test_empty_file_grown),
+	T(test_symlink_refused),
+	T(test_missing_folder_refused),
+	T(test_private_counter),
+);

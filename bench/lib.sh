@@ -46,7 +46,8 @@ start_lighttpd() {
 	: >"$dir/env"
 	PORT=$(free_port)
 	(
-		exec env - PATH="$PATH" APP_ROOT="$app" PORT="$PORT" \
+		exec ${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} \
+		    env - PATH="$PATH" APP_ROOT="$app" PORT="$PORT" \
 		    RUN_DIR="$dir/run" LOG_DIR="$dir/log" ENV_FILE="$dir/env" \
 		    DATABASE_PATH="$dir/auth.db" TOKEN_SECRET_FILE="$TMP/secret" \
 		    "$LIGHTTPD" -D -f "$ROOT/deploy/lighttpd.conf"

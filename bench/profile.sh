@@ -29,19 +29,24 @@ cpu_ticks() {
 	echo "$t"
 }
 
-# cpu_case NAME [wrk args...]: wrk on userOrders; worker CPU µs a request.
+# server_ticks: utime + stime of lighttpd itself, in ticks.
+server_ticks() { awk '{print $14 + $15}' "/proc/$LPID/stat"; }
+
+# cpu_case NAME [wrk args...]: wrk on userOrders; worker and lighttpd CPU
+# µs a request.
 cpu_case() {
-	local name=$1 a b n hz
+	local name=$1 a b la lb n hz
 	shift
 	hz=$(getconf CLK_TCK)
 	wrk -t1 -c"$CONNS" -d2s "$@" "$BASE/api/userOrders" >/dev/null
-	a=$(cpu_ticks userorders)
+	a=$(cpu_ticks userorders) la=$(server_ticks)
 	n=$(wrk -t1 -c"$CONNS" -d"${SECS}s" "$@" "$BASE/api/userOrders" |
 	    awk '/requests in/ {print $1}')
-	b=$(cpu_ticks userorders)
-	awk -v name="$name" -v n="$n" -v t=$((b - a)) -v hz="$hz" -v s="$SECS" \
-	    'BEGIN { printf "case=%s rps=%.0f worker_cpu_us_per_request=%.1f\n",
-	    name, n / s, t * 1e6 / hz / n }'
+	b=$(cpu_ticks userorders) lb=$(server_ticks)
+	awk -v name="$name" -v n="$n" -v t=$((b - a)) -v l=$((lb - la)) \
+	    -v hz="$hz" -v s="$SECS" \
+	    'BEGIN { printf "case=%s rps=%.0f worker_cpu_us_per_request=%.1f lighttpd_cpu_us_per_request=%.1f\n",
+	    name, n / s, t * 1e6 / hz / n, l * 1e6 / hz / n }'
 }
 
 echo "# jwt-auth profile: wrk -t1 -c$CONNS -d${SECS}s, worker CPU from /proc (user + system)"

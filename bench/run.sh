@@ -28,6 +28,7 @@ WARMUP=${WARMUP:-2s}
 ROUNDS=${ROUNDS:-3}
 PEER_BENCH=${PEER_BENCH:-$ROOT/../shared/bench/peer-bench.sh}
 LUA=$ROOT/bench/summary.lua
+WRK="${WRK_CPUS:+taskset -c $WRK_CPUS }wrk"
 LIGHTTPD=$(PATH=$PATH:/usr/sbin:/sbin command -v lighttpd)
 
 for tool in wrk curl jq "$LIGHTTPD"; do
@@ -42,8 +43,8 @@ wrk_case() {
 	local name=$1 url=$2 line
 	shift 2
 	[[ $WARMUP == 0 || $WARMUP == 0s ]] ||
-		wrk -t"$THREADS" -c"$CONNS" -d"$WARMUP" -s "$LUA" "$@" "$url" >/dev/null
-	line=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s "$LUA" "$@" "$url" |
+		$WRK -t"$THREADS" -c"$CONNS" -d"$WARMUP" -s "$LUA" "$@" "$url" >/dev/null
+	line=$($WRK -t"$THREADS" -c"$CONNS" -d"$DURATION" -s "$LUA" "$@" "$url" |
 	    grep '^WRKRESULT')
 	RPS[$name]=$(sed -n 's/.* rps=\([0-9.]*\).*/\1/p' <<<"$line")
 	P50[$name]=$(sed -n 's/.* p50_ms=\([0-9.]*\).*/\1/p' <<<"$line")

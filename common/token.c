@@ -264,22 +264,20 @@ token_judge(const struct config *cfg, const struct token_reading *r,
 }
 
 /*
- * The claims of a token whose signature verified: read (or found in the
- * cache of recent readings, tokencache.h), then judged at now.
+ * The claims of tok (len bytes, its payload between dot1 and dot2), whose
+ * signature has just verified: read, kept with the token (tokencache.h),
+ * then judged at now.
  */
 static enum token_err
-token_claims(const struct config *cfg, const char *seg, size_t len,
-    time_t now, char *user)
+token_claims(const struct config *cfg, const char *tok, size_t len,
+    size_t dot1, size_t dot2, time_t now, char *user)
 {
-	const struct token_reading	*cached;
-	struct token_reading		 r;
+	struct token_reading	 r;
 
-	cached = tokencache_get(seg, len, cfg->issuer, cfg->audience);
-	if (cached != NULL)
-		return token_judge(cfg, cached, now, user);
-	if (token_read(cfg, seg, len, &r) != TOKEN_OK)
+	if (token_read(cfg, tok + dot1 + 1, dot2 - dot1 - 1, &r) != TOKEN_OK)
 		return TOKEN_BADPAYLOAD;
-	tokencache_put(seg, len, cfg->issuer, cfg->audience, &r);
+	tokencache_put(hs256_key_id(cfg->key), tok, len, cfg->issuer,
+	    cfg->audience, &r);
 	return token_judge(cfg, &r, now, user);
 }
 
@@ -287,8 +285,9 @@ enum token_err
 token_verify(const struct config *cfg, const char *tok, time_t now,
     char *user)
 {
-	size_t		 dot1 = 0, dot2 = 0;
-	enum token_err	 rc;
+	const struct token_reading	*cached;
+	size_t				 dot1 = 0, dot2 = 0, len;
+	enum token_err			 rc;
 
 	/* A short key, or none set up, verifies nothing (LIBS.md §0.1). */
 	assert(cfg->secret_len >= CONFIG_SECRET_MIN && cfg->key != NULL);
@@ -300,13 +299,19 @@ token_verify(const struct config *cfg, const char *tok, time_t now,
 	/* The alg is ours to choose, never the token's (LIBS.md §0.2). */
 	if ((rc = token_header(tok, dot1)) != TOKEN_OK)
 		return rc;
-	if (!hs256_verify(cfg->key, tok, dot2, tok + dot2 + 1,
-	    strlen(tok + dot2 + 1)))
+	len = dot2 + 1 + strlen(tok + dot2 + 1);
+	/* The same text verified before under this key: HMAC would say so
+	 * again.  Only the times change their verdict: judged now. */
+	cached = tokencache_get(hs256_key_id(cfg->key), tok, len, cfg->issuer,
+	    cfg->audience);
+	if (cached != NULL)
+		return token_judge(cfg, cached, now, user);
+	if (!hs256_verify(cfg->key, tok, dot2, tok + dot2 + 1, len - dot2 - 1))
 		return TOKEN_BADSIG;
 
 	/* The payload segment is the signed text: parse it with strict
 	 * types, never trusting a getter's defaults (§0.4). */
-	return token_claims(cfg, tok + dot1 + 1, dot2 - dot1 - 1, now, user);
+	return token_claims(cfg, tok, len, dot1, dot2, now, user);
 }
 
 char *

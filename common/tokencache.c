@@ -1,7 +1,8 @@
 /*
- * The claims cache (see tokencache.h): a small direct-mapped table, the
- * slot chosen by an FNV-1a hash of the payload text, a hit only when the
- * whole payload and both names compare equal.
+ * The verified-token cache (see tokencache.h): a small direct-mapped
+ * table, the slot chosen by an FNV-1a hash of the token's last bytes (its
+ * signature, which is MAC output for every stored token), a hit only when
+ * the key, the whole token and both names compare equal.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -11,9 +12,12 @@
 
 #include "common/tokencache.h"
 
+#define TOKENCACHE_HASHED	16	/* last bytes of a token hashed */
+
 struct tokencache_entry {
-	size_t			 len;	/* of payload; 0: empty */
-	char			 payload[TOKENCACHE_PAYLOAD];
+	size_t			 len;	/* of token; 0: empty */
+	uint64_t		 key_id; /* it verified under (hs256_key_id) */
+	char			 token[TOKENCACHE_TOKEN];
 	char			 issuer[TOKENCACHE_NAME];
 	char			 audience[TOKENCACHE_NAME];
 	int			 has_issuer;	/* 0: issuer was NULL */
@@ -24,13 +28,14 @@ struct tokencache_entry {
 static struct tokencache_entry	tokencache[TOKENCACHE_SLOTS];
 
 static size_t
-tokencache_slot(const char *payload, size_t len)
+tokencache_slot(const char *tok, size_t len)
 {
 	uint32_t	 h = 2166136261u;
 	size_t		 i;
 
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)payload[i];
+	for (i = len > TOKENCACHE_HASHED ? len - TOKENCACHE_HASHED : 0;
+	    i < len; i++) {
+		h ^= (unsigned char)tok[i];
 		h *= 16777619u;
 	}
 	return h % TOKENCACHE_SLOTS;
@@ -51,16 +56,17 @@ tokencache_name_fits(const char *name)
 }
 
 const struct token_reading *
-tokencache_get(const char *payload, size_t len, const char *issuer,
-    const char *audience)
+tokencache_get(uint64_t key_id, const char *tok, size_t len,
+    const char *issuer, const char *audience)
 {
 	struct tokencache_entry	*e;
 
-	if (len == 0 || len > TOKENCACHE_PAYLOAD)
+	if (len == 0 || len > TOKENCACHE_TOKEN || key_id == 0)
 		return NULL;
-	e = &tokencache[tokencache_slot(payload, len)];
+	e = &tokencache[tokencache_slot(tok, len)];
 	/* sodium_memcmp: the one comparison our sources allow for bytes. */
-	if (e->len != len || sodium_memcmp(e->payload, payload, len) != 0 ||
+	if (e->len != len || e->key_id != key_id ||
+	    sodium_memcmp(e->token, tok, len) != 0 ||
 	    !tokencache_name_is(e->has_issuer, e->issuer, issuer) ||
 	    !tokencache_name_is(e->has_audience, e->audience, audience))
 		return NULL;
@@ -68,17 +74,18 @@ tokencache_get(const char *payload, size_t len, const char *issuer,
 }
 
 void
-tokencache_put(const char *payload, size_t len, const char *issuer,
-    const char *audience, const struct token_reading *r)
+tokencache_put(uint64_t key_id, const char *tok, size_t len,
+    const char *issuer, const char *audience, const struct token_reading *r)
 {
 	struct tokencache_entry	*e;
 
-	if (len == 0 || len > TOKENCACHE_PAYLOAD ||
+	if (len == 0 || len > TOKENCACHE_TOKEN || key_id == 0 ||
 	    !tokencache_name_fits(issuer) || !tokencache_name_fits(audience))
 		return;
-	e = &tokencache[tokencache_slot(payload, len)];
+	e = &tokencache[tokencache_slot(tok, len)];
 	e->len = len;
-	memcpy(e->payload, payload, len);
+	e->key_id = key_id;
+	memcpy(e->token, tok, len);
 	e->has_issuer = issuer != NULL;
 	e->has_audience = audience != NULL;
 	snprintf(e->issuer, sizeof(e->issuer), "%s", issuer ? issuer : "");

@@ -1,14 +1,18 @@
 /*
- * What the claims of recently verified tokens say, so that a client
+ * Recently verified tokens and what their claims say, so that a client
  * sending the same access token again (a page polling its orders, say) is
- * not decoded and parsed again.  Only the reading is kept: the signature
- * is checked on every request before the cache is looked at, and the
- * times are judged on every request against the clock.
+ * neither MACed nor parsed again.  HMAC is deterministic: the exact token
+ * text whose signature verified under a key verifies under that key again,
+ * so a hit stands for the check.  The times are not kept as a verdict: they
+ * are judged on every request against the clock.
  *
- * Entries are keyed by the exact payload text and by the issuer and
- * audience the verdict was reached under.  Only tokens whose signature
- * verified are ever stored, so the cache holds nothing a client made up.
- * One per process (FastCGI workers are single-threaded).
+ * Entries are keyed by the whole token text (header, payload and
+ * signature, compared byte for byte in constant time), by the key it
+ * verified under (hs256_key_id) and by the issuer and audience the verdict
+ * was reached under.  Only tokens whose signature verified are ever stored,
+ * so the cache holds nothing a client made up, and a token that differs in
+ * any byte, or a new key, misses and is verified in full.  One per process
+ * (FastCGI workers are single-threaded).
  */
 #ifndef COMMON_TOKENCACHE_H
 #define COMMON_TOKENCACHE_H
@@ -19,7 +23,7 @@
 #include "common/token.h"
 
 #define TOKENCACHE_SLOTS	64	/* direct-mapped entries */
-#define TOKENCACHE_PAYLOAD	512	/* bytes; longer payloads go uncached */
+#define TOKENCACHE_TOKEN	1024	/* bytes; longer tokens go uncached */
 #define TOKENCACHE_NAME		128	/* bytes of issuer and audience */
 
 /* The claims as read, before the clock is consulted. */
@@ -35,16 +39,19 @@ struct token_reading {
 };
 
 /*
- * The reading stored for payload (len bytes) under issuer and audience
- * (either NULL), or NULL.  Borrowed until the next tokencache_put().
+ * The reading stored for tok (len bytes), verified under key_id, issuer
+ * and audience (either NULL), or NULL.  Borrowed until the next
+ * tokencache_put().
  */
-const struct token_reading *tokencache_get(const char *payload, size_t len,
-			    const char *issuer, const char *audience);
+const struct token_reading *tokencache_get(uint64_t key_id, const char *tok,
+			    size_t len, const char *issuer,
+			    const char *audience);
 
-/* Store r for payload under issuer and audience; silently skips what is
- * too long to keep. */
-void			 tokencache_put(const char *payload, size_t len,
-			    const char *issuer, const char *audience,
+/* Store r for tok, whose signature has just verified under key_id;
+ * silently skips what is too long to keep. */
+void			 tokencache_put(uint64_t key_id, const char *tok,
+			    size_t len, const char *issuer,
+			    const char *audience,
 			    const struct token_reading *r);
 
 /* Forget everything (tests, and a change of key). */

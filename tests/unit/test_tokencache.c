@@ -1,14 +1,17 @@
 /*
- * The claims cache, directly and through token_verify: a hit needs the
- * same payload, issuer and audience; the clock is consulted on every hit;
- * a cached payload under a bad signature is still refused; what is too
- * long is not kept; slots that collide do not mix.
+ * The verified-token cache, directly and through token_verify: a hit needs
+ * the same token text, key, issuer and audience; the clock is consulted on
+ * every hit; a cached payload under another signature or another header is
+ * verified in full (and refused when the signature is not ours); a token
+ * verified under one key is nothing to another key; what is too long is
+ * not kept; slots that collide do not mix.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/config.h"
+#include "common/hs256.h"
 #include "common/token.h"
 #include "common/tokencache.h"
 #include "tests/unit/tokenkit.h"
@@ -18,14 +21,12 @@
 #define TOKBUF	4096
 #define HDR	"{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
 
-/* The payload segment of tok, for the direct API. */
-static const char *
-payload_of(const char *tok, size_t *len)
+/* What the cache holds for tok under cfg, as token_verify asks it. */
+static const struct token_reading *
+cached(const struct config *cfg, const char *tok)
 {
-	const char	*p = strchr(tok, '.') + 1;
-
-	*len = (size_t)(strchr(p, '.') - p);
-	return p;
+	return tokencache_get(hs256_key_id(cfg->key), tok, strlen(tok),
+	    cfg->issuer, cfg->audience);
 }
 
 /* A verified token is stored; its second verification is a hit. */
@@ -34,17 +35,14 @@ test_verified_token_is_cached(void)
 {
 	struct config	 cfg;
 	char		 tok[TOKBUF], user[TOKEN_USER_MAX + 1];
-	const char	*p;
-	size_t		 len;
 
 	tokenkit_cfg(&cfg);
 	tokenkit_mint(tok, TOKBUF, HDR,
 	    "{\"username\":\"alice\",\"exp\":1767227400}");
-	p = payload_of(tok, &len);
-	CHECK(tokencache_get(p, len, NULL, NULL) == NULL);
+	CHECK(cached(&cfg, tok) == NULL);
 	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_OK);
 	CHECK_STR(user, "alice");
-	CHECK(tokencache_get(p, len, NULL, NULL) != NULL);
+	CHECK(cached(&cfg, tok) != NULL);
 	memset(user, 0, sizeof(user));
 	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_OK);
 	CHECK_STR(user, "alice");
@@ -112,24 +110,88 @@ test_issuer_and_audience_are_part_of_the_key(void)
 	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_BADISS);
 }
 
-/* Over TOKENCACHE_PAYLOAD bytes: verified each time, never stored. */
+/* Over TOKENCACHE_TOKEN bytes: verified each time, never stored; one
+ * that just fits is stored. */
 static void
-test_long_payload_not_cached(void)
+test_long_token_not_cached(void)
 {
 	struct config	 cfg;
 	char		 tok[TOKBUF], payload[1024], user[TOKEN_USER_MAX + 1];
-	const char	*p;
-	size_t		 len;
+	int		 pad;
 
 	tokenkit_cfg(&cfg);
 	snprintf(payload, sizeof(payload), "{\"username\":\"alice\","
-	    "\"exp\":1767227400,\"pad\":\"%0500d\"}", 0);
+	    "\"exp\":1767227400,\"pad\":\"%0800d\"}", 0);
 	tokenkit_mint(tok, TOKBUF, HDR, payload);
-	p = payload_of(tok, &len);
-	CHECK(len > TOKENCACHE_PAYLOAD);
+	CHECK(strlen(tok) > TOKENCACHE_TOKEN);
 	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_OK);
-	CHECK(tokencache_get(p, len, NULL, NULL) == NULL);
+	CHECK(cached(&cfg, tok) == NULL);
 	CHECK_INT(token_verify(&cfg, tok, NOW + 1800, user), TOKEN_EXPIRED);
+	/* control: pad down until the token is exactly TOKENCACHE_TOKEN */
+	for (pad = 800; pad > 0; pad--) {
+		snprintf(payload, sizeof(payload), "{\"username\":\"alice\","
+		    "\"exp\":1767227400,\"pad\":\"%0*d\"}", pad, 0);
+		tokenkit_mint(tok, TOKBUF, HDR, payload);
+		if (strlen(tok) <= TOKENCACHE_TOKEN)
+			break;
+	}
+	CHECK(strlen(tok) <= TOKENCACHE_TOKEN && strlen(tok) > 1000);
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_OK);
+	CHECK(cached(&cfg, tok) != NULL);
+}
+
+/*
+ * A token verified under one key, then shown to a process keyed with
+ * another: verified in full, and refused.  The cache never lends one key's
+ * verdict to another, even for byte-identical text.
+ */
+static void
+test_other_key_not_trusted(void)
+{
+	static const unsigned char	 other[] =
+	    "fedcba9876543210fedcba9876543210";
+	struct config			 cfg, cfg2;
+	char				 tok[TOKBUF], user[TOKEN_USER_MAX + 1];
+
+	tokenkit_cfg(&cfg);
+	tokenkit_mint(tok, TOKBUF, HDR,
+	    "{\"username\":\"alice\",\"exp\":1767227400}");
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_OK);
+	CHECK(cached(&cfg, tok) != NULL);
+	cfg2 = cfg;
+	cfg2.secret = (unsigned char *)other;
+	cfg2.key = hs256_key_new(other, sizeof(other) - 1, CONFIG_SECRET_MIN);
+	CHECK(cfg2.key != NULL && hs256_key_id(cfg2.key) !=
+	    hs256_key_id(cfg.key));
+	CHECK(cached(&cfg2, tok) == NULL);
+	CHECK_INT(token_verify(&cfg2, tok, NOW, user), TOKEN_BADSIG);
+	CHECK_INT(token_verify(&cfg2, tok, NOW, user), TOKEN_BADSIG);
+	hs256_key_free(cfg2.key);
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_OK); /* control */
+}
+
+/* The same payload and signature under another header: a different
+ * signing input, so no hit; it is verified, and refused. */
+static void
+test_other_header_not_trusted(void)
+{
+	struct config	 cfg;
+	char		 tok[TOKBUF], forged[TOKBUF], user[TOKEN_USER_MAX + 1];
+	char		 other[TOKBUF];
+	const char	*rest;
+
+	tokenkit_cfg(&cfg);
+	tokenkit_mint(tok, TOKBUF, HDR,
+	    "{\"username\":\"alice\",\"exp\":1767227400}");
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_OK);
+	tokenkit_mint(other, TOKBUF, "{\"typ\":\"JWT\",\"alg\":\"HS256\"}",
+	    "{}");
+	rest = strchr(tok, '.');
+	snprintf(forged, sizeof(forged), "%.*s%s",
+	    (int)(strchr(other, '.') - other), other, rest);
+	CHECK(cached(&cfg, forged) == NULL);
+	CHECK_INT(token_verify(&cfg, forged, NOW, user), TOKEN_BADSIG);
+	CHECK_INT(token_verify(&cfg, tok, NOW, user), TOKEN_OK); /* control */
 }
 
 /*
@@ -185,7 +247,9 @@ UNIT_TESTS(
 	T(test_cached_token_still_expires),
 	T(test_cached_payload_bad_signature_refused),
 	T(test_issuer_and_audience_are_part_of_the_key),
-	T(test_long_payload_not_cached),
+	T(test_long_token_not_cached),
+	T(test_other_key_not_trusted),
+	T(test_other_header_not_trusted),
 	T(test_slots_do_not_mix),
 	T(test_cached_refusal_stays_refused),
 );

@@ -37,13 +37,16 @@ free_port() {
 	return 1
 }
 
-# start_lighttpd APP_ROOT: lighttpd from deploy/lighttpd.conf, the binaries
-# of APP_ROOT/build, on a free port; sets BASE.
+# start_lighttpd APP_ROOT [NAME=value...]: lighttpd from
+# deploy/lighttpd.conf, the binaries of APP_ROOT/build, on a free port, with
+# those settings in the service's ENV_FILE; sets BASE.
 start_lighttpd() {
 	local app=$1 dir
+	shift
 	dir=$(mktemp -d -p "$TMP")
 	mkdir -p "$dir/run" "$dir/log"
-	: >"$dir/env"
+	[[ $# -eq 0 ]] || printf '%s\n' "$@" >"$dir/env"
+	touch "$dir/env"
 	PORT=$(free_port)
 	(
 		exec ${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} \

@@ -3,7 +3,8 @@
 #   1. the service behind lighttpd (deploy/lighttpd.conf, 2 processes per
 #      executable), a user with a few orders, and wrk on four cases:
 #      GET /api/userOrders with a valid token (200), without one (401), with
-#      a bad signature (403), and POST /api/userOrders (201);
+#      a bad signature (403), and POST /api/userOrders (201); then the 200
+#      case again with the order-list cache off (ORDERS_CACHE_TTL=0);
 #   2. the ceiling: bench/bare.c (a fixed small JSON) in userorders' place,
 #      behind the same lighttpd configuration, up beside the service; the 200
 #      path and the ceiling are run in turn, ROUNDS times, and the median
@@ -16,7 +17,7 @@
 # to the ceiling and to both Express forms; RSS and RssAnon of every worker.
 #
 # Knobs: WRK_THREADS (1) WRK_CONNECTIONS (32) WRK_DURATION (10s) WARMUP (2s)
-# ROUNDS (3: the 200 path and the ceiling in turn, compared by medians)
+# ROUNDS (5: the 200 path and the ceiling in turn, compared by medians)
 # PEER_BENCH (path of peer-bench.sh).  Everything stops by PID at the end.
 set -euo pipefail
 
@@ -25,7 +26,7 @@ THREADS=${WRK_THREADS:-1}
 CONNS=${WRK_CONNECTIONS:-32}
 DURATION=${WRK_DURATION:-10s}
 WARMUP=${WARMUP:-2s}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 PEER_BENCH=${PEER_BENCH:-$ROOT/../shared/bench/peer-bench.sh}
 LUA=$ROOT/bench/summary.lua
 WRK="${WRK_CPUS:+taskset -c $WRK_CPUS }wrk"
@@ -88,6 +89,7 @@ for r in $(seq "$ROUNDS"); do
 done
 median_case userOrders_200 "${R200[@]}"
 median_case ceiling "${RCEIL[@]}"
+
 wrk_case userOrders_401 "$SVC_BASE/api/userOrders"
 wrk_case userOrders_403 "$SVC_BASE/api/userOrders" -H "Authorization: Bearer $BAD"
 LUA_SAVED=$LUA LUA=$TMP/post.lua
@@ -102,6 +104,13 @@ for pid in $(pgrep -P "$SVC_PID"); do
 done
 stop_lighttpd
 stop_lighttpd "$SVC_PID"
+
+# The 200 path with the order-list cache off (ORDERS_CACHE_TTL=0): every
+# request runs its SQLite read transaction.  For the record, not a target.
+start_lighttpd "$ROOT" ORDERS_CACHE_TTL=0
+bench_user
+wrk_case userOrders_200_uncached "$BASE/api/userOrders" -H "Authorization: Bearer $TOKEN"
+stop_lighttpd
 
 # 3. The tutorial's Express app, faithful and tuned.
 peer_line() {	# ENV... : the peer's userOrders line
@@ -131,7 +140,7 @@ ratio() { [[ -n ${1:-} && -n ${2:-} ]] && awk -v a="$1" -v b="$2" 'BEGIN{printf 
 echo
 echo "| case | requests/s | p50 ms | p99 ms |"
 echo "| --- | ---: | ---: | ---: |"
-for c in userOrders_200 userOrders_401 userOrders_403 userOrders_POST ceiling express express_tuned; do
+for c in userOrders_200 userOrders_200_uncached userOrders_401 userOrders_403 userOrders_POST ceiling express express_tuned; do
 	[[ -n ${RPS[$c]:-} ]] || continue
 	printf '| %s | %.0f | %s | %s |\n' "$c" "${RPS[$c]}" "${P50[$c]}" "${P99[$c]}"
 done

@@ -5,17 +5,16 @@
  * them, is not a bearer credential at all and answers 401.
  */
 #include <stddef.h>
+#include <string.h>
 #include <strings.h>
 
 #include "common/bearer.h"
 
-static int
-bearer_is_b64char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-	    c == '~' || c == '+' || c == '/';
-}
+/* RFC 6750 §2.1 b64token, before its "=" padding.  strspn scans it with
+ * a table, several times faster than a test per character. */
+#define BEARER_B64TOKEN \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789" \
+	"-._~+/"
 
 enum bearer_err
 bearer_parse(const char *hdr, const char **tok, size_t *len)
@@ -34,8 +33,7 @@ bearer_parse(const char *hdr, const char **tok, size_t *len)
 	for (p += 6; *p == ' ' || *p == '\t'; p++)
 		;
 	start = p;
-	while (bearer_is_b64char(*p))
-		p++;
+	p += strspn(p, BEARER_B64TOKEN);
 	if (p == start)
 		return BEARER_MALFORMED;
 	while (*p == '=')

@@ -27,6 +27,8 @@
 
 #define TOKEN_ALG	"HS256"
 #define TOKEN_DEPTH	8	/* JSON nesting allowed in header and claims */
+#define TOKEN_B64URL \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 /*
  * base64url of {"alg":"HS256","typ":"JWT"}: the header libjwt and Node's
@@ -70,26 +72,30 @@ token_err_str(enum token_err err)
 static enum token_err
 token_shape(const char *tok, size_t *dot1, size_t *dot2)
 {
-	size_t	 i, ndots = 0;
-	char	 c;
+	const char	*d;
+	size_t		 n, lim, ndots = 0;
 
-	for (i = 0; tok[i] != '\0'; i++) {
-		if (i >= TOKEN_MAX_LEN)
-			return TOKEN_TOOLONG;
-		c = tok[i];
-		if (c == '.') {
-			if (++ndots > 2)
-				return TOKEN_MALFORMED;
-			if (ndots == 1)
-				*dot1 = i;
-			else
-				*dot2 = i;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+	/*
+	 * The run of allowed characters, by strspn's table (a test per
+	 * character was a fifth of a cached verification).  Then the first
+	 * fault by position: a third dot, the TOKEN_MAX_LEN'th byte, or a
+	 * character outside the alphabet.
+	 */
+	n = strspn(tok, TOKEN_B64URL ".");
+	lim = n < TOKEN_MAX_LEN ? n : TOKEN_MAX_LEN;
+	for (d = tok; (d = memchr(d, '.', lim - (size_t)(d - tok))) != NULL;
+	    d++) {
+		if (++ndots > 2)
 			return TOKEN_MALFORMED;
+		if (ndots == 1)
+			*dot1 = (size_t)(d - tok);
+		else
+			*dot2 = (size_t)(d - tok);
 	}
+	if (n >= TOKEN_MAX_LEN && tok[TOKEN_MAX_LEN] != '\0')
+		return TOKEN_TOOLONG;
+	if (tok[n] != '\0')
+		return TOKEN_MALFORMED;
 	if (ndots != 2 || *dot1 == 0 || *dot2 == *dot1 + 1 ||
 	    tok[*dot2 + 1] == '\0')
 		return TOKEN_MALFORMED;

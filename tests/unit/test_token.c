@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -649,7 +650,96 @@ test_payload_not_object_refused(void)
 	CHECK_INT(try(HDR, "{\"sub\":\"alice\"," CLAIMS "}"), TOKEN_OK);
 }
 
+/* The shape rules as a per-character loop (the earlier token_shape): the
+ * reference the strspn version is held to. */
+static enum token_err
+shape_ref(const char *tok)
+{
+	size_t	 i, ndots = 0, dot1 = 0, dot2 = 0;
+	char	 c;
+
+	for (i = 0; tok[i] != '\0'; i++) {
+		if (i >= TOKEN_MAX_LEN)
+			return TOKEN_TOOLONG;
+		c = tok[i];
+		if (c == '.') {
+			if (++ndots > 2)
+				return TOKEN_MALFORMED;
+			if (ndots == 1)
+				dot1 = i;
+			else
+				dot2 = i;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return TOKEN_MALFORMED;
+	}
+	if (ndots != 2 || dot1 == 0 || dot2 == dot1 + 1 ||
+	    tok[dot2 + 1] == '\0')
+		return TOKEN_MALFORMED;
+	return TOKEN_OK;
+}
+
+/*
+ * 200,000 strings from a small alphabet (dots, base64url, a few bytes
+ * outside it) at lengths around the short ones and around TOKEN_MAX_LEN:
+ * where the reference finds a shape fault, token_verify gives that very
+ * code; where it finds none, token_verify gives neither shape code.
+ */
+static void
+test_shape_matches_reference(void)
+{
+	static const char	 alpha[] = "..aZ09-_+/= \x80";
+	static char		 tok[TOKEN_MAX_LEN + 16];
+	struct config		 cfg;
+	char			 user[TOKEN_USER_MAX + 1];
+	enum token_err		 want, got;
+	uint32_t		 seed = 12345;
+	size_t			 len, i;
+	int			 n, bad = 0, faults = 0, toolong = 0;
+
+	tokenkit_cfg(&cfg);
+	for (n = 0; n < 200000; n++) {
+		seed = seed * 1103515245u + 12345u;
+		len = (seed >> 8) % 24;
+		if (n % 50 == 0)
+			len = TOKEN_MAX_LEN - 4 + (seed >> 16) % 8;
+		for (i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* mostly base64url, so long runs reach the limit */
+			tok[i] = (seed >> 28) < 12 ? alpha[2 + (seed >> 16) % 4] :
+			    alpha[(seed >> 16) % (sizeof(alpha) - 1)];
+		}
+		if (len > 100) {
+			/* A long one: base64url with two dots, then one byte
+			 * of the small alphabet near the limit. */
+			for (i = 0; i < len; i++)
+				tok[i] = alpha[2 + (i * 7 + n) % 4];
+			tok[(seed >> 4) % 100 + 1] = '.';
+			tok[(seed >> 12) % 100 + 200] = '.';
+			seed = seed * 1103515245u + 12345u;
+			if ((seed >> 30) != 0)
+				tok[TOKEN_MAX_LEN - 3 + (seed >> 8) % 6] =
+				    alpha[(seed >> 16) % (sizeof(alpha) - 1)];
+		}
+		tok[len] = '\0';
+		want = shape_ref(tok);
+		got = token_verify(&cfg, tok, NOW, user);
+		toolong += want == TOKEN_TOOLONG;
+		if (want != TOKEN_OK) {
+			faults++;
+			bad += got != want;
+		} else
+			bad += got == TOKEN_MALFORMED || got == TOKEN_TOOLONG;
+	}
+	CHECK_INT(bad, 0);
+	CHECK(faults > 1000 && faults < 200000);	/* both kinds seen */
+	CHECK(toolong > 100);
+}
+
 UNIT_TESTS(
+	T(test_shape_matches_reference),
 	T(test_round_trip),
 	T(test_sign_header_and_claims),
 	T(test_sign_with_issuer_audience),

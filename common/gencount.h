@@ -4,14 +4,15 @@
  * a worker can tell with one memory read whether anyone has changed the
  * data since it last looked.  No system call on the read side.
  *
- * Writers change it only while they hold the database's write lock, so
- * they never race each other: gencount_begin() before the change makes the
- * value odd ("a change may be under way") and new, gencount_end() after
- * the commit or rollback makes it even and new again.  A reader may trust
- * a copy of the data taken under value v only while the counter is still
- * v and v is even.  A writer that dies between the two calls leaves the
- * value odd, which makes every reader go to the database (safe, slower)
- * until the next writer moves it on.
+ A writer calls gencount_begin() while it holds the database's write lock,
+ * before the change: the value becomes odd ("a change may be under way")
+ * and new.  After the commit or rollback, with the lock already released,
+ * gencount_end() makes it even and new again, unless a later writer has
+ * moved it on meanwhile (that writer's end will).  Values only grow and
+ * never repeat.  A reader may trust a copy of the data taken under value v
+ * only while the counter is still v and v is even.  A writer that dies
+ * between the two calls leaves the value odd, which makes every reader go
+ * to the database (safe, slower) until the next writer moves it on.
  *
  * Only writers that use this protocol move the counter: a change made with
  * the sqlite3 shell is not seen here.  Readers bound that with a time to
@@ -41,8 +42,9 @@ void		 gencount_close(struct gencount *g);
 /* The current value (an acquire load). */
 uint64_t	 gencount_read(const struct gencount *g);
 
-/* Around a change, with the database's write lock held. */
-void		 gencount_begin(struct gencount *g);
-void		 gencount_end(struct gencount *g);
+/* Before a change, with the database's write lock held: returns the odd
+ * value stored, for gencount_end() after the commit or rollback. */
+uint64_t	 gencount_begin(struct gencount *g);
+void		 gencount_end(struct gencount *g, uint64_t odd);
 
 #endif

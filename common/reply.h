@@ -1,5 +1,5 @@
 /*
- * Responses: CGI headers and a JSON body, formatted with snprintf and sent
+ * Responses: CGI headers and a JSON body, the headers built by copying and
  * in one write.  Only fixed strings and validated values reach a header.
  */
 #ifndef COMMON_REPLY_H

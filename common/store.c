@@ -530,9 +530,10 @@ store_user_revoke_all(struct store *st, const char *user, time_t now,
 
 /*
  * One INSERT, in its own BEGIN IMMEDIATE so that the orders' counter moves
- * while this process holds the write lock: odd before the row is written,
- * even once it is committed or rolled back, always before the caller can
- * acknowledge it.
+ * to odd while this process holds the write lock, before the row is
+ * written; to even only once it is committed or rolled back (never
+ * before: a reader could then tag a list read before the commit with the
+ * final value), and always before the caller can acknowledge it.
  */
 enum store_rc
 store_order_add(struct store *st, const char *user, const char *item,
@@ -540,13 +541,14 @@ store_order_add(struct store *st, const char *user, const char *item,
 {
 	sqlite3_stmt	*s = st->stmt[ST_ORDER_INSERT];
 	size_t		 len = strlen(item);
+	uint64_t	 gen;
 	enum store_rc	 rc;
 
 	if (len > STORE_ITEM_MAX)
 		return STORE_ERROR;
 	if ((rc = store_begin(st)) != STORE_OK)
 		return rc;
-	gencount_begin(st->orders_gen);
+	gen = gencount_begin(st->orders_gen);
 	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, item, (int)len, SQLITE_STATIC);
 	sqlite3_bind_int(s, 3, quantity);
@@ -554,7 +556,7 @@ store_order_add(struct store *st, const char *user, const char *item,
 	if ((rc = store_exec(st, ST_ORDER_INSERT)) == STORE_OK)
 		out->id = sqlite3_last_insert_rowid(st->db);
 	rc = store_end(st, rc);
-	gencount_end(st->orders_gen);
+	gencount_end(st->orders_gen, gen);
 	if (rc != STORE_OK)
 		return rc;
 	memcpy(out->item, item, len + 1);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,11 +63,11 @@ test_begin_odd_end_even(void)
 	CHECK(g != NULL);
 	CHECK_INT(gencount_read(g), 0);
 	for (i = 0, last = 0; i < 100; i++) {
-		gencount_begin(g);
-		v = gencount_read(g);
+		v = gencount_begin(g);
+		CHECK_INT(gencount_read(g), v);
 		CHECK_INT(v & 1, 1);
 		CHECK(v > last);
-		gencount_end(g);
+		gencount_end(g, v);
 		CHECK_INT(gencount_read(g), v + 1);
 		last = v + 1;
 	}
@@ -84,12 +85,48 @@ test_dead_writer_moved_past(void)
 	setup();
 	g = open_at(path, 0600);
 	CHECK(g != NULL);
-	gencount_begin(g);
+	CHECK_INT(gencount_begin(g), 1);
 	CHECK_INT(gencount_read(g), 1);
-	gencount_begin(g);			/* the next writer */
-	CHECK_INT(gencount_read(g), 3);		/* odd, and not 1 again */
-	gencount_end(g);
+	CHECK_INT(gencount_begin(g), 3);	/* the next writer: not 1 again */
+	CHECK_INT(gencount_read(g), 3);
+	gencount_end(g, 3);
 	CHECK_INT(gencount_read(g), 4);
+	gencount_close(g);
+	teardown();
+}
+
+/*
+ * A writer that has committed ends outside the write lock, so a later
+ * writer may begin and end first: the early writer's end must then leave
+ * the value alone.  Going back (to 4 here) and up again would show a reader
+ * the value 6 twice, for two different states of the data.
+ */
+static void
+test_late_end_never_goes_back(void)
+{
+	struct gencount	*g;
+	uint64_t	 a, b, c;
+
+	setup();
+	g = open_at(path, 0600);
+	CHECK(g != NULL);
+	gencount_end(g, gencount_begin(g));		/* 2 */
+	a = gencount_begin(g);				/* A: 3, commits */
+	b = gencount_begin(g);				/* B: 5 */
+	CHECK_INT(a, 3);
+	CHECK_INT(b, 5);
+	gencount_end(g, b);				/* B: 6, answers */
+	CHECK_INT(gencount_read(g), 6);
+	gencount_end(g, a);				/* A, late */
+	CHECK_INT(gencount_read(g), 6);
+	c = gencount_begin(g);				/* C */
+	CHECK_INT(c, 7);
+	gencount_end(g, c);
+	CHECK_INT(gencount_read(g), 8);
+	/* A late end that meets its own value still ends it (control). */
+	a = gencount_begin(g);
+	gencount_end(g, a);
+	CHECK_INT(gencount_read(g), 10);
 	gencount_close(g);
 	teardown();
 }
@@ -99,6 +136,7 @@ static void
 test_shared_between_processes(void)
 {
 	struct gencount	*a, *b, *c;
+	uint64_t	 v;
 	pid_t		 pid;
 	int		 status = -1, i;
 
@@ -106,25 +144,29 @@ test_shared_between_processes(void)
 	a = open_at(path, 0600);
 	b = open_at(path, 0600);
 	CHECK(a != NULL && b != NULL);
-	gencount_begin(a);
+	v = gencount_begin(a);
 	CHECK_INT(gencount_read(b), 1);
-	gencount_end(a);
+	gencount_end(a, v);
 	CHECK_INT(gencount_read(b), 2);
+	(void)gencount_begin(b);			/* 3, from the other */
+	v = gencount_begin(a);				/* 5 */
+	CHECK_INT(gencount_read(b), 5);
+	gencount_end(b, 3);				/* late: no move */
+	gencount_end(a, v);
+	CHECK_INT(gencount_read(b), 6);
 	if ((pid = fork()) == 0) {
 		/* A process of its own, opening the file as a worker does. */
 		if ((c = open_at(path, 0600)) == NULL)
 			_exit(2);
-		for (i = 0; i < 50; i++) {
-			gencount_begin(c);
-			gencount_end(c);
-		}
-		_exit(gencount_read(c) == 102 ? 0 : 1);
+		for (i = 0; i < 50; i++)
+			gencount_end(c, gencount_begin(c));
+		_exit(gencount_read(c) == 106 ? 0 : 1);
 	}
 	CHECK(pid > 0);
 	waitpid(pid, &status, 0);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	CHECK_INT(gencount_read(a), 102);
-	CHECK_INT(gencount_read(b), 102);
+	CHECK_INT(gencount_read(a), 106);
+	CHECK_INT(gencount_read(b), 106);
 	gencount_close(a);
 	gencount_close(b);
 	teardown();
@@ -144,8 +186,7 @@ test_file_kept_with_mode(void)
 	g = open_at(path, 0644);
 	umask(old);
 	CHECK(g != NULL);
-	gencount_begin(g);
-	gencount_end(g);
+	gencount_end(g, gencount_begin(g));
 	gencount_close(g);
 	CHECK(stat(path, &sb) == 0);
 	CHECK_INT(sb.st_mode & 0777, 0644);
@@ -156,6 +197,39 @@ test_file_kept_with_mode(void)
 	gencount_close(g);
 	CHECK(stat(path, &sb) == 0);
 	CHECK_INT(sb.st_mode & 0777, 0644);
+	teardown();
+}
+
+/*
+ * Made by root (an administrator's command), the file gets the owner asked
+ * for (the database's), so the service's user can open it; nothing else
+ * is left in the folder (it is made under a temporary name, then linked).
+ */
+static void
+test_root_gives_owner(void)
+{
+	struct gencount	*g;
+	struct stat	 sb;
+	struct dirent	*de;
+	DIR		*d;
+	char		 err[256] = "";
+	int		 entries = 0;
+
+	setup();
+	g = gencount_open(path, 0640, 65534, 65534, err, sizeof(err));
+	CHECK(g != NULL);
+	gencount_close(g);
+	CHECK(stat(path, &sb) == 0);
+	CHECK_INT(sb.st_mode & 0777, 0640);
+	/* Not root: no chown is tried, and the file is the caller's. */
+	CHECK_INT(sb.st_uid, geteuid() == 0 ? 65534 : geteuid());
+	CHECK_INT(sb.st_gid, geteuid() == 0 ? 65534 : getegid());
+	if ((d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			entries += de->d_name[0] != '.';
+		closedir(d);
+	}
+	CHECK_INT(entries, 1);
 	teardown();
 }
 
@@ -220,8 +294,7 @@ test_private_counter(void)
 	a = gencount_open(NULL, 0, 0, 0, err, sizeof(err));
 	b = gencount_open(NULL, 0, 0, 0, err, sizeof(err));
 	CHECK(a != NULL && b != NULL);
-	gencount_begin(a);
-	gencount_end(a);
+	gencount_end(a, gencount_begin(a));
 	CHECK_INT(gencount_read(a), 2);
 	CHECK_INT(gencount_read(b), 0);
 	gencount_close(a);
@@ -232,8 +305,10 @@ test_private_counter(void)
 UNIT_TESTS(
 	T(test_begin_odd_end_even),
 	T(test_dead_writer_moved_past),
+	T(test_late_end_never_goes_back),
 	T(test_shared_between_processes),
 	T(test_file_kept_with_mode),
+	T(test_root_gives_owner),
 	T(test_empty_file_grown),
 	T(test_symlink_refused),
 	T(test_missing_folder_refused),

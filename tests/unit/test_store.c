@@ -869,6 +869,94 @@ test_concurrent_orders(void)
 	teardown();
 }
 
+/* store_order_list's callback: count. */
+static int
+count_order(const struct order *o, void *arg)
+{
+	(void)o;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/*
+ * Child 0 reads while the others add orders: whenever the counter held the
+ * same even value before and after a read, the list must be the same
+ * length as every other list read under that value.  A counter made even
+ * before the commit (or a value used twice) breaks this: a list read just
+ * before the commit and one read after it would share the value.  0 held,
+ * 40 broken, 41 too few stable reads, 3 no store; writers 0, or 2 when an
+ * order failed.
+ */
+static int
+child_watch(int i)
+{
+	static struct {
+		uint64_t	 gen;
+		int		 n;
+	}		 seen[8192];
+	struct store	*st;
+	char		 err[256];
+	uint64_t	 g1, g2;
+	int		 n, k, nseen = 0, rc = 41;
+
+	if (i != 0) {
+		/* Writers with pauses, so the counter rests now and then. */
+		if ((st = store_open(dbpath, err, sizeof(err))) == NULL)
+			return 3;
+		for (k = 0; k < NORDERS; k++) {
+			struct order	 o;
+
+			if (store_order_add(st, "alice", "w", 1, NOW, &o) !=
+			    STORE_OK)
+				rc = 2;
+			usleep(1000);
+		}
+		store_close(st);
+		return rc == 2 ? 2 : 0;
+	}
+	if ((st = store_open(dbpath, err, sizeof(err))) == NULL)
+		return 3;
+	do {
+		n = 0;
+		g1 = store_orders_generation(st);
+		if (store_order_list(st, "alice", count_order, &n) != STORE_OK)
+			break;
+		g2 = store_orders_generation(st);
+		if (g1 != g2 || (g1 & 1) != 0)
+			continue;
+		for (k = 0; k < nseen && seen[k].gen != g1; k++)
+			;
+		if (k < nseen && seen[k].n != n) {
+			rc = 40;
+			break;
+		}
+		if (k == nseen && nseen < 8192) {
+			seen[nseen].gen = g1;
+			seen[nseen++].n = n;
+		}
+		if (nseen > 20)
+			rc = 0;
+	} while (n < (NPROC - 1) * NORDERS);
+	store_close(st);
+	return rc;
+}
+
+static void
+test_concurrent_orders_generation(void)
+{
+	struct store	*st;
+	int		 codes[NPROC], i;
+
+	if ((st = with_alice()) == NULL)
+		return;
+	store_close(st);
+	CHECK_INT(run_children(NPROC, child_watch, codes), 0);
+	for (i = 0; i < NPROC; i++)
+		CHECK_INT(codes[i], 0);
+	CHECK_INT(sql_int("SELECT count(*) FROM orders"), (NPROC - 1) * NORDERS);
+	teardown();
+}
+
 /* 0 rotated, 10 invalid, 20 + rc otherwise, 3 no store. */
 static int
 child_rotate(int i)
@@ -1092,6 +1180,7 @@ UNIT_TESTS(
 	T(test_refresh_revoke_family),
 	T(test_signup_token_rotates),
 	T(test_concurrent_orders),
+	T(test_concurrent_orders_generation),
 	T(test_concurrent_rotate_one_wins),
 	T(test_concurrent_first_open),
 	T(test_close_null),

@@ -1,6 +1,6 @@
 /*
- * Responses: CGI headers and a JSON body, the headers built by copying and
- * in one write.  Only fixed strings and validated values reach a header.
+ * Responses: CGI headers and a JSON body, the headers built by copying,
+ * sent in one write.  Only fixed strings and validated values reach a header.
  */
 #ifndef COMMON_REPLY_H
 #define COMMON_REPLY_H

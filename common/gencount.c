@@ -107,29 +107,25 @@ gencount_open(const char *path, mode_t mode, uid_t uid, gid_t gid,
 {
 	struct gencount	*g;
 	void		*map;
-	int		 fd = -1, flags = MAP_SHARED;
+	int		 fd;
 
 	if ((g = calloc(1, sizeof(*g))) == NULL) {
 		snprintf(err, errlen, "DATABASE_PATH: out of memory");
 		return NULL;
 	}
-	if (path == NULL)
-		flags |= MAP_ANONYMOUS;
-	else if ((fd = gencount_file(path, mode, uid, gid, err, errlen)) == -1)
+	if ((fd = gencount_file(path, mode, uid, gid, err, errlen)) == -1)
 		goto fail;
-	map = mmap(NULL, GENCOUNT_SIZE, PROT_READ | PROT_WRITE, flags, fd, 0);
+	map = mmap(NULL, GENCOUNT_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    fd, 0);
+	close(fd);	/* the mapping keeps the file */
 	if (map == MAP_FAILED) {
 		snprintf(err, errlen, "DATABASE_PATH: cannot map %s: %s",
-		    path != NULL ? path : "a counter", strerror(errno));
+		    path, strerror(errno));
 		goto fail;
 	}
-	if (fd != -1)
-		close(fd);	/* the mapping keeps the file */
 	g->value = map;
 	return g;
 fail:
-	if (fd != -1)
-		close(fd);
 	free(g);
 	return NULL;
 }

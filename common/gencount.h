@@ -30,10 +30,9 @@ struct gencount;
 /*
  * Map the counter at path, creating it (zero) if missing with mode and,
  * when run as root, owner uid:gid (those of the database, so that the
- * service's user can open what an administrator's command created).  A
- * NULL path gives a counter private to this process (an in-memory
- * database).  Returns the counter (release with gencount_close) or NULL
- * with one line in err.
+ * service's user can open what an administrator's command created).
+ * Returns the counter (release with gencount_close) or NULL with one line
+ * in err.
  */
 struct gencount	*gencount_open(const char *path, mode_t mode, uid_t uid,
 		    gid_t gid, char *err, size_t errlen);

@@ -304,8 +304,8 @@ store_config_library(void)
 
 /*
  * The orders' change counter, "<database>-gen" beside the file SQLite
- * actually opened (its absolute name), with the database's mode and owner;
- * a private one for an in-memory database, which no other process sees.
+ * actually opened (its absolute name), with the database's mode and owner.
+ * (A database without a file never gets here: WAL needs one.)
  */
 static int
 store_orders_gen_open(struct store *st, char *err, size_t errlen)
@@ -317,8 +317,8 @@ store_orders_gen_open(struct store *st, char *err, size_t errlen)
 
 	db = sqlite3_db_filename(st->db, "main");
 	if (db == NULL || *db == '\0') {
-		st->orders_gen = gencount_open(NULL, 0, 0, 0, err, errlen);
-		return st->orders_gen != NULL ? 0 : -1;
+		snprintf(err, errlen, "DATABASE_PATH: not a file");
+		return -1;
 	}
 	n = snprintf(path, sizeof(path), "%s-gen", db);
 	if (n < 0 || (size_t)n >= sizeof(path)) {

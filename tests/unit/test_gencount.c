@@ -3,7 +3,7 @@
  * value seen before; a writer that died mid-way is moved past; every
  * mapping of the file (other processes included) sees each move; the
  * file keeps the value and gets the mode asked for; a symlink or a
- * missing folder is refused; NULL gives a private counter.
+ * missing folder is refused.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -284,21 +284,9 @@ test_missing_folder_refused(void)
 	CHECK(strstr(err, "DATABASE_PATH: cannot open") != NULL);
 }
 
-/* NULL: a counter of this process only (an in-memory database). */
 static void
-test_private_counter(void)
+test_close_null(void)
 {
-	struct gencount	*a, *b;
-	char		 err[256] = "";
-
-	a = gencount_open(NULL, 0, 0, 0, err, sizeof(err));
-	b = gencount_open(NULL, 0, 0, 0, err, sizeof(err));
-	CHECK(a != NULL && b != NULL);
-	gencount_end(a, gencount_begin(a));
-	CHECK_INT(gencount_read(a), 2);
-	CHECK_INT(gencount_read(b), 0);
-	gencount_close(a);
-	gencount_close(b);
 	gencount_close(NULL);
 }
 
@@ -312,5 +300,5 @@ UNIT_TESTS(
 	T(test_empty_file_grown),
 	T(test_symlink_refused),
 	T(test_missing_folder_refused),
-	T(test_private_counter),
+	T(test_close_null),
 );

@@ -5,7 +5,9 @@
 #	build	compiler, make, pkg-config and the -dev packages
 #	run	build + lighttpd
 #	test	run + spawn-fcgi, cgi-fcgi (libfcgi-bin), curl, jq, node and
-#		npm (for the tutorial's Express peer), valgrind
+#		npm (for the tutorial's Express peer), valgrind, fail2ban (its
+#		filter is tested with fail2ban-regex), stress-ng (busy-machine
+#		runs)
 #	profile	test + linux-perf and strace (make profile)
 #
 # As root it runs apt-get itself (apt-get update at most once, and only when
@@ -22,7 +24,7 @@ build=(gcc make pkg-config libjwt-dev libfcgi-dev libjson-c-dev libssl-dev
 run=("${build[@]}" lighttpd)
 test=("${run[@]}" spawn-fcgi libfcgi-bin curl jq openssl sqlite3 valgrind
 	nginx apache2 libapache2-mod-fcgid chromium systemd man-db
-	clang libclang-rt-14-dev wrk python3)
+	clang libclang-rt-14-dev wrk python3 fail2ban stress-ng)
 profile=("${test[@]}" linux-perf strace)
 
 case $1 in

@@ -13,7 +13,6 @@
 #include "common/body.h"
 #include "common/field.h"
 #include "common/jsonw.h"
-#include "common/ordercache.h"
 #include "common/reply.h"
 #include "common/rfc3339.h"
 #include "common/request.h"
@@ -64,32 +63,17 @@ orders_append(const struct order *o, void *arg)
 	return out->w.failed ? -1 : 0;
 }
 
-/*
- * GET /api/userOrders: 200 {"username", "orders": [...]}, oldest first.
- * A list sent moments ago is sent again from this process's cache while
- * no order has been added anywhere since (see ordercache.h).
- */
+/* GET /api/userOrders: 200 {"username", "orders": [...]}, oldest first. */
 static void
 orders_list(struct request *req)
 {
 	struct orders_out	 out;
 	char			 buf[ORDERS_BUF];
 	char			 user[TOKEN_USER_MAX + 1];
-	const char		*kept;
-	long			 ttl = req->svc->cfg.orders_cache_ttl;
-	uint64_t		 gen;
-	size_t			 len;
 	enum store_rc		 rc;
 
 	if (auth_request(req, user) == -1)
 		return;
-	/* Read before the list: a change after this makes the copy useless,
-	 * never wrong. */
-	gen = store_orders_generation(req->svc->store);
-	if ((kept = ordercache_get(user, gen, req->now, ttl, &len)) != NULL) {
-		reply_json_text(req, 200, NULL, kept, len);
-		return;
-	}
 	jsonw_init(&out.w, buf, sizeof(buf));
 	out.n = 0;
 	jsonw_lit(&out.w, "{\"username\":");
@@ -103,10 +87,8 @@ orders_list(struct request *req)
 		reply_error(req, 500, "server_error", "Out of memory");
 	} else if (rc != STORE_OK)
 		reply_store_error(req, rc);
-	else {
-		ordercache_put(user, gen, req->now, ttl, out.w.buf, out.w.len);
+	else
 		reply_json_text(req, 200, NULL, out.w.buf, out.w.len);
-	}
 	jsonw_free(&out.w);
 }
 

@@ -16,7 +16,6 @@
 #include "common/config.h"
 #include "common/dotenv.h"
 #include "common/hs256.h"
-#include "common/ordercache.h"
 
 #define DURATION_MAX	(10L * 365 * 24 * 3600)	/* ten years */
 #define LEEWAY_MAX	3600L
@@ -291,14 +290,6 @@ config_values(struct config *cfg, const struct dotenv *env, char *err,
 	    &cfg->login_window) == -1) {
 		snprintf(err, errlen, "LOGIN_WINDOW: not a duration "
 		    "(900, 1800s, 30m, 1h or 7d)");
-		return -1;
-	}
-
-	v = config_get(env, "ORDERS_CACHE_TTL");
-	if (config_parse_uint(v != NULL ? v : "1", ORDERCACHE_TTL_MAX,
-	    &cfg->orders_cache_ttl) == -1) {
-		snprintf(err, errlen, "ORDERS_CACHE_TTL: not a number of "
-		    "seconds from 0 (off) to %d", ORDERCACHE_TTL_MAX);
 		return -1;
 	}
 

@@ -29,7 +29,6 @@ struct config {
 	int		 cookies;	/* AUTH_COOKIES=1 */
 	int		 login_max;	/* LOGIN_MAX_FAILURES; 0: no throttle */
 	long		 login_window;	/* seconds, LOGIN_WINDOW */
-	long		 orders_cache_ttl; /* seconds, ORDERS_CACHE_TTL; 0: off */
 };
 
 /*

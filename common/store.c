@@ -4,9 +4,6 @@
  * which takes the write lock up front, so two processes never deadlock
  * upgrading a read lock, and the busy timeout queues them instead.
  */
-#include <sys/stat.h>
-
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +12,6 @@
 
 #include <sqlite3.h>
 
-#include "common/gencount.h"
 #include "common/store.h"
 
 #define STORE_BUSY_MS		5000	/* longest wait for the write lock */
@@ -129,7 +125,6 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*stmt[ST__MAX];	/* prepared once, reset after use */
-	struct gencount	*orders_gen;	/* moved by every change to orders */
 	int		 last;		/* last SQLite result code, for logs */
 };
 
@@ -302,39 +297,6 @@ store_config_library(void)
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-/*
- * The orders' change counter, "<database>-gen" beside the file SQLite
- * actually opened (its absolute name), with the database's mode and owner.
- * (A database without a file never gets here: WAL needs one.)
- */
-static int
-store_orders_gen_open(struct store *st, char *err, size_t errlen)
-{
-	struct stat	 sb;
-	const char	*db;
-	char		 path[4096];
-	int		 n;
-
-	db = sqlite3_db_filename(st->db, "main");
-	if (db == NULL || *db == '\0') {
-		snprintf(err, errlen, "DATABASE_PATH: not a file");
-		return -1;
-	}
-	n = snprintf(path, sizeof(path), "%s-gen", db);
-	if (n < 0 || (size_t)n >= sizeof(path)) {
-		snprintf(err, errlen, "DATABASE_PATH: too long");
-		return -1;
-	}
-	if (stat(db, &sb) == -1) {
-		snprintf(err, errlen, "DATABASE_PATH: cannot stat %s: %s", db,
-		    strerror(errno));
-		return -1;
-	}
-	st->orders_gen = gencount_open(path, sb.st_mode & 0666, sb.st_uid,
-	    sb.st_gid, err, errlen);
-	return st->orders_gen != NULL ? 0 : -1;
-}
-
 struct store *
 store_open(const char *path, char *err, size_t errlen)
 {
@@ -378,8 +340,6 @@ store_open(const char *path, char *err, size_t errlen)
 	}
 	if (store_migrate(st->db, err, errlen) == -1)
 		goto fail;
-	if (store_orders_gen_open(st, err, errlen) == -1)
-		goto fail;
 	for (i = 0; i < ST__MAX; i++) {
 		rc = sqlite3_prepare_v3(st->db, store_sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &st->stmt[i], NULL);
@@ -405,7 +365,6 @@ store_close(struct store *st)
 	for (i = 0; i < ST__MAX; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
-	gencount_close(st->orders_gen);
 	free(st);
 }
 
@@ -528,47 +487,28 @@ store_user_revoke_all(struct store *st, const char *user, time_t now,
 	return rc;
 }
 
-/*
- * One INSERT, in its own BEGIN IMMEDIATE so that the orders' counter moves
- * to odd while this process holds the write lock, before the row is
- * written; to even only once it is committed or rolled back (never
- * before: a reader could then tag a list read before the commit with the
- * final value), and always before the caller can acknowledge it.
- */
+/* One INSERT: a transaction of its own, committed before the 201. */
 enum store_rc
 store_order_add(struct store *st, const char *user, const char *item,
     int quantity, time_t now, struct order *out)
 {
 	sqlite3_stmt	*s = st->stmt[ST_ORDER_INSERT];
 	size_t		 len = strlen(item);
-	uint64_t	 gen;
 	enum store_rc	 rc;
 
 	if (len > STORE_ITEM_MAX)
 		return STORE_ERROR;
-	if ((rc = store_begin(st)) != STORE_OK)
-		return rc;
-	gen = gencount_begin(st->orders_gen);
 	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, item, (int)len, SQLITE_STATIC);
 	sqlite3_bind_int(s, 3, quantity);
 	sqlite3_bind_int64(s, 4, now);
-	if ((rc = store_exec(st, ST_ORDER_INSERT)) == STORE_OK)
-		out->id = sqlite3_last_insert_rowid(st->db);
-	rc = store_end(st, rc);
-	gencount_end(st->orders_gen, gen);
-	if (rc != STORE_OK)
+	if ((rc = store_exec(st, ST_ORDER_INSERT)) != STORE_OK)
 		return rc;
+	out->id = sqlite3_last_insert_rowid(st->db);
 	memcpy(out->item, item, len + 1);
 	out->quantity = quantity;
 	out->created_at = now;
 	return STORE_OK;
-}
-
-uint64_t
-store_orders_generation(const struct store *st)
-{
-	return gencount_read(st->orders_gen);
 }
 
 enum store_rc

@@ -92,15 +92,6 @@ enum store_rc	 store_order_list(struct store *st, const char *user,
 		    store_order_cb cb, void *arg);
 
 /*
- * The orders' change counter, shared by every process on this database
- * (see gencount.h): read it before store_order_list(); a copy of the list
- * taken then stays right for as long as the counter keeps that value, if
- * the value is even.  Only this program's writers move it: an edit made
- * with the sqlite3 shell does not.
- */
-uint64_t	 store_orders_generation(const struct store *st);
-
-/*
  * Login throttling, keyed by a hash of the submitted user name (existing
  * or not, so the answer says nothing about existence).  A window opens at
  * the first failure and lasts window seconds.

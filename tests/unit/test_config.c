@@ -21,7 +21,7 @@ static const char *const config_vars[] = {
 	"TOKEN_SECRET", "ACCESS_TOKEN_SECRET", "TOKEN_SECRET_FILE",
 	"ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "TOKEN_ISSUER",
 	"TOKEN_AUDIENCE", "TOKEN_LEEWAY", "AUTH_INVALID_STATUS",
-	"DATABASE_PATH", "AUTH_COOKIES", "ENV_FILE", "ORDERS_CACHE_TTL",
+	"DATABASE_PATH", "AUTH_COOKIES", "ENV_FILE",
 };
 
 static char	scratch_dir[64];
@@ -605,36 +605,6 @@ test_load_bad_leeway_refused(void)
 	teardown();
 }
 
-/* ORDERS_CACHE_TTL: 1 by default, 0 (off) to 3600, whole seconds only. */
-static void
-test_load_orders_cache_ttl(void)
-{
-	struct config	 cfg;
-
-	setup("");
-	setenv("TOKEN_SECRET", SECRET32, 1);
-	CHECK_INT(load_ok(&cfg, SECRET32), 0);
-	CHECK_INT(cfg.orders_cache_ttl, 1);
-	config_free(&cfg);
-	setenv("ORDERS_CACHE_TTL", "0", 1);
-	CHECK_INT(load_ok(&cfg, SECRET32), 0);
-	CHECK_INT(cfg.orders_cache_ttl, 0);
-	config_free(&cfg);
-	setenv("ORDERS_CACHE_TTL", "3600", 1);
-	CHECK_INT(load_ok(&cfg, SECRET32), 0);
-	CHECK_INT(cfg.orders_cache_ttl, 3600);
-	config_free(&cfg);
-	setenv("ORDERS_CACHE_TTL", "3601", 1);
-	load_fails("ORDERS_CACHE_TTL");
-	setenv("ORDERS_CACHE_TTL", "-1", 1);
-	load_fails("ORDERS_CACHE_TTL");
-	setenv("ORDERS_CACHE_TTL", "1s", 1);
-	load_fails("ORDERS_CACHE_TTL");
-	setenv("ORDERS_CACHE_TTL", "", 1);
-	load_fails("ORDERS_CACHE_TTL");
-	teardown();
-}
-
 static void
 test_load_issuer_audience(void)
 {
@@ -726,7 +696,6 @@ UNIT_TESTS(
 	T(test_load_status_other_refused),
 	T(test_load_leeway),
 	T(test_load_bad_leeway_refused),
-	T(test_load_orders_cache_ttl),
 	T(test_load_issuer_audience),
 	T(test_load_database_path),
 	T(test_free_zeroes),

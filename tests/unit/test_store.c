@@ -869,94 +869,6 @@ test_concurrent_orders(void)
 	teardown();
 }
 
-/* store_order_list's callback: count. */
-static int
-count_order(const struct order *o, void *arg)
-{
-	(void)o;
-	(*(int *)arg)++;
-	return 0;
-}
-
-/*
- * Child 0 reads while the others add orders: whenever the counter held the
- * same even value before and after a read, the list must be the same
- * length as every other list read under that value.  A counter made even
- * before the commit (or a value used twice) breaks this: a list read just
- * before the commit and one read after it would share the value.  0 held,
- * 40 broken, 41 too few stable reads, 3 no store; writers 0, or 2 when an
- * order failed.
- */
-static int
-child_watch(int i)
-{
-	static struct {
-		uint64_t	 gen;
-		int		 n;
-	}		 seen[8192];
-	struct store	*st;
-	char		 err[256];
-	uint64_t	 g1, g2;
-	int		 n, k, nseen = 0, rc = 41;
-
-	if (i != 0) {
-		/* Writers with pauses, so the counter rests now and then. */
-		if ((st = store_open(dbpath, err, sizeof(err))) == NULL)
-			return 3;
-		for (k = 0; k < NORDERS; k++) {
-			struct order	 o;
-
-			if (store_order_add(st, "alice", "w", 1, NOW, &o) !=
-			    STORE_OK)
-				rc = 2;
-			usleep(1000);
-		}
-		store_close(st);
-		return rc == 2 ? 2 : 0;
-	}
-	if ((st = store_open(dbpath, err, sizeof(err))) == NULL)
-		return 3;
-	do {
-		n = 0;
-		g1 = store_orders_generation(st);
-		if (store_order_list(st, "alice", count_order, &n) != STORE_OK)
-			break;
-		g2 = store_orders_generation(st);
-		if (g1 != g2 || (g1 & 1) != 0)
-			continue;
-		for (k = 0; k < nseen && seen[k].gen != g1; k++)
-			;
-		if (k < nseen && seen[k].n != n) {
-			rc = 40;
-			break;
-		}
-		if (k == nseen && nseen < 8192) {
-			seen[nseen].gen = g1;
-			seen[nseen++].n = n;
-		}
-		if (nseen > 20)
-			rc = 0;
-	} while (n < (NPROC - 1) * NORDERS);
-	store_close(st);
-	return rc;
-}
-
-static void
-test_concurrent_orders_generation(void)
-{
-	struct store	*st;
-	int		 codes[NPROC], i;
-
-	if ((st = with_alice()) == NULL)
-		return;
-	store_close(st);
-	CHECK_INT(run_children(NPROC, child_watch, codes), 0);
-	for (i = 0; i < NPROC; i++)
-		CHECK_INT(codes[i], 0);
-	CHECK_INT(sql_int("SELECT count(*) FROM orders"), (NPROC - 1) * NORDERS);
-	teardown();
-}
-
 /* 0 rotated, 10 invalid, 20 + rc otherwise, 3 no store. */
 static int
 child_rotate(int i)
@@ -1047,98 +959,6 @@ test_concurrent_first_open(void)
 	}
 }
 
-/* Each order moves the shared counter by two, to an even value; the file
- * is beside the database with its mode. */
-static void
-test_orders_generation_moves(void)
-{
-	struct store	*st;
-	struct order	 o;
-	struct stat	 db, gen;
-	char		 p[160];
-	uint64_t	 g0;
-
-	if ((st = with_alice()) == NULL)
-		return;
-	g0 = store_orders_generation(st);
-	CHECK_INT(g0 & 1, 0);
-	CHECK_INT(store_order_add(st, "alice", "book", 2, NOW, &o), STORE_OK);
-	CHECK_INT(store_orders_generation(st), g0 + 2);
-	CHECK_INT(store_order_add(st, "alice", "pen", 1, NOW, &o), STORE_OK);
-	CHECK_INT(store_orders_generation(st), g0 + 4);
-	snprintf(p, sizeof(p), "%s-gen", dbpath);
-	CHECK(stat(dbpath, &db) == 0 && stat(p, &gen) == 0);
-	CHECK_INT(gen.st_mode & 0777, db.st_mode & 0777);
-	store_close(st);
-	teardown();
-}
-
-/* A failed insert still leaves the counter even (rolled back, moved);
- * a refused one before any write does not move it. */
-static void
-test_orders_generation_after_failure(void)
-{
-	struct store	*st;
-	struct order	 o;
-	char		 item[STORE_ITEM_MAX + 2];
-	uint64_t	 g0;
-
-	if ((st = with_alice()) == NULL)
-		return;
-	g0 = store_orders_generation(st);
-	CHECK_INT(store_order_add(st, "alice", "x", 0, NOW, &o), STORE_ERROR);
-	CHECK_INT(store_orders_generation(st), g0 + 2);
-	memset(item, 'i', sizeof(item) - 1);
-	item[sizeof(item) - 1] = '\0';
-	CHECK_INT(store_order_add(st, "alice", item, 1, NOW, &o), STORE_ERROR);
-	CHECK_INT(store_orders_generation(st), g0 + 2);
-	CHECK_INT(sql_int("SELECT count(*) FROM orders"), 0);
-	store_close(st);
-	teardown();
-}
-
-/* Other stores on the file, in this process or another, see each move;
- * writes that are not orders move nothing. */
-static void
-test_orders_generation_shared(void)
-{
-	struct store	*a, *b;
-	struct order	 o;
-	unsigned char	 key[STORE_LOGIN_KEYLEN] = { 1 };
-	uint64_t	 g0;
-	pid_t		 pid;
-	int		 status = -1;
-
-	if ((a = with_alice()) == NULL)
-		return;
-	b = open_store();
-	g0 = store_orders_generation(b);
-	CHECK_INT(store_order_add(a, "alice", "book", 2, NOW, &o), STORE_OK);
-	CHECK_INT(store_orders_generation(b), g0 + 2);
-	if ((pid = fork()) == 0) {
-		struct store	*c;
-		char		 err[256];
-
-		if ((c = store_open(dbpath, err, sizeof(err))) == NULL)
-			_exit(2);
-		_exit(store_order_add(c, "alice", "pen", 1, NOW, &o) ==
-		    STORE_OK ? 0 : 1);
-	}
-	waitpid(pid, &status, 0);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	CHECK_INT(store_orders_generation(a), g0 + 4);
-	CHECK_INT(store_orders_generation(b), g0 + 4);
-	CHECK_INT(store_user_create(a, "bob", FAKEHASH, rhash(1), NOW,
-	    NOW + HOUR), STORE_OK);
-	CHECK_INT(store_refresh_issue(a, "bob", rhash(2), NOW, NOW + HOUR),
-	    STORE_OK);
-	CHECK_INT(store_login_failed(a, key, NOW, 60), STORE_OK);
-	CHECK_INT(store_orders_generation(b), g0 + 4);
-	store_close(a);
-	store_close(b);
-	teardown();
-}
-
 static void
 test_close_null(void)
 {
@@ -1166,9 +986,6 @@ UNIT_TESTS(
 	T(test_orders_walk_stops),
 	T(test_order_quantity_checked),
 	T(test_order_item_length),
-	T(test_orders_generation_moves),
-	T(test_orders_generation_after_failure),
-	T(test_orders_generation_shared),
 	T(test_refresh_rotate),
 	T(test_refresh_reuse_revokes_family),
 	T(test_refresh_reuse_spares_other_family),
@@ -1180,7 +997,6 @@ UNIT_TESTS(
 	T(test_refresh_revoke_family),
 	T(test_signup_token_rotates),
 	T(test_concurrent_orders),
-	T(test_concurrent_orders_generation),
 	T(test_concurrent_rotate_one_wins),
 	T(test_concurrent_first_open),
 	T(test_close_null),

@@ -8,42 +8,93 @@
 #include <sodium.h>
 
 #include "common/body.h"
+#include "common/clientaddr.h"
 #include "common/field.h"
 #include "common/grant.h"
 #include "common/pwhash.h"
+#include "common/pwslot.h"
 #include "common/reply.h"
 #include "common/request.h"
 #include "common/rtoken.h"
+#include "common/seclog.h"
 #include "common/server.h"
 #include "common/store.h"
 #include "common/strictjson.h"
+#include "common/throttle.h"
 #include "common/username.h"
 
 #define PASSWORD_MIN	8
 #define PASSWORD_MAX	1024
 
 /*
+ * The client's address, or -1 after a 400: a trusted proxy sent a
+ * forwarded address that cannot be believed.
+ */
+static int
+login_client(struct request *req, struct clientaddr *ca)
+{
+	if (request_client(req, ca) == 0)
+		return 0;
+	reply_error(req, 400, "invalid_request",
+	    "X-Forwarded-For must be sent once, ending in an address");
+	return -1;
+}
+
+/*
+ * A hashing slot (PWHASH_MAX_CONCURRENT), waiting up to PWHASH_WAIT.
+ * Returns 0 with *slot set, or -1 after a 503 with Retry-After: every
+ * slot stayed busy, and a request that waits longer helps nobody.
+ */
+static int
+login_slot(struct request *req, int *slot)
+{
+	const struct config	*cfg = &req->svc->cfg;
+	int			 rc;
+
+	rc = pwslot_take(cfg->pwhash_max, cfg->pwhash_wait * 1000, slot);
+	if (rc == 0)
+		return 0;
+	if (rc == -1)
+		request_log(req, "%s: cannot take a hashing slot", __func__);
+	reply_error_hdr(req, 503, "Retry-After: 1\r\n", "service_unavailable",
+	    "Too many passwords are being checked; try again shortly");
+	return -1;
+}
+
+/*
  * POST /api/createNewUser {"username", "password"}: 201 with the token
- * body, 409 user_exists, 400 for a bad field.
+ * body, 409 user_exists, 400 for a bad field, 429 past
+ * SIGNUP_MAX_PER_ADDRESS, 503 when no hashing slot comes free.
  */
 static void
 create_user(struct request *req)
 {
 	const struct config	*cfg = &req->svc->cfg;
 	struct json_object	*body;
+	struct clientaddr	 ca;
+	struct throttle		 t;
 	const char		*user, *pw;
 	char			 hash[PWHASH_LEN], rtok[RTOKEN_LEN + 1];
 	unsigned char		 rhash[RTOKEN_HASHLEN];
 	size_t			 pwlen;
+	int			 slot, made;
 	enum store_rc		 rc;
 
 	if ((body = body_json(req)) == NULL)
 		return;
 	if (field_username(req, body, &user) == -1 ||
 	    field_string(req, body, "password", PASSWORD_MIN, PASSWORD_MAX,
-	    &pw, &pwlen) == -1)
+	    &pw, &pwlen) == -1 ||
+	    login_client(req, &ca) == -1 ||
+	    throttle_signup(req, user, &ca, &t) == -1)
 		goto out;
-	if (pwhash_make(hash, pw, pwlen) == -1) {
+	if (login_slot(req, &slot) == -1) {
+		throttle_give_back(req, &t);
+		goto out;
+	}
+	made = pwhash_make(hash, pw, pwlen);
+	pwslot_release(slot);
+	if (made == -1) {
 		request_log(req, "%s: cannot hash a password", __func__);
 		reply_error(req, 500, "server_error", "Out of memory");
 		goto out;
@@ -64,90 +115,78 @@ out:
 }
 
 /*
- * Whether the user name key has had LOGIN_MAX_FAILURES failed logins in
- * its window: then 429 with Retry-After, before any password work.  The
- * key hashes the name as sent, so a name that does not exist is counted
- * and refused alike, and a lock lasts at most one window.  Returns 0, or
- * -1 after replying.
+ * Check pw for user under a hashing slot, rehashing a hash made at older
+ * limits (only over the hash just verified: a password changed meanwhile
+ * wins).  Returns 1 (match), 0 (no match), or -1 after a reply.
  */
 static int
-login_throttled(struct request *req, const unsigned char *key)
+login_verify(struct request *req, const char *user, size_t ulen,
+    const char *pw, size_t pwlen)
 {
-	const struct config	*cfg = &req->svc->cfg;
-	char			 hdr[64];
-	long			 retry;
-	enum store_rc		 rc;
+	struct store		*st = req->svc->store;
+	char			 hash[PWHASH_LEN], fresh[PWHASH_LEN];
+	int			 ok, rehash, slot;
+	enum store_rc		 rc = STORE_NOTFOUND;
 
-	if (cfg->login_max == 0)
-		return 0;
-	rc = store_login_check(req->svc->store, key, req->now,
-	    cfg->login_window, cfg->login_max, &retry);
-	if (rc != STORE_OK) {
+	if (login_slot(req, &slot) == -1)
+		return -1;
+	if (username_valid(user, ulen))
+		rc = store_user_hash(st, user, hash);
+	if (rc != STORE_OK && rc != STORE_NOTFOUND) {
+		pwslot_release(slot);
 		reply_store_error(req, rc);
 		return -1;
 	}
-	if (retry == 0)
-		return 0;
-	snprintf(hdr, sizeof(hdr), "Retry-After: %ld\r\n", retry);
-	reply_error_hdr(req, 429, hdr, "too_many_requests",
-	    "Too many failed logins for this user name; try again later");
-	return -1;
+	ok = pwhash_check(rc == STORE_OK ? hash : NULL, pw, pwlen, &rehash);
+	if (ok && rehash && pwhash_make(fresh, pw, pwlen) == 0 &&
+	    (rc = store_user_rehash(st, user, hash, fresh)) != STORE_OK &&
+	    rc != STORE_NOTFOUND)
+		request_log(req, "%s: cannot store a rehashed password",
+		    __func__);
+	pwslot_release(slot);
+	return ok;
 }
 
 /*
  * POST /api/login {"username", "password"}: 200 with the token body, or
  * 401 invalid_credentials.  An unknown or impossible user name costs the
  * same Argon2id work as a wrong password, so the answer and its time are
- * the same.  429 too_many_requests after LOGIN_MAX_FAILURES failures.
+ * the same.  429 too_many_requests past a throttling limit (throttle.h),
+ * 503 when no hashing slot comes free.
  */
 static void
 login(struct request *req)
 {
 	const struct config	*cfg = &req->svc->cfg;
 	struct json_object	*body;
+	struct clientaddr	 ca;
+	struct throttle		 t;
 	const char		*user, *pw;
-	char			 hash[PWHASH_LEN], fresh[PWHASH_LEN];
 	char			 rtok[RTOKEN_LEN + 1];
 	unsigned char		 rhash[RTOKEN_HASHLEN];
-	unsigned char		 key[STORE_LOGIN_KEYLEN];
 	size_t			 ulen, pwlen;
-	int			 ok, rehash;
-	enum store_rc		 rc = STORE_NOTFOUND;
+	enum store_rc		 rc;
 
 	if ((body = body_json(req)) == NULL)
 		return;
 	if (field_string(req, body, "username", 1, PASSWORD_MAX, &user,
 	    &ulen) == -1 ||
 	    field_string(req, body, "password", 1, PASSWORD_MAX, &pw,
-	    &pwlen) == -1)
+	    &pwlen) == -1 ||
+	    login_client(req, &ca) == -1 ||
+	    throttle_login(req, user, ulen, &ca, &t) == -1)
 		goto out;
-	crypto_hash_sha256(key, (const unsigned char *)user, ulen);
-	if (login_throttled(req, key) != 0)
+	switch (login_verify(req, user, ulen, pw, pwlen)) {
+	case -1:
+		throttle_give_back(req, &t);
 		goto out;
-	if (username_valid(user, ulen))
-		rc = store_user_hash(req->svc->store, user, hash);
-	if (rc != STORE_OK && rc != STORE_NOTFOUND) {
-		reply_store_error(req, rc);
-		goto out;
-	}
-	ok = pwhash_check(rc == STORE_OK ? hash : NULL, pw, pwlen, &rehash);
-	if (!ok) {
-		if (cfg->login_max > 0 && (rc = store_login_failed(
-		    req->svc->store, key, req->now, cfg->login_window)) !=
-		    STORE_OK) {
-			reply_store_error(req, rc);
-			goto out;
-		}
+	case 0:
+		seclog(req, SECLOG_LOGIN_FAILED, user, ulen, &ca);
 		reply_error(req, 401, "invalid_credentials",
 		    "Wrong user name or password");
 		goto out;
 	}
-	if (cfg->login_max > 0)
-		(void)store_login_reset(req->svc->store, key);
-	if (rehash && pwhash_make(fresh, pw, pwlen) == 0 &&
-	    store_user_set_hash(req->svc->store, user, fresh) != STORE_OK)
-		request_log(req, "%s: cannot store a rehashed password",
-		    __func__);
+	throttle_login_ok(req, &t);
 	rtoken_new(rtok, rhash);
 	rc = store_refresh_issue(req->svc->store, user, rhash, req->now,
 	    req->now + cfg->refresh_ttl);
@@ -163,7 +202,7 @@ out:
 static int
 login_init(struct service *svc)
 {
-	(void)svc;
+	pwslot_init(svc->cfg.database_path);
 	return pwhash_init();
 }
 

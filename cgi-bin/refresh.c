@@ -8,12 +8,14 @@
 #include <sodium.h>
 
 #include "common/body.h"
+#include "common/clientaddr.h"
 #include "common/cookie.h"
 #include "common/field.h"
 #include "common/grant.h"
 #include "common/reply.h"
 #include "common/request.h"
 #include "common/rtoken.h"
+#include "common/seclog.h"
 #include "common/server.h"
 #include "common/store.h"
 #include "common/token.h"
@@ -64,13 +66,15 @@ refresh_invalid(struct request *req)
 
 /*
  * POST /api/token {"refresh_token"}: 200 with a new token body; the old
- * token is spent.  A spent token presented again revokes its family.
+ * token is spent.  A spent token presented again revokes its family,
+ * and is logged as a security event.
  */
 static void
 token_refresh(struct request *req)
 {
 	const struct config	*cfg = &req->svc->cfg;
 	struct json_object	*body = NULL;
+	struct clientaddr	 ca;
 	unsigned char		 old[RTOKEN_HASHLEN], new[RTOKEN_HASHLEN];
 	char			 rtok[RTOKEN_LEN + 1];
 	char			 user[TOKEN_USER_MAX + 1];
@@ -86,7 +90,12 @@ token_refresh(struct request *req)
 	rtoken_new(rtok, new);
 	rc = store_refresh_rotate(req->svc->store, old, new, req->now,
 	    req->now + cfg->refresh_ttl, user);
-	if (rc == STORE_INVALID)
+	if (rc == STORE_REUSED) {
+		/* A copy is loose: someone may hold the user's session. */
+		seclog(req, SECLOG_REFRESH_REUSE, user, strlen(user),
+		    request_client(req, &ca) == 0 ? &ca : NULL);
+		refresh_invalid(req);
+	} else if (rc == STORE_INVALID)
 		refresh_invalid(req);
 	else if (rc != STORE_OK)
 		reply_store_error(req, rc);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 
 #define DURATION_MAX	(10L * 365 * 24 * 3600)	/* ten years */
 #define LEEWAY_MAX	3600L
+#define PWHASH_WAIT_MAX	60L		/* seconds; past that, a client gave up */
 
 /* The value of name: the environment wins over the file. */
 static const char *
@@ -229,12 +231,45 @@ config_optional(const struct dotenv *env, const char *name, char **out,
 	return 0;
 }
 
+/*
+ * The throttling limits: a whole number each, 0 turning it off.  A
+ * default of 0 here means "the number of CPUs".
+ */
+static const struct config_limit {
+	const char	*name;
+	long		 def;
+	long		 max;
+	size_t		 offset;	/* of the long in struct config */
+} config_limits[] = {
+	{ "LOGIN_MAX_FAILURES", 5, 1000,
+	    offsetof(struct config, login_max) },
+	{ "LOGIN_MAX_FAILURES_PER_ADDRESS", 50, 100000,
+	    offsetof(struct config, login_max_addr) },
+	{ "LOGIN_MAX_FAILURES_PER_NAME", 100, 100000,
+	    offsetof(struct config, login_max_name) },
+	{ "SIGNUP_MAX_PER_ADDRESS", 20, 100000,
+	    offsetof(struct config, signup_max) },
+	{ "PWHASH_MAX_CONCURRENT", 0, 1024,
+	    offsetof(struct config, pwhash_max) },
+};
+
+/* Online CPUs, at least 1: the default cap on Argon2id at once. */
+static long
+config_ncpu(void)
+{
+	long	 n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? n : 1;
+}
+
 static int
 config_values(struct config *cfg, const struct dotenv *env, char *err,
     size_t errlen)
 {
-	const char	*v;
-	long		 n;
+	const struct config_limit	*lim;
+	const char			*v;
+	size_t				 i;
+	long				 n;
 
 	if (config_secret(cfg, env, err, errlen) == -1)
 		return -1;
@@ -278,18 +313,41 @@ config_values(struct config *cfg, const struct dotenv *env, char *err,
 	}
 	cfg->cookies = v != NULL && strcmp(v, "1") == 0;
 
-	v = config_get(env, "LOGIN_MAX_FAILURES");
-	if (config_parse_uint(v != NULL ? v : "5", 1000, &n) == -1) {
-		snprintf(err, errlen, "LOGIN_MAX_FAILURES: not a number from "
-		    "0 (off) to 1000");
-		return -1;
+	for (i = 0; i < sizeof(config_limits) / sizeof(config_limits[0]);
+	    i++) {
+		lim = &config_limits[i];
+		v = config_get(env, lim->name);
+		if (v == NULL)
+			n = lim->def > 0 ? lim->def : config_ncpu();
+		else if (config_parse_uint(v, lim->max, &n) == -1) {
+			snprintf(err, errlen, "%s: not a number from 0 (off) "
+			    "to %ld", lim->name, lim->max);
+			return -1;
+		}
+		*(long *)((char *)cfg + lim->offset) = n;
 	}
-	cfg->login_max = (int)n;
 	v = config_get(env, "LOGIN_WINDOW");
 	if (config_parse_duration(v != NULL ? v : "15m",
 	    &cfg->login_window) == -1) {
 		snprintf(err, errlen, "LOGIN_WINDOW: not a duration "
 		    "(900, 1800s, 30m, 1h or 7d)");
+		return -1;
+	}
+	/* 0 is allowed here: answer 503 at once when every slot is busy. */
+	v = config_get(env, "PWHASH_WAIT");
+	if (v != NULL && strcmp(v, "0") == 0)
+		cfg->pwhash_wait = 0;
+	else if (config_parse_duration(v != NULL ? v : "5s",
+	    &cfg->pwhash_wait) == -1 || cfg->pwhash_wait > PWHASH_WAIT_MAX) {
+		snprintf(err, errlen, "PWHASH_WAIT: not a duration from 0 to "
+		    "%lds (0, 5, 5s, 1m)", PWHASH_WAIT_MAX);
+		return -1;
+	}
+	v = config_get(env, "TRUSTED_PROXIES");
+	if (clientaddr_parse_ranges(v != NULL ? v : "", &cfg->proxies,
+	    &cfg->nproxies) == -1) {
+		snprintf(err, errlen, "TRUSTED_PROXIES: not a list of "
+		    "addresses or CIDR ranges (10.0.0.1, 192.168.0.0/16, ::1)");
 		return -1;
 	}
 
@@ -347,5 +405,6 @@ config_free(struct config *cfg)
 	free(cfg->issuer);
 	free(cfg->audience);
 	free(cfg->database_path);
+	free(cfg->proxies);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "common/clientaddr.h"
 #include "common/hs256.h"
 
 #define CONFIG_SECRET_MIN	32	/* bytes; HS256 wants >= the hash size */
@@ -27,8 +28,16 @@ struct config {
 	int		 invalid_status; /* 403 or 401, AUTH_INVALID_STATUS */
 	char		*database_path;	/* DATABASE_PATH */
 	int		 cookies;	/* AUTH_COOKIES=1 */
-	int		 login_max;	/* LOGIN_MAX_FAILURES; 0: no throttle */
+	/* Throttling: each limit counts within LOGIN_WINDOW; 0 turns it off. */
+	long		 login_max;	/* LOGIN_MAX_FAILURES: per (name, address) */
+	long		 login_max_addr; /* LOGIN_MAX_FAILURES_PER_ADDRESS */
+	long		 login_max_name; /* LOGIN_MAX_FAILURES_PER_NAME */
+	long		 signup_max;	/* SIGNUP_MAX_PER_ADDRESS */
 	long		 login_window;	/* seconds, LOGIN_WINDOW */
+	struct netrange	*proxies;	/* TRUSTED_PROXIES, nproxies of them */
+	size_t		 nproxies;
+	long		 pwhash_max;	/* PWHASH_MAX_CONCURRENT; 0: no cap */
+	long		 pwhash_wait;	/* seconds, PWHASH_WAIT; 0: no wait */
 };
 
 /*

@@ -12,8 +12,12 @@
 
 #define PWHASH_LEN	crypto_pwhash_STRBYTES	/* with the NUL */
 
-/* Initialise libsodium and make the dummy hash.  Returns 0 or -1. */
+/* Initialise libsodium; make the dummy hash only if the built-in one is
+ * not at the current limits.  Returns 0 or -1. */
 int	pwhash_init(void);
+
+/* 1 when the built-in dummy hash is at the current limits. */
+int	pwhash_dummy_current(void);
 
 /* Hash pw into out (PWHASH_LEN bytes).  Returns 0 or -1 (out of memory). */
 int	pwhash_make(char out[PWHASH_LEN], const char *pw, size_t pwlen);

@@ -112,7 +112,8 @@ reply_send(struct request *req, int status, const char *type,
 		reply_put(&h, "\r\n\r\n");
 		len = 0;
 	}
-	if (request_write(req, h.buf, h.len) == 0 && len > 0)
+	/* HEAD: the headers GET would send, Content-Length included. */
+	if (request_write(req, h.buf, h.len) == 0 && len > 0 && !req->head)
 		(void)request_write(req, body, len);
 }
 

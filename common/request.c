@@ -22,6 +22,32 @@ request_param(const struct request *req, const char *name)
 	return FCGX_GetParam(name, req->envp);
 }
 
+int
+request_param_count(const struct request *req, const char *name)
+{
+	char	**p;
+	size_t	 len = strlen(name);
+	int	 n = 0;
+
+	if (req->envp == NULL)
+		return 0;
+	for (p = req->envp; *p != NULL; p++)
+		if (strncmp(*p, name, len) == 0 && (*p)[len] == '=')
+			n++;
+	return n;
+}
+
+int
+request_client(const struct request *req, struct clientaddr *out)
+{
+	const struct config	*cfg = &req->svc->cfg;
+
+	return clientaddr_resolve(request_param(req, "REMOTE_ADDR"),
+	    request_param(req, "HTTP_X_FORWARDED_FOR"),
+	    request_param_count(req, "HTTP_X_FORWARDED_FOR"), cfg->proxies,
+	    cfg->nproxies, out);
+}
+
 static int
 request_hexval(char c)
 {

@@ -11,6 +11,7 @@
 
 #include <fcgiapp.h>
 
+#include "common/clientaddr.h"
 #include "common/config.h"
 #include "common/store.h"
 
@@ -34,10 +35,24 @@ struct request {
 	time_t		 now;		/* wall clock at the start */
 	int		 status;	/* status replied, 0 before */
 	int		 write_failed;	/* the client went away */
+	int		 head;		/* HEAD: headers only, as for GET */
 };
 
 /* A request parameter (CGI variable), borrowed, or NULL. */
 const char	*request_param(const struct request *req, const char *name);
+
+/* How many times the parameter name was sent (a header sent twice can
+ * arrive as two parameters: libfcgi's look-up sees only the first). */
+int		 request_param_count(const struct request *req,
+		    const char *name);
+
+/*
+ * The client's address (see clientaddr.h), with the service's
+ * TRUSTED_PROXIES.  Returns 0, or -1 for a forwarded address that cannot
+ * be believed (the caller answers 400).
+ */
+int		 request_client(const struct request *req,
+		    struct clientaddr *out);
 
 /*
  * Work out the request path from REQUEST_URI (without the query), or

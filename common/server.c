@@ -65,7 +65,10 @@ server_dispatch(const struct server_def *def, struct request *req)
 		r = &def->routes[i];
 		if (!server_path_is(req->path, r->path))
 			continue;
-		if (strcmp(req->method, r->method) == 0) {
+		/* HEAD is GET without the body (RFC 9110 §9.3.2). */
+		req->head = strcmp(req->method, "HEAD") == 0 &&
+		    strcmp(r->method, "GET") == 0;
+		if (req->head || strcmp(req->method, r->method) == 0) {
 			r->handle(req);
 			if (req->status == 0) {
 				request_log(req, "%s: %s answered nothing",
@@ -75,8 +78,9 @@ server_dispatch(const struct server_def *def, struct request *req)
 			}
 			return;
 		}
-		n = snprintf(allow + len, sizeof(allow) - len, "%s%s",
-		    len == 0 ? "Allow: " : ", ", r->method);
+		n = snprintf(allow + len, sizeof(allow) - len, "%s%s%s",
+		    len == 0 ? "Allow: " : ", ", r->method,
+		    strcmp(r->method, "GET") == 0 ? ", HEAD" : "");
 		if (n > 0 && (size_t)n < sizeof(allow) - len)
 			len += (size_t)n;
 	}

@@ -24,6 +24,7 @@ enum store_stmt {
 	ST_USER_INSERT,
 	ST_USER_HASH,
 	ST_USER_SET_HASH,
+	ST_USER_REHASH,
 	ST_ORDER_INSERT,
 	ST_ORDER_LIST,
 	ST_FAMILY_INSERT,
@@ -34,10 +35,14 @@ enum store_stmt {
 	ST_TOKEN_PRUNE,
 	ST_USER_LIST,
 	ST_USER_REVOKE_ALL,
-	ST_LOGIN_CHECK,
-	ST_LOGIN_FAILED,
-	ST_LOGIN_RESET,
-	ST_LOGIN_PRUNE,
+	ST_LIMIT_GET,
+	ST_LIMIT_HIT,
+	ST_LIMIT_UNHIT,
+	ST_LIMIT_CLEAR,
+	ST_LIMIT_PRUNE,
+	ST_KNOWN_GET,
+	ST_KNOWN_PUT,
+	ST_KNOWN_PRUNE,
 	ST__MAX
 };
 
@@ -48,10 +53,12 @@ static const char *const store_sql[ST__MAX] = {
 	"INSERT INTO users (username, pwhash, created_at) VALUES (?, ?, ?)",
 	"SELECT pwhash FROM users WHERE username = ?",
 	"UPDATE users SET pwhash = ? WHERE username = ?",
+	/* Only over the hash that was verified: never undo a change. */
+	"UPDATE users SET pwhash = ?3 WHERE username = ?1 AND pwhash = ?2",
 	"INSERT INTO orders (username, item, quantity, created_at) "
 	    "VALUES (?, ?, ?, ?)",
 	"SELECT id, item, quantity, created_at FROM orders "
-	    "WHERE username = ? ORDER BY id",
+	    "WHERE username = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
 	"INSERT INTO refresh_families (username, created_at) VALUES (?, ?)",
 	"UPDATE refresh_families SET revoked_at = ? "
 	    "WHERE id = ? AND revoked_at IS NULL",
@@ -66,16 +73,23 @@ static const char *const store_sql[ST__MAX] = {
 	"SELECT username, created_at FROM users ORDER BY username",
 	"UPDATE refresh_families SET revoked_at = ? "
 	    "WHERE username = ? AND revoked_at IS NULL",
-	"SELECT failures, window_start FROM login_failures WHERE key = ?",
-	/* One statement, so concurrent failures all count. */
-	"INSERT INTO login_failures (key, failures, window_start) "
+	"SELECT hits, window_start FROM throttle WHERE key = ?",
+	/* A window opens at the first hit and lasts ?3 seconds. */
+	"INSERT INTO throttle (key, hits, window_start) "
 	    "VALUES (?1, 1, ?2) ON CONFLICT (key) DO UPDATE SET "
-	    "failures = CASE WHEN window_start <= ?2 - ?3 THEN 1 "
-	    "ELSE failures + 1 END, "
+	    "hits = CASE WHEN window_start <= ?2 - ?3 THEN 1 "
+	    "ELSE hits + 1 END, "
 	    "window_start = CASE WHEN window_start <= ?2 - ?3 THEN ?2 "
 	    "ELSE window_start END",
-	"DELETE FROM login_failures WHERE key = ?",
-	"DELETE FROM login_failures WHERE window_start <= ?",
+	/* A hit taken at ?2 is only in a window that opened by then. */
+	"UPDATE throttle SET hits = hits - 1 "
+	    "WHERE key = ?1 AND hits > 0 AND window_start <= ?2",
+	"DELETE FROM throttle WHERE key = ?",
+	"DELETE FROM throttle WHERE window_start <= ?",
+	"SELECT 1 FROM login_known WHERE key = ? AND at > ?",
+	"INSERT INTO login_known (key, at) VALUES (?1, ?2) "
+	    "ON CONFLICT (key) DO UPDATE SET at = ?2",
+	"DELETE FROM login_known WHERE at <= ?",
 };
 
 /* Schema migrations: entry i takes user_version i to i + 1. */
@@ -120,6 +134,22 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	"DROP INDEX IF EXISTS orders_by_user;"
 	"CREATE INDEX orders_by_user ON orders "
 	"  (username, id, item, quantity, created_at);",
+	/*
+	 * 3 -> 4: throttling counts more than one thing (a name from an
+	 * address, an address, a name, sign-ups from an address), each under
+	 * a hash of what it counts; and the addresses each user logged in
+	 * from, so the per-name limit never locks them out of those.
+	 */
+	"DROP TABLE IF EXISTS login_failures;"
+	"CREATE TABLE throttle ("
+	"  key BLOB PRIMARY KEY,"
+	"  hits INTEGER NOT NULL,"
+	"  window_start INTEGER NOT NULL);"
+	"CREATE INDEX throttle_window ON throttle (window_start);"
+	"CREATE TABLE login_known ("
+	"  key BLOB PRIMARY KEY,"
+	"  at INTEGER NOT NULL);"
+	"CREATE INDEX login_known_at ON login_known (at);",
 };
 
 struct store {
@@ -170,8 +200,8 @@ store_end(struct store *st, enum store_rc rc)
 {
 	enum store_rc	 crc;
 
-	if (rc == STORE_OK || rc == STORE_INVALID || rc == STORE_EXISTS ||
-	    rc == STORE_NOTFOUND) {
+	if (rc == STORE_OK || rc == STORE_INVALID || rc == STORE_REUSED ||
+	    rc == STORE_EXISTS || rc == STORE_NOTFOUND) {
 		if ((crc = store_exec(st, ST_COMMIT)) == STORE_OK)
 			return rc;
 		rc = crc;
@@ -455,6 +485,21 @@ store_user_set_hash(struct store *st, const char *user, const char *pwhash)
 }
 
 enum store_rc
+store_user_rehash(struct store *st, const char *user, const char *old,
+    const char *fresh)
+{
+	sqlite3_stmt	*s = st->stmt[ST_USER_REHASH];
+	enum store_rc	 rc;
+
+	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, old, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, fresh, -1, SQLITE_STATIC);
+	if ((rc = store_exec(st, ST_USER_REHASH)) != STORE_OK)
+		return rc;
+	return sqlite3_changes(st->db) > 0 ? STORE_OK : STORE_NOTFOUND;
+}
+
+enum store_rc
 store_user_list(struct store *st, store_user_cb cb, void *arg)
 {
 	sqlite3_stmt	*s = st->stmt[ST_USER_LIST];
@@ -512,8 +557,8 @@ store_order_add(struct store *st, const char *user, const char *item,
 }
 
 enum store_rc
-store_order_list(struct store *st, const char *user, store_order_cb cb,
-    void *arg)
+store_order_list(struct store *st, const char *user, int64_t after,
+    int limit, store_order_cb cb, void *arg)
 {
 	sqlite3_stmt	*s = st->stmt[ST_ORDER_LIST];
 	struct order	 o;
@@ -521,6 +566,8 @@ store_order_list(struct store *st, const char *user, store_order_cb cb,
 	int		 rc, n;
 
 	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, after);
+	sqlite3_bind_int(s, 3, limit);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		o.id = sqlite3_column_int64(s, 0);
 		item = (const char *)sqlite3_column_text(s, 1);
@@ -562,21 +609,35 @@ store_refresh_issue(struct store *st, const char *user,
 	return store_end(st, rc);
 }
 
-enum store_rc
-store_login_check(struct store *st, const unsigned char key[STORE_LOGIN_KEYLEN],
-    time_t now, long window, int max, long *retry_after)
+/* Bind key as a blob to parameter 1 of statement id. */
+static sqlite3_stmt *
+store_bind_key(struct store *st, enum store_stmt id,
+    const unsigned char key[STORE_KEYLEN])
 {
-	sqlite3_stmt	*s = st->stmt[ST_LOGIN_CHECK];
-	sqlite3_int64	 failures, start;
+	sqlite3_stmt	*s = st->stmt[id];
+
+	sqlite3_bind_blob(s, 1, key, STORE_KEYLEN, SQLITE_STATIC);
+	return s;
+}
+
+/*
+ * The seconds left in the live window of lim, when it is full; else 0.
+ * Inside the caller's transaction.
+ */
+static enum store_rc
+store_limit_left(struct store *st, const struct store_limit *lim,
+    time_t now, long window, long *left)
+{
+	sqlite3_stmt	*s = store_bind_key(st, ST_LIMIT_GET, lim->key);
+	sqlite3_int64	 hits, start;
 	int		 rc;
 
-	*retry_after = 0;
-	sqlite3_bind_blob(s, 1, key, STORE_LOGIN_KEYLEN, SQLITE_STATIC);
+	*left = 0;
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		failures = sqlite3_column_int64(s, 0);
+		hits = sqlite3_column_int64(s, 0);
 		start = sqlite3_column_int64(s, 1);
-		if (failures >= max && start + window > now)
-			*retry_after = (long)(start + window - now);
+		if (hits >= lim->max && start > now - window)
+			*left = (long)(start + window - now);
 		rc = SQLITE_DONE;
 	}
 	sqlite3_reset(s);
@@ -585,30 +646,107 @@ store_login_check(struct store *st, const unsigned char key[STORE_LOGIN_KEYLEN],
 }
 
 enum store_rc
-store_login_failed(struct store *st,
-    const unsigned char key[STORE_LOGIN_KEYLEN], time_t now, long window)
+store_limit_take(struct store *st, const struct store_limit *lim, size_t n,
+    time_t now, long window, long *retry_after)
 {
-	sqlite3_stmt	*s = st->stmt[ST_LOGIN_FAILED];
+	sqlite3_stmt	*s;
 	enum store_rc	 rc;
+	size_t		 i;
+	long		 left;
 
-	sqlite3_bind_blob(s, 1, key, STORE_LOGIN_KEYLEN, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int64(s, 3, window);
-	if ((rc = store_exec(st, ST_LOGIN_FAILED)) != STORE_OK)
+	*retry_after = 0;
+	if ((rc = store_begin(st)) != STORE_OK)
 		return rc;
-	/* Windows long over hold nothing worth keeping. */
-	s = st->stmt[ST_LOGIN_PRUNE];
-	sqlite3_bind_int64(s, 1, now - window);
-	return store_exec(st, ST_LOGIN_PRUNE);
+	for (i = 0; i < n && rc == STORE_OK; i++) {
+		if (lim[i].max <= 0)
+			continue;
+		rc = store_limit_left(st, &lim[i], now, window, &left);
+		if (left > *retry_after)
+			*retry_after = left;
+	}
+	for (i = 0; i < n && rc == STORE_OK && *retry_after == 0; i++) {
+		s = store_bind_key(st, ST_LIMIT_HIT, lim[i].key);
+		sqlite3_bind_int64(s, 2, now);
+		sqlite3_bind_int64(s, 3, window);
+		rc = store_exec(st, ST_LIMIT_HIT);
+	}
+	if (rc == STORE_OK) {
+		/* Windows long over hold nothing worth keeping. */
+		sqlite3_bind_int64(st->stmt[ST_LIMIT_PRUNE], 1, now - window);
+		rc = store_exec(st, ST_LIMIT_PRUNE);
+	}
+	return store_end(st, rc);
+}
+
+/* Give back one hit taken at taken_at on each of lim; in a transaction. */
+static enum store_rc
+store_limit_unhit(struct store *st, const struct store_limit *lim, size_t n,
+    time_t taken_at)
+{
+	sqlite3_stmt	*s;
+	enum store_rc	 rc = STORE_OK;
+	size_t		 i;
+
+	for (i = 0; i < n && rc == STORE_OK; i++) {
+		s = store_bind_key(st, ST_LIMIT_UNHIT, lim[i].key);
+		sqlite3_bind_int64(s, 2, taken_at);
+		rc = store_exec(st, ST_LIMIT_UNHIT);
+	}
+	return rc;
 }
 
 enum store_rc
-store_login_reset(struct store *st, const unsigned char key[STORE_LOGIN_KEYLEN])
+store_limit_give_back(struct store *st, const struct store_limit *lim,
+    size_t n, time_t taken_at)
 {
-	sqlite3_stmt	*s = st->stmt[ST_LOGIN_RESET];
+	enum store_rc	 rc;
 
-	sqlite3_bind_blob(s, 1, key, STORE_LOGIN_KEYLEN, SQLITE_STATIC);
-	return store_exec(st, ST_LOGIN_RESET);
+	if ((rc = store_begin(st)) != STORE_OK)
+		return rc;
+	return store_end(st, store_limit_unhit(st, lim, n, taken_at));
+}
+
+enum store_rc
+store_login_known(struct store *st, const unsigned char key[STORE_KEYLEN],
+    time_t since, int *known)
+{
+	sqlite3_stmt	*s = store_bind_key(st, ST_KNOWN_GET, key);
+	int		 rc;
+
+	sqlite3_bind_int64(s, 2, since);
+	rc = sqlite3_step(s);
+	*known = rc == SQLITE_ROW;
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return store_rc_of(st, rc == SQLITE_ROW ? SQLITE_DONE : rc);
+}
+
+enum store_rc
+store_login_succeeded(struct store *st, const struct store_limit *pair,
+    const struct store_limit *others, size_t n,
+    const unsigned char known[STORE_KEYLEN], time_t taken_at, time_t now,
+    time_t forget_before)
+{
+	sqlite3_stmt	*s;
+	enum store_rc	 rc;
+
+	if ((rc = store_begin(st)) != STORE_OK)
+		return rc;
+	if (pair != NULL) {
+		(void)store_bind_key(st, ST_LIMIT_CLEAR, pair->key);
+		if ((rc = store_exec(st, ST_LIMIT_CLEAR)) != STORE_OK)
+			goto out;
+	}
+	if ((rc = store_limit_unhit(st, others, n, taken_at)) != STORE_OK)
+		goto out;
+	s = store_bind_key(st, ST_KNOWN_PUT, known);
+	sqlite3_bind_int64(s, 2, now);
+	if ((rc = store_exec(st, ST_KNOWN_PUT)) != STORE_OK)
+		goto out;
+	sqlite3_bind_int64(st->stmt[ST_KNOWN_PRUNE], 1, forget_before);
+	rc = store_exec(st, ST_KNOWN_PRUNE);
+out:
+	return store_end(st, rc);
 }
 
 /* What ST_TOKEN_FIND found. */
@@ -680,8 +818,10 @@ store_refresh_rotate(struct store *st, const unsigned char old[RTOKEN_HASHLEN],
 		 * thief's and the owner's descendants die alike; even when
 		 * this copy has expired, its descendants have not. */
 		rc = store_family_revoke(st, t.family, now);
-		if (rc == STORE_OK)
-			rc = STORE_INVALID;
+		if (rc == STORE_OK) {
+			memcpy(user, t.user, strlen(t.user) + 1);
+			rc = STORE_REUSED;
+		}
 		goto out;
 	}
 	if (t.expires <= now) {

@@ -18,13 +18,14 @@
 #include "common/token.h"
 
 #define STORE_ITEM_MAX		200	/* bytes of an order's item */
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 
 enum store_rc {
 	STORE_OK = 0,
 	STORE_NOTFOUND,		/* no such user */
 	STORE_EXISTS,		/* user name taken */
 	STORE_INVALID,		/* refresh token unknown, spent, expired */
+	STORE_REUSED,		/* a spent refresh token again: family revoked */
 	STORE_BUSY,		/* still locked after the busy timeout */
 	STORE_ERROR,		/* anything else: I/O, full disk, corrupt */
 	STORE__MAX
@@ -64,10 +65,17 @@ enum store_rc	 store_user_create(struct store *st, const char *user,
 enum store_rc	 store_user_hash(struct store *st, const char *user,
 		    char hash[PWHASH_LEN]);
 
-/* Replace the password hash of user (rehash on login, a reset), or
- * STORE_NOTFOUND. */
+/* Replace the password hash of user (a reset), or STORE_NOTFOUND. */
 enum store_rc	 store_user_set_hash(struct store *st, const char *user,
 		    const char *pwhash);
+
+/*
+ * Replace the hash of user with fresh only while it is still old, the one
+ * a login just verified (a rehash at new limits).  STORE_NOTFOUND when it
+ * changed meanwhile (a password reset wins) or the user is gone.
+ */
+enum store_rc	 store_user_rehash(struct store *st, const char *user,
+		    const char *old, const char *fresh);
 
 /* Called once per user, by name; 1 stops the walk, -1 fails it. */
 typedef int (*store_user_cb)(const char *user, int64_t created_at,
@@ -87,29 +95,53 @@ enum store_rc	 store_order_add(struct store *st, const char *user,
 		    const char *item, int quantity, time_t now,
 		    struct order *out);
 
-/* Walk the orders of user, oldest first. */
+/* Walk at most limit orders of user whose id is above after, oldest
+ * first (after 0: from the first). */
 enum store_rc	 store_order_list(struct store *st, const char *user,
-		    store_order_cb cb, void *arg);
+		    int64_t after, int limit, store_order_cb cb, void *arg);
 
 /*
- * Login throttling, keyed by a hash of the submitted user name (existing
- * or not, so the answer says nothing about existence).  A window opens at
- * the first failure and lasts window seconds.
- *
- * store_login_check: *retry_after gets the seconds left when the name has
- * max failures or more in its window, else 0.
- * store_login_failed: count one failure (a new window if the old one is
- * over).  store_login_reset: forget the name (a successful login).
+ * Throttling counters, each under a key (a hash of what it counts, so no
+ * name or address is stored as such).  A counter's window opens at its
+ * first hit and lasts window seconds; then it starts again from zero.
  */
-#define STORE_LOGIN_KEYLEN	32
-enum store_rc	 store_login_check(struct store *st,
-		    const unsigned char key[STORE_LOGIN_KEYLEN], time_t now,
-		    long window, int max, long *retry_after);
-enum store_rc	 store_login_failed(struct store *st,
-		    const unsigned char key[STORE_LOGIN_KEYLEN], time_t now,
-		    long window);
-enum store_rc	 store_login_reset(struct store *st,
-		    const unsigned char key[STORE_LOGIN_KEYLEN]);
+#define STORE_KEYLEN	32
+
+struct store_limit {
+	unsigned char	 key[STORE_KEYLEN];
+	long		 max;	/* full at this many hits; 0: count, never full */
+};
+
+/*
+ * All or nothing, in one transaction: when any of the n counters is full,
+ * *retry_after gets the most seconds left among the full ones and nothing
+ * is counted; else each counts one hit and *retry_after is 0.  So attempts
+ * running at once can never get past a limit together.
+ */
+enum store_rc	 store_limit_take(struct store *st,
+		    const struct store_limit *lim, size_t n, time_t now,
+		    long window, long *retry_after);
+
+/* Undo the hits store_limit_take counted at taken_at (the attempt was not
+ * made after all); a window opened since is left alone. */
+enum store_rc	 store_limit_give_back(struct store *st,
+		    const struct store_limit *lim, size_t n, time_t taken_at);
+
+/* Whether key (a user and an address) logged in after since. */
+enum store_rc	 store_login_known(struct store *st,
+		    const unsigned char key[STORE_KEYLEN], time_t since,
+		    int *known);
+
+/*
+ * A login succeeded: clear the pair counter (this user from this
+ * address; NULL for none), give back the hits taken at taken_at on the n others (a
+ * success is no failure), and remember known until forget_before passes.
+ */
+enum store_rc	 store_login_succeeded(struct store *st,
+		    const struct store_limit *pair,
+		    const struct store_limit *others, size_t n,
+		    const unsigned char known[STORE_KEYLEN], time_t taken_at,
+		    time_t now, time_t forget_before);
 
 /* Store the first refresh token of a new family (login). */
 enum store_rc	 store_refresh_issue(struct store *st, const char *user,
@@ -119,8 +151,9 @@ enum store_rc	 store_refresh_issue(struct store *st, const char *user,
 /*
  * Spend the token whose hash is old and store new in its family.  A token
  * already spent revokes its whole family (RFC 6819 §5.2.2.3).  Returns
- * STORE_OK with the owner in user (TOKEN_USER_MAX + 1 bytes), or
- * STORE_INVALID for an unknown, spent, revoked or expired token.
+ * STORE_OK with the owner in user (TOKEN_USER_MAX + 1 bytes),
+ * STORE_REUSED (the owner in user too) when the token was spent before,
+ * or STORE_INVALID for an unknown, revoked or expired token.
  */
 enum store_rc	 store_refresh_rotate(struct store *st,
 		    const unsigned char old[RTOKEN_HASHLEN],

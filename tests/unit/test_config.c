@@ -21,7 +21,10 @@ static const char *const config_vars[] = {
 	"TOKEN_SECRET", "ACCESS_TOKEN_SECRET", "TOKEN_SECRET_FILE",
 	"ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "TOKEN_ISSUER",
 	"TOKEN_AUDIENCE", "TOKEN_LEEWAY", "AUTH_INVALID_STATUS",
-	"DATABASE_PATH", "AUTH_COOKIES", "ENV_FILE",
+	"DATABASE_PATH", "AUTH_COOKIES", "ENV_FILE", "LOGIN_MAX_FAILURES",
+	"LOGIN_MAX_FAILURES_PER_ADDRESS", "LOGIN_MAX_FAILURES_PER_NAME",
+	"LOGIN_WINDOW", "SIGNUP_MAX_PER_ADDRESS", "PWHASH_MAX_CONCURRENT",
+	"PWHASH_WAIT", "TRUSTED_PROXIES",
 };
 
 static char	scratch_dir[64];
@@ -605,6 +608,106 @@ test_load_bad_leeway_refused(void)
 	teardown();
 }
 
+/* The throttling limits' defaults: 5, 50, 100, 20, the CPUs; 5 s, 15 m. */
+static void
+test_load_limits_default(void)
+{
+	struct config	 cfg;
+
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK_INT(cfg.login_max, 5);
+	CHECK_INT(cfg.login_max_addr, 50);
+	CHECK_INT(cfg.login_max_name, 100);
+	CHECK_INT(cfg.signup_max, 20);
+	CHECK_INT(cfg.pwhash_max, sysconf(_SC_NPROCESSORS_ONLN));
+	CHECK_INT(cfg.pwhash_wait, 5);
+	CHECK_INT(cfg.login_window, 900);
+	CHECK_INT(cfg.nproxies, 0);
+	config_free(&cfg);
+	teardown();
+}
+
+/* Each limit takes 0 (off) and its own value, from the environment or
+ * the file. */
+static void
+test_load_limits_set(void)
+{
+	struct config	 cfg;
+
+	setup("LOGIN_MAX_FAILURES_PER_NAME=7\nPWHASH_WAIT=0\n");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	setenv("LOGIN_MAX_FAILURES", "0", 1);
+	setenv("LOGIN_MAX_FAILURES_PER_ADDRESS", "3", 1);
+	setenv("SIGNUP_MAX_PER_ADDRESS", "0", 1);
+	setenv("PWHASH_MAX_CONCURRENT", "1024", 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK_INT(cfg.login_max, 0);
+	CHECK_INT(cfg.login_max_addr, 3);
+	CHECK_INT(cfg.login_max_name, 7);
+	CHECK_INT(cfg.signup_max, 0);
+	CHECK_INT(cfg.pwhash_max, 1024);
+	CHECK_INT(cfg.pwhash_wait, 0);
+	config_free(&cfg);
+	setenv("PWHASH_WAIT", "1m", 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK_INT(cfg.pwhash_wait, 60);
+	config_free(&cfg);
+	teardown();
+}
+
+static void
+test_load_bad_limits_refused(void)
+{
+	static const char *const bad[][2] = {
+		{ "LOGIN_MAX_FAILURES", "1001" },
+		{ "LOGIN_MAX_FAILURES", "-1" },
+		{ "LOGIN_MAX_FAILURES_PER_ADDRESS", "5x" },
+		{ "LOGIN_MAX_FAILURES_PER_NAME", "" },
+		{ "SIGNUP_MAX_PER_ADDRESS", " 3" },
+		{ "PWHASH_MAX_CONCURRENT", "1025" },
+		{ "PWHASH_WAIT", "61s" },
+		{ "PWHASH_WAIT", "-1" },
+		{ "PWHASH_WAIT", "fast" },
+		{ "TRUSTED_PROXIES", "10.0.0.0/33" },
+		{ "TRUSTED_PROXIES", "proxy.example" },
+		{ "TRUSTED_PROXIES", "::1/129" },
+		{ "TRUSTED_PROXIES", "10.0.0.1/" },
+	};
+	size_t	 i;
+
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv(bad[i][0], bad[i][1], 1);
+		load_fails(bad[i][0]);
+		unsetenv(bad[i][0]);
+	}
+	teardown();
+}
+
+/* TRUSTED_PROXIES: addresses and ranges, commas and blanks alike. */
+static void
+test_load_trusted_proxies(void)
+{
+	struct config	 cfg;
+
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	setenv("TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8 ::1,fd00::/8", 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK_INT(cfg.nproxies, 4);
+	if (cfg.nproxies == 4) {
+		CHECK_INT(cfg.proxies[0].bits, 32);
+		CHECK_INT(cfg.proxies[1].bits, 8);
+		CHECK_INT(cfg.proxies[2].bits, 128);
+		CHECK_INT(cfg.proxies[3].bits, 8);
+	}
+	config_free(&cfg);
+	teardown();
+}
+
 static void
 test_load_issuer_audience(void)
 {
@@ -695,6 +798,10 @@ UNIT_TESTS(
 	T(test_load_status_403),
 	T(test_load_status_other_refused),
 	T(test_load_leeway),
+	T(test_load_limits_default),
+	T(test_load_limits_set),
+	T(test_load_bad_limits_refused),
+	T(test_load_trusted_proxies),
 	T(test_load_bad_leeway_refused),
 	T(test_load_issuer_audience),
 	T(test_load_database_path),

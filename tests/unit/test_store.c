@@ -48,8 +48,6 @@ teardown(void)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s-shm", dbpath);
 	unlink(p);
-	snprintf(p, sizeof(p), "%s-gen", dbpath);
-	unlink(p);
 	rmdir(dir);
 }
 
@@ -112,7 +110,8 @@ order_list_plan(char *out, size_t len)
 	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) !=
 	    SQLITE_OK || sqlite3_prepare_v2(db, "EXPLAIN QUERY PLAN "
 	    "SELECT id, item, quantity, created_at FROM orders "
-	    "WHERE username = ? ORDER BY id", -1, &s, NULL) != SQLITE_OK)
+	    "WHERE username = ?1 AND id > ?2 ORDER BY id LIMIT ?3", -1, &s,
+	    NULL) != SQLITE_OK)
 		goto out;
 	while (sqlite3_step(s) == SQLITE_ROW && n < len) {
 		d = (const char *)sqlite3_column_text(s, 3);
@@ -218,7 +217,7 @@ test_migrates_v1(void)
 	struct store	*st;
 	sqlite3		*db = NULL;
 	char		 hash[PWHASH_LEN] = "";
-	unsigned char	 key[STORE_LOGIN_KEYLEN] = { 1 };
+	struct store_limit lim = { { 1 }, 1 };
 	long		 retry = -1;
 
 	setup();
@@ -244,8 +243,10 @@ test_migrates_v1(void)
 	if (st != NULL) {
 		CHECK_INT(store_user_hash(st, "alice", hash), STORE_OK);
 		CHECK_STR(hash, FAKEHASH);
-		CHECK_INT(store_login_failed(st, key, NOW, 60), STORE_OK);
-		CHECK_INT(store_login_check(st, key, NOW, 60, 1, &retry),
+		CHECK_INT(store_limit_take(st, &lim, 1, NOW, 60, &retry),
+		    STORE_OK);
+		CHECK_INT(retry, 0);
+		CHECK_INT(store_limit_take(st, &lim, 1, NOW, 60, &retry),
 		    STORE_OK);
 		CHECK_INT(retry, 60);
 	}
@@ -255,9 +256,10 @@ test_migrates_v1(void)
 
 /*
  * A version 2 database (orders indexed by (username, id) only) migrates to
- * the covering index and keeps its orders, listed oldest first.  The v2
- * file is today's schema with the old index put back; the plan check is
- * first shown to see that index as not covering.
+ * the covering index and keeps its orders, listed oldest first; its
+ * login_failures table gives way to the throttle tables of version 4.  The
+ * v2 file is today's schema with the old index and table put back; the
+ * plan check is first shown to see that index as not covering.
  */
 static void
 test_migrates_v2_covering_index(void)
@@ -273,6 +275,9 @@ test_migrates_v2_covering_index(void)
 	CHECK_INT(sqlite3_exec(db,
 	    "DROP INDEX orders_by_user;"
 	    "CREATE INDEX orders_by_user ON orders (username, id);"
+	    "DROP TABLE throttle; DROP TABLE login_known;"
+	    "CREATE TABLE login_failures (key BLOB PRIMARY KEY, failures"
+	    " INTEGER NOT NULL, window_start INTEGER NOT NULL);"
 	    "INSERT INTO orders (username, item, quantity, created_at) VALUES"
 	    " ('alice', 'one', 1, 10), ('bob', 'other', 1, 11),"
 	    " ('alice', 'two', 2, 12);"
@@ -290,7 +295,7 @@ test_migrates_v2_covering_index(void)
 	CHECK(strstr(plan, "TEMP B-TREE") == NULL);	/* no sort step */
 	if (st != NULL) {
 		memset(&list, 0, sizeof(list));
-		CHECK_INT(store_order_list(st, "alice", collect, &list),
+		CHECK_INT(store_order_list(st, "alice", 0, 1000000, collect, &list),
 		    STORE_OK);
 		CHECK_INT(list.n, 2);
 		CHECK_STR(list.o[0].item, "one");
@@ -298,6 +303,10 @@ test_migrates_v2_covering_index(void)
 		CHECK_INT(list.o[1].quantity, 2);
 		CHECK_INT(list.o[1].created_at, 12);
 	}
+	CHECK_INT(sql_int("SELECT count(*) FROM sqlite_master WHERE name IN "
+	    "('throttle', 'login_known')"), 2);
+	CHECK_INT(sql_int("SELECT count(*) FROM sqlite_master WHERE name = "
+	    "'login_failures'"), 0);
 	store_close(st);
 	teardown();
 }
@@ -476,7 +485,7 @@ test_orders_oldest_first(void)
 	    STORE_OK);
 	CHECK_INT(store_order_add(st, "alice", "third", 3, NOW + 30, &o),
 	    STORE_OK);
-	CHECK_INT(store_order_list(st, "alice", collect, &list), STORE_OK);
+	CHECK_INT(store_order_list(st, "alice", 0, 1000000, collect, &list), STORE_OK);
 	CHECK_INT(list.n, 3);
 	CHECK_STR(list.o[0].item, "first");
 	CHECK_STR(list.o[1].item, "second");
@@ -501,19 +510,19 @@ test_orders_per_user(void)
 	CHECK_INT(store_order_add(st, "bob", "b1", 1, NOW, &o), STORE_OK);
 	CHECK_INT(store_order_add(st, "alice", "a2", 1, NOW, &o), STORE_OK);
 	memset(&list, 0, sizeof(list));
-	CHECK_INT(store_order_list(st, "bob", collect, &list), STORE_OK);
+	CHECK_INT(store_order_list(st, "bob", 0, 1000000, collect, &list), STORE_OK);
 	CHECK_INT(list.n, 1);
 	CHECK_STR(list.o[0].item, "b1");
 	memset(&list, 0, sizeof(list));
-	CHECK_INT(store_order_list(st, "alice", collect, &list), STORE_OK);
+	CHECK_INT(store_order_list(st, "alice", 0, 1000000, collect, &list), STORE_OK);
 	CHECK_INT(list.n, 2);
 	CHECK_STR(list.o[0].item, "a1");
 	CHECK_STR(list.o[1].item, "a2");
 	memset(&list, 0, sizeof(list));
-	CHECK_INT(store_order_list(st, "carol", collect, &list), STORE_OK);
+	CHECK_INT(store_order_list(st, "carol", 0, 1000000, collect, &list), STORE_OK);
 	CHECK_INT(list.n, 0);
 	memset(&list, 0, sizeof(list));
-	CHECK_INT(store_order_list(st, "alice' OR '1'='1", collect, &list),
+	CHECK_INT(store_order_list(st, "alice' OR '1'='1", 0, 1000000, collect, &list),
 	    STORE_OK);
 	CHECK_INT(list.n, 0);
 	store_close(st);
@@ -536,10 +545,10 @@ test_orders_walk_stops(void)
 		    STORE_OK);
 	memset(&list, 0, sizeof(list));
 	list.stop_after = 2;
-	CHECK_INT(store_order_list(st, "alice", collect, &list), STORE_OK);
+	CHECK_INT(store_order_list(st, "alice", 0, 1000000, collect, &list), STORE_OK);
 	CHECK_INT(list.n, 2);
 	memset(&list, 0, sizeof(list));
-	CHECK_INT(store_order_list(st, "alice", collect, &list), STORE_OK);
+	CHECK_INT(store_order_list(st, "alice", 0, 1000000, collect, &list), STORE_OK);
 	CHECK_INT(list.n, 5);
 	store_close(st);
 	teardown();
@@ -613,8 +622,10 @@ test_refresh_reuse_revokes_family(void)
 	    STORE_OK);
 	CHECK_INT(store_refresh_rotate(st, rhash(1), rhash(2), NOW + 1,
 	    NOW + HOUR, user), STORE_OK);
+	user[0] = '\0';
 	CHECK_INT(store_refresh_rotate(st, rhash(1), rhash(3), NOW + 2,
-	    NOW + HOUR, user), STORE_INVALID);
+	    NOW + HOUR, user), STORE_REUSED);
+	CHECK_STR(user, "alice");	/* the owner, for the security log */
 	CHECK_INT(store_refresh_rotate(st, rhash(2), rhash(4), NOW + 3,
 	    NOW + HOUR, user), STORE_INVALID);
 	CHECK_INT(store_refresh_rotate(st, rhash(3), rhash(5), NOW + 3,
@@ -639,7 +650,7 @@ test_refresh_reuse_spares_other_family(void)
 	CHECK_INT(store_refresh_rotate(st, rhash(1), rhash(2), NOW + 1,
 	    NOW + HOUR, user), STORE_OK);
 	CHECK_INT(store_refresh_rotate(st, rhash(1), rhash(3), NOW + 2,
-	    NOW + HOUR, user), STORE_INVALID);
+	    NOW + HOUR, user), STORE_REUSED);
 	CHECK_INT(store_refresh_rotate(st, rhash(10), rhash(11), NOW + 3,
 	    NOW + HOUR, user), STORE_OK);
 	store_close(st);
@@ -669,7 +680,7 @@ test_refresh_reuse_after_expiry_revokes_family(void)
 		    NOW + 22, user), STORE_OK);
 		if (replay)	/* rhash(1) spent and expired at NOW + 10 */
 			CHECK_INT(store_refresh_rotate(st, rhash(1), rhash(9),
-			    NOW + 13, NOW + 23, user), STORE_INVALID);
+			    NOW + 13, NOW + 23, user), STORE_REUSED);
 		CHECK_INT(store_refresh_rotate(st, rhash(3), rhash(4), NOW + 14,
 		    NOW + 24, user), replay ? STORE_INVALID : STORE_OK);
 		store_close(st);
@@ -787,11 +798,11 @@ test_signup_token_rotates(void)
 static int
 run_children(int n, int (*child)(int), int *codes)
 {
-	pid_t	 pids[NPROC];
+	pid_t	 pids[16];
 	int	 fds[2], i, status;
 	char	 c;
 
-	if (n > NPROC || pipe(fds) == -1)
+	if (n > 16 || pipe(fds) == -1)
 		return -1;
 	fflush(stdout);
 	fflush(stderr);
@@ -861,7 +872,7 @@ test_concurrent_orders(void)
 	CHECK_INT(sql_int("SELECT count(*) FROM orders"), NPROC * NORDERS);
 	if ((st = open_store()) != NULL) {
 		memset(&list, 0, sizeof(list));
-		CHECK_INT(store_order_list(st, "alice", collect, &list),
+		CHECK_INT(store_order_list(st, "alice", 0, 1000000, collect, &list),
 		    STORE_OK);
 		CHECK_INT(list.n, NPROC * NORDERS);
 	}
@@ -869,7 +880,8 @@ test_concurrent_orders(void)
 	teardown();
 }
 
-/* 0 rotated, 10 invalid, 20 + rc otherwise, 3 no store. */
+/* 0 rotated, 10 spent (a reuse) or revoked by one, 20 + rc otherwise, 3 no
+ * store. */
 static int
 child_rotate(int i)
 {
@@ -884,7 +896,7 @@ child_rotate(int i)
 	store_close(st);
 	if (rc == STORE_OK)
 		return strcmp(user, "alice") == 0 ? 0 : 30;
-	return rc == STORE_INVALID ? 10 : 20 + (int)rc;
+	return rc == STORE_REUSED || rc == STORE_INVALID ? 10 : 20 + (int)rc;
 }
 
 static void
@@ -966,6 +978,275 @@ test_close_null(void)
 	CHECK(store_errmsg(NULL) != NULL);
 }
 
+/* A store_limit with key byte k and the given max. */
+static struct store_limit
+limit(int k, long max)
+{
+	struct store_limit	 l;
+
+	memset(&l, 0, sizeof(l));
+	l.key[0] = (unsigned char)k;
+	l.max = max;
+	return l;
+}
+
+/*
+ * All or nothing: once one counter is full, an attempt counts on none of
+ * them.  B (max 100) took two hits with A; checked alone at max 3, it
+ * takes one more and then refuses: the refused attempts on A+B left B
+ * alone.
+ */
+static void
+test_limit_take_all_or_nothing(void)
+{
+	struct store		*st;
+	struct store_limit	 l[2];
+	long			 retry = -1;
+	int			 i;
+
+	setup();
+	if ((st = open_store()) == NULL)
+		return;
+	l[0] = limit(1, 2);
+	l[1] = limit(2, 100);
+	for (i = 0; i < 2; i++) {
+		CHECK_INT(store_limit_take(st, l, 2, NOW, 60, &retry),
+		    STORE_OK);
+		CHECK_INT(retry, 0);
+	}
+	for (i = 0; i < 3; i++) {
+		CHECK_INT(store_limit_take(st, l, 2, NOW + 10, 60, &retry),
+		    STORE_OK);
+		CHECK_INT(retry, 50);	/* A's window: NOW to NOW + 60 */
+	}
+	l[1].max = 3;
+	CHECK_INT(store_limit_take(st, &l[1], 1, NOW + 10, 60, &retry),
+	    STORE_OK);
+	CHECK_INT(retry, 0);
+	CHECK_INT(store_limit_take(st, &l[1], 1, NOW + 10, 60, &retry),
+	    STORE_OK);
+	CHECK_INT(retry, 50);
+	store_close(st);
+	teardown();
+}
+
+/* A full counter's window ends; then it counts from zero again. */
+static void
+test_limit_window_ends(void)
+{
+	struct store		*st;
+	struct store_limit	 l = limit(1, 1);
+	long			 retry = -1;
+
+	setup();
+	if ((st = open_store()) == NULL)
+		return;
+	CHECK_INT(store_limit_take(st, &l, 1, NOW, 60, &retry), STORE_OK);
+	CHECK_INT(retry, 0);
+	CHECK_INT(store_limit_take(st, &l, 1, NOW + 59, 60, &retry), STORE_OK);
+	CHECK_INT(retry, 1);
+	CHECK_INT(store_limit_take(st, &l, 1, NOW + 60, 60, &retry), STORE_OK);
+	CHECK_INT(retry, 0);
+	CHECK_INT(store_limit_take(st, &l, 1, NOW + 61, 60, &retry), STORE_OK);
+	CHECK_INT(retry, 59);
+	store_close(st);
+	teardown();
+}
+
+/* max 0 counts but never refuses: the hits show once a max is set. */
+static void
+test_limit_count_only(void)
+{
+	struct store		*st;
+	struct store_limit	 l = limit(1, 0);
+	long			 retry = -1;
+	int			 i;
+
+	setup();
+	if ((st = open_store()) == NULL)
+		return;
+	for (i = 0; i < 5; i++) {
+		CHECK_INT(store_limit_take(st, &l, 1, NOW, 60, &retry),
+		    STORE_OK);
+		CHECK_INT(retry, 0);
+	}
+	l.max = 5;
+	CHECK_INT(store_limit_take(st, &l, 1, NOW, 60, &retry), STORE_OK);
+	CHECK_INT(retry, 60);
+	store_close(st);
+	teardown();
+}
+
+/* A hit given back no longer counts; one taken before a window reopened
+ * is not taken out of the new window. */
+static void
+test_limit_give_back(void)
+{
+	struct store		*st;
+	struct store_limit	 l = limit(1, 1);
+	long			 retry = -1;
+
+	setup();
+	if ((st = open_store()) == NULL)
+		return;
+	CHECK_INT(store_limit_take(st, &l, 1, NOW, 60, &retry), STORE_OK);
+	CHECK_INT(store_limit_give_back(st, &l, 1, NOW), STORE_OK);
+	CHECK_INT(store_limit_take(st, &l, 1, NOW, 60, &retry), STORE_OK);
+	CHECK_INT(retry, 0);
+	/* Control: without the give-back it is full. */
+	CHECK_INT(store_limit_take(st, &l, 1, NOW, 60, &retry), STORE_OK);
+	CHECK_INT(retry, 60);
+	/* The window reopens at NOW + 100; a hit from NOW + 30 stays. */
+	CHECK_INT(store_limit_take(st, &l, 1, NOW + 100, 60, &retry),
+	    STORE_OK);
+	CHECK_INT(store_limit_give_back(st, &l, 1, NOW + 30), STORE_OK);
+	CHECK_INT(store_limit_take(st, &l, 1, NOW + 100, 60, &retry),
+	    STORE_OK);
+	CHECK_INT(retry, 60);
+	store_close(st);
+	teardown();
+}
+
+/* A login clears its pair, gives back the others' hits and remembers the
+ * address until forget_before. */
+static void
+test_login_succeeded(void)
+{
+	struct store		*st;
+	struct store_limit	 pair = limit(1, 2), other = limit(2, 1);
+	unsigned char		 known[STORE_KEYLEN] = { 9 };
+	long			 retry = -1;
+	int			 k = -1;
+
+	setup();
+	if ((st = open_store()) == NULL)
+		return;
+	CHECK_INT(store_login_known(st, known, NOW - HOUR, &k), STORE_OK);
+	CHECK_INT(k, 0);
+	CHECK_INT(store_limit_take(st, &pair, 1, NOW, 60, &retry), STORE_OK);
+	CHECK_INT(store_limit_take(st, &pair, 1, NOW, 60, &retry), STORE_OK);
+	CHECK_INT(store_limit_take(st, &other, 1, NOW, 60, &retry), STORE_OK);
+	CHECK_INT(store_login_succeeded(st, &pair, &other, 1, known, NOW,
+	    NOW + 1, NOW - HOUR), STORE_OK);
+	CHECK_INT(store_login_known(st, known, NOW - HOUR, &k), STORE_OK);
+	CHECK_INT(k, 1);
+	CHECK_INT(store_login_known(st, known, NOW + 1, &k), STORE_OK);
+	CHECK_INT(k, 0);		/* only logins after since count */
+	CHECK_INT(store_limit_take(st, &pair, 1, NOW + 2, 60, &retry),
+	    STORE_OK);
+	CHECK_INT(retry, 0);		/* cleared: two more would fit */
+	CHECK_INT(store_limit_take(st, &other, 1, NOW + 2, 60, &retry),
+	    STORE_OK);
+	CHECK_INT(retry, 0);		/* given back */
+	CHECK_INT(sql_int("SELECT count(*) FROM login_known"), 1);
+	/* Remembering anew forgets what is older than forget_before. */
+	known[0] = 10;
+	CHECK_INT(store_login_succeeded(st, NULL, NULL, 0, known, NOW,
+	    NOW + 2 * HOUR, NOW + 2), STORE_OK);
+	CHECK_INT(sql_int("SELECT count(*) FROM login_known"), 1);
+	store_close(st);
+	teardown();
+}
+
+/* 0 took a hit, 1 refused, 3 no store, 4 a store error. */
+static int
+child_take(int i)
+{
+	struct store		*st;
+	struct store_limit	 l = limit(7, 3);
+	char			 err[256];
+	long			 retry;
+	int			 rc;
+
+	(void)i;
+	if ((st = store_open(dbpath, err, sizeof(err))) == NULL)
+		return 3;
+	rc = store_limit_take(st, &l, 1, NOW, 60, &retry) != STORE_OK ? 4 :
+	    retry == 0 ? 0 : 1;
+	store_close(st);
+	return rc;
+}
+
+/* Processes taking at once: exactly max of them get through. */
+static void
+test_concurrent_limit_take(void)
+{
+	int	 codes[16], i, took = 0, refused = 0;
+
+	setup();
+	store_close(open_store());
+	CHECK_INT(run_children(16, child_take, codes), 0);
+	for (i = 0; i < 16; i++) {
+		took += codes[i] == 0;
+		refused += codes[i] == 1;
+	}
+	CHECK_INT(took, 3);
+	CHECK_INT(refused, 13);
+	teardown();
+}
+
+/*
+ * A login that verified the old hash rehashes it only while it is still
+ * that hash: a password reset made between the check and the rehash wins.
+ */
+static void
+test_user_rehash_loses_to_reset(void)
+{
+	struct store	*st;
+	char		 seen[PWHASH_LEN] = "", hash[PWHASH_LEN] = "";
+
+	if ((st = with_alice()) == NULL)
+		return;
+	CHECK_INT(store_user_hash(st, "alice", seen), STORE_OK);
+	CHECK_INT(store_user_set_hash(st, "alice", "$argon2id$reset"),
+	    STORE_OK);
+	CHECK_INT(store_user_rehash(st, "alice", seen, "$argon2id$rehash"),
+	    STORE_NOTFOUND);
+	CHECK_INT(store_user_hash(st, "alice", hash), STORE_OK);
+	CHECK_STR(hash, "$argon2id$reset");
+	/* Control: with no reset between, the rehash applies. */
+	CHECK_INT(store_user_rehash(st, "alice", "$argon2id$reset",
+	    "$argon2id$rehash"), STORE_OK);
+	CHECK_INT(store_user_hash(st, "alice", hash), STORE_OK);
+	CHECK_STR(hash, "$argon2id$rehash");
+	store_close(st);
+	teardown();
+}
+
+/* Pages: limit orders after an id, oldest first. */
+static void
+test_orders_page(void)
+{
+	struct store	*st;
+	struct orders	 list;
+	struct order	 o;
+	int		 i;
+
+	if ((st = with_alice()) == NULL)
+		return;
+	for (i = 0; i < 5; i++)
+		CHECK_INT(store_order_add(st, "alice", "x", i + 1, NOW, &o),
+		    STORE_OK);
+	memset(&list, 0, sizeof(list));
+	CHECK_INT(store_order_list(st, "alice", 0, 2, collect, &list),
+	    STORE_OK);
+	CHECK_INT(list.n, 2);
+	CHECK_INT(list.o[0].quantity, 1);
+	CHECK_INT(list.o[1].quantity, 2);
+	memset(&list, 0, sizeof(list));
+	CHECK_INT(store_order_list(st, "alice", o.id - 2, 10, collect, &list),
+	    STORE_OK);
+	CHECK_INT(list.n, 2);
+	CHECK_INT(list.o[0].quantity, 4);
+	CHECK_INT(list.o[1].quantity, 5);
+	memset(&list, 0, sizeof(list));
+	CHECK_INT(store_order_list(st, "alice", o.id, 10, collect, &list),
+	    STORE_OK);
+	CHECK_INT(list.n, 0);
+	store_close(st);
+	teardown();
+}
+
 UNIT_TESTS(
 	T(test_open_creates_schema),
 	T(test_open_uses_wal),
@@ -980,6 +1261,14 @@ UNIT_TESTS(
 	T(test_user_exists_keeps_nothing),
 	T(test_user_notfound),
 	T(test_user_set_hash),
+	T(test_user_rehash_loses_to_reset),
+	T(test_orders_page),
+	T(test_limit_take_all_or_nothing),
+	T(test_limit_window_ends),
+	T(test_limit_count_only),
+	T(test_limit_give_back),
+	T(test_login_succeeded),
+	T(test_concurrent_limit_take),
 	T(test_order_add_fills_out),
 	T(test_orders_oldest_first),
 	T(test_orders_per_user),

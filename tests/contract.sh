@@ -35,6 +35,7 @@
 #				with the same settings, whatever the server.
 #	CONTRACT_INVALID_STATUS	the deployment's AUTH_INVALID_STATUS (403)
 #	CONTRACT_ACCESS_TTL	its ACCESS_TOKEN_TTL in seconds (1800)
+#	CONTRACT_LOGIN_MAX	its LOGIN_MAX_FAILURES (5)
 #
 # The deployment must use the defaults for everything else (no
 # AUTH_COOKIES); TOKEN_ISSUER/TOKEN_AUDIENCE may be set (minted tokens copy
@@ -86,8 +87,10 @@ LEAKS=		# answers that carry a secret or someone's token
 # unless REQ_CT says otherwise; no Expect: 100-continue.
 req() {
 	local name=$1 method=$2 path=$3 ct www
-	local -a a=(-sS --max-time 20 -X "$method" -D "$T_TMP/h" -o "$T_TMP/b"
+	local -a a=(-sS --max-time 20 -D "$T_TMP/h" -o "$T_TMP/b"
 	    -w '%{http_code}' -H 'Expect:')
+	# curl -X HEAD would wait for the body Content-Length announces.
+	if [ "$method" = HEAD ]; then a+=(--head); else a+=(-X "$method"); fi
 	if [ $# -ge 4 ]; then
 		printf '%s' "$4" >"$T_TMP/req"
 		a+=(--data-binary "@$T_TMP/req")
@@ -101,12 +104,14 @@ req() {
 	# The last header block only (a 100 Continue may precede it).
 	HEADERS=$(tr -d '\r' <"$T_TMP/h" | awk '/^HTTP\// { b = "" } { b = b $0 "\n" } END { printf "%s", b }')
 	BODY=$(cat "$T_TMP/b")
+	# (curl --head reads no body, and writes the headers in its place.)
+	[ "$method" = HEAD ] && BODY=
 	ERR=-
 	if [ -n "$BODY" ]; then
 		ERR=$(json 'if type == "object" and (.error | type) == "string" then .error else "-" end')
 		[ -n "$ERR" ] || ERR='(not-json)'
 	fi
-	if [ "$STATUS" -ge 400 ] 2>/dev/null &&
+	if [ "$STATUS" -ge 400 ] 2>/dev/null && [ "$method" != HEAD ] &&
 	    [ "$(json 'type == "object" and (.error | type) == "string" and (.message | type) == "string" and (keys | length) == 2')" != true ]; then
 		BAD_BODIES="$BAD_BODIES $name:$STATUS"
 	fi
@@ -412,6 +417,45 @@ req orders.not-object POST /api/userOrders '[1]'
 expect "an array body → 400" 400 invalid_request
 req orders.list-after-400 GET /api/userOrders
 check_eq "… none of those stored an order" "200 3" "$STATUS $(json '.orders | length')"
+LIST_LEN=${#BODY}
+
+# ---------------------------------------------------------------------------
+# Pages (?limit=, ?after=) and HEAD
+
+req page.first GET "/api/userOrders?limit=2"
+expect "GET userOrders?limit=2 → 200" 200 -
+check_eq "… the two oldest orders, and a next cursor" "book,$item200 string" \
+    "$(json '"\([.orders[].item] | join(",")) \(.next | type)"')"
+NEXT=$(json '.next // empty')
+req page.second GET "/api/userOrders?limit=2&after=$NEXT"
+expect "GET userOrders?limit=2&after=<next> → 200" 200 -
+check_eq "… the third order, and no next: the list is done" 'café "x" <b> false' \
+    "$(json '"\([.orders[].item] | join(",")) \(has("next"))"')"
+req page.exact GET "/api/userOrders?limit=3"
+check_eq "limit=3 for three orders: all three, no next" "200 3 false" \
+    "$STATUS $(json '"\(.orders | length) \(has("next"))"')"
+i=0
+for bad in 0 1001 -1 abc 2x '' 1.5 '1&limit=2'; do
+	i=$((i + 1))
+	req "page.limit$i" GET "/api/userOrders?limit=$bad"
+	expect "limit=$bad → 400 invalid_request" 400 invalid_request
+done
+i=0
+for bad in garbage AAAAAAAAAAA= "${NEXT}x" '' "$NEXT&after=$NEXT"; do
+	i=$((i + 1))
+	req "page.after$i" GET "/api/userOrders?after=$bad"
+	expect "after=$bad (not a cursor of ours) → 400 invalid_request" 400 invalid_request
+done
+req head.orders HEAD /api/userOrders
+check_eq "HEAD userOrders → 200 with the Content-Type and Content-Length of GET" \
+    "200 application/json; charset=utf-8 $LIST_LEN" \
+    "$STATUS $(header Content-Type) $(header Content-Length)"
+noauth
+req head.noauth HEAD /api/userOrders
+check_eq "HEAD userOrders without a token → 401 with the bare challenge" \
+    "401 $WWW_MISSING" "$STATUS $(header WWW-Authenticate)"
+req head.login HEAD /api/login
+check_eq "HEAD /api/login → 405 with Allow: POST" "405 POST" "$STATUS $(header Allow)"
 
 # ---------------------------------------------------------------------------
 # Bearer credentials: missing or malformed → 401 with the bare challenge
@@ -590,9 +634,9 @@ expect "POST /api/tokens → 404 not_found" 404 not_found
 req route.sub POST /api/login/x "$(cred "$U1" "$PW")"
 expect "POST /api/login/x → 404 not_found" 404 not_found
 req method.orders-delete DELETE /api/userOrders
-expect_allow "DELETE userOrders → 405, Allow: GET, POST" "GET, POST"
+expect_allow "DELETE userOrders → 405, Allow: GET, HEAD, POST" "GET, HEAD, POST"
 req method.orders-put PUT /api/userOrders '{"item":"book","quantity":1}'
-expect_allow "PUT userOrders → 405, Allow: GET, POST" "GET, POST"
+expect_allow "PUT userOrders → 405, Allow: GET, HEAD, POST" "GET, HEAD, POST"
 req method.signup-get GET /api/createNewUser
 expect_allow "GET createNewUser → 405, Allow: POST" POST
 req method.token-get GET /api/token
@@ -650,6 +694,29 @@ req type.case POST /api/login "$(cred "$U1" "$PW")"
 expect "Application/JSON (media types are case-insensitive) → 200" 200 -
 SECRETS+=("$(json '.refresh_token // empty')")
 REQ_CT=
+
+# ---------------------------------------------------------------------------
+# Login throttling holds under concurrency: every attempt is counted before
+# its password is hashed, so parallel ones cannot all slip past the limit.
+
+LOGIN_MAX=${CONTRACT_LOGIN_MAX:-5}
+UT=ct${RND}t
+req throttle.signup POST /api/createNewUser "$(cred "$UT" "$PW")"
+expect "throttling: a fresh user signs up → 201" 201 -
+for i in $(seq 32); do
+	curl -sS -o /dev/null -w '%{http_code}\n' --max-time 60 -H 'Expect:' \
+	    -H 'Content-Type: application/json' \
+	    --data-binary "$(cred "$UT" "wrong password $i")" \
+	    "$BASE/api/login" >"$T_TMP/burst.$i" 2>/dev/null &
+done
+wait
+burst=$(cat "$T_TMP"/burst.* | sort | uniq -c | awk '{ printf "%s×%s ", $1, $2 }')
+check_eq "32 parallel wrong logins (LOGIN_MAX_FAILURES=$LOGIN_MAX): exactly $LOGIN_MAX × 401, the rest 429" \
+    "${LOGIN_MAX}×401 $((32 - LOGIN_MAX))×429 " "$burst"
+printf 'throttle.burst %s\n' "${burst// /_}" >>"$SUMMARY"
+req throttle.right POST /api/login "$(cred "$UT" "$PW")"
+expect "… then the right password from the same address → 429 too_many_requests" 429 too_many_requests
+check_match "… with Retry-After in seconds (at most the 15 minute window)" '^[1-9][0-9]*$' "$(header Retry-After)"
 
 # ---------------------------------------------------------------------------
 # Every answer

@@ -607,8 +607,8 @@ not_allowed() {	# EXE METHOD PATH ALLOW
 not_allowed login GET /api/login POST
 not_allowed login GET /api/createNewUser POST
 not_allowed login PUT /api/login POST
-not_allowed userorders PUT /api/userOrders "GET, POST"
-not_allowed userorders DELETE /api/userOrders "GET, POST"
+not_allowed userorders PUT /api/userOrders "GET, HEAD, POST"
+not_allowed userorders DELETE /api/userOrders "GET, HEAD, POST"
 not_allowed refresh GET /api/token POST
 not_allowed refresh GET /api/logout POST
 not_allowed refresh DELETE /api/logout POST

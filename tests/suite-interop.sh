@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Interoperability with the Express.js tutorial's Node code (the README's
-# "Tokens from the Express app"): tokens that jsonwebtoken makes the
-# tutorial's way are accepted here and the look-alikes it can make are
-# refused; tokens made here pass jsonwebtoken.verify; and, against our own
-# rendition of the tutorial's Express server (tests/peer), each side accepts
-# the other's tokens.
+# Interoperability with the Express.js tutorial's Node code: tokens that
+# jsonwebtoken makes the tutorial's way (jwt.sign({username}, secret,
+# {expiresIn: '1800s'})) are accepted here and the look-alikes it can make
+# are refused; tokens made here pass jsonwebtoken.verify; and, against our
+# own rendition of the tutorial's Express server (tests/peer), each side
+# accepts the other's tokens.
 #
 # jsonwebtoken (tests/node) and the peer's express, jsonwebtoken and dotenv
 # (tests/peer) are pinned in each folder's package.json and package-lock.json;
@@ -48,6 +48,8 @@ if ! out=$("$NODE_DIR/ensure-modules.sh" "$NODE_DIR" "$PEER_DIR" 2>&1); then
 fi
 [ -n "$out" ] && printf '%s\n' "$out"
 echo "# node $(node --version), npm $(npm --version)"
+check_eq "tests/node's jsonwebtoken is the peer's (tests/peer/package.json)" "$JWT_VERSION" \
+	"$(jq -r '.dependencies.jsonwebtoken' "$PEER_DIR/package.json")"
 
 # ---- every package in the lock files runs on the Node that engines names
 engines_check() {	# DIR... : one ok/not ok per DIR from engines.js

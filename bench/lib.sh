@@ -1,11 +1,13 @@
 # bench/lib.sh: sourced by bench/run.sh and bench/profile.sh (ROOT and
 # LIGHTTPD set).  A scratch folder with the secret, lighttpd from
 # deploy/lighttpd.conf on a free loopback port, the bench user with a few
-# orders, and clean-up by PID on exit.
+# orders, the tutorial's Express server (tests/peer) on loopback, and
+# clean-up by PID on exit.
 
 TMP=$(mktemp -d -t jwt-bench.XXXXXX)
 LPID=		# the lighttpd started last
 ALL_LPIDS=()	# every lighttpd started, for the clean-up
+PEER_PID=	# the Express peer, while it runs
 # stop_lighttpd [PID]: stop one lighttpd (default: the last one started).
 stop_lighttpd() {
 	local pid=${1:-$LPID}
@@ -19,6 +21,7 @@ stop_lighttpd() {
 }
 cleanup() {
 	local rc=$? pid
+	stop_peer
 	for pid in "${ALL_LPIDS[@]}"; do
 		kill -0 "$pid" 2>/dev/null && stop_lighttpd "$pid"
 	done
@@ -77,7 +80,7 @@ workers() { pgrep -P "$LPID" || true; }
 # bench_user: sign up "bench" with three orders; sets TOKEN (valid) and BAD
 # (the same token with a wrong signature) and checks all three answers.
 bench_user() {
-	local i code J='Content-Type: application/json'
+	local i J='Content-Type: application/json'
 
 	TOKEN=$(curl -s -m 10 -H "$J" -d '{"username":"bench","password":"bench password"}' \
 	    "$BASE/api/createNewUser" | jq -r .access_token)
@@ -86,12 +89,24 @@ bench_user() {
 		curl -s -o /dev/null -m 5 -H "$J" -H "Authorization: Bearer $TOKEN" \
 		    -d "{\"item\":\"item $i\",\"quantity\":$i}" "$BASE/api/userOrders"
 	done
-	BAD=${TOKEN%.*}.$(printf 'A%.0s' $(seq 43))
+	# shellcheck disable=SC2034 # read by bench/run.sh and bench/profile.sh
+	BAD=$(forged "$TOKEN")
+	expect_cases "$BASE" "$TOKEN" "the service"
+}
+
+# forged TOKEN: the same header and payload with a wrong signature.
+forged() { echo "${1%.*}.$(printf 'A%.0s' $(seq 43))"; }
+
+# expect_cases BASE TOKEN WHO: GET BASE/api/userOrders answers 200 with
+# TOKEN, 401 without a token and 403 with TOKEN forged; exit if not.
+expect_cases() {
+	local bad
+	bad=$(forged "$2")
 	code() { curl -s -o /dev/null -m 5 -w '%{http_code}' "$@"; }
-	[[ $(code -H "Authorization: Bearer $TOKEN" "$BASE/api/userOrders") == 200 &&
-	   $(code "$BASE/api/userOrders") == 401 &&
-	   $(code -H "Authorization: Bearer $BAD" "$BASE/api/userOrders") == 403 ]] ||
-		{ echo "bench: a case does not answer as expected" >&2; exit 1; }
+	[[ $(code -H "Authorization: Bearer $2" "$1/api/userOrders") == 200 &&
+	   $(code "$1/api/userOrders") == 401 &&
+	   $(code -H "Authorization: Bearer $bad" "$1/api/userOrders") == 403 ]] ||
+		{ echo "bench: $3 does not answer 200, 401 and 403 as expected" >&2; exit 1; }
 }
 
 # start_ceiling: lighttpd as above with bench/bare.c (a fixed small JSON) in
@@ -103,4 +118,51 @@ start_ceiling() {
 	for p in login refresh; do ln -sf "$ROOT/build/$p" "$TMP/ceiling/build/$p"; done
 	cp "$ROOT/build/bench/bare" "$TMP/ceiling/build/userorders"
 	start_lighttpd "$TMP/ceiling"
+}
+
+# start_peer [VAR=value...]: node tests/peer/server.js (its modules
+# installed first) on a free port of 127.0.0.1, the bench's secret in its
+# dotenv file and nothing secret in its environment, with those settings
+# (SECRET_KEYOBJECT=1 for the tuned form); then a user, and checks that
+# userOrders answers 200 with its token, 401 without, 403 with a bad
+# signature.  Sets PEER_BASE and PEER_TOKEN.
+start_peer() {
+	local log=$TMP/peer.log deadline=$((SECONDS + 30)) raw
+	"$ROOT/tests/node/ensure-modules.sh" "$ROOT/tests/peer" >&2 || exit 1
+	printf 'TOKEN_SECRET=%s\nACCESS_TOKEN_SECRET=%s\n' "$(cat "$TMP/secret")" \
+	    "$(cat "$TMP/secret")" >"$TMP/peer.env"
+	(
+		cd "$ROOT/tests/peer" &&
+		exec ${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} \
+		    env -u TOKEN_SECRET -u ACCESS_TOKEN_SECRET -u SECRET_KEYOBJECT \
+		    PORT=0 DOTENV_PATH="$TMP/peer.env" NODE_ENV=production "$@" \
+		    node server.js
+	) >"$log" 2>&1 &
+	PEER_PID=$!
+	PEER_BASE=
+	while [[ -z $PEER_BASE ]]; do
+		if ! kill -0 "$PEER_PID" 2>/dev/null || ((SECONDS > deadline)); then
+			echo "bench: the Express peer did not start:" >&2
+			cat "$log" >&2
+			exit 1
+		fi
+		sleep 0.1
+		PEER_BASE=$(sed -n 's|^peer listening on \(http://127\.0\.0\.1:[0-9]*\) .*|\1|p' "$log")
+	done
+	raw=$(curl -s -m 10 -H 'Content-Type: application/json' \
+	    -d '{"username":"bench","password":"bench password"}' "$PEER_BASE/api/createNewUser")
+	PEER_TOKEN=$(jq -r 'strings' <<<"$raw" 2>/dev/null)
+	[[ $PEER_TOKEN == *.*.* ]] || { echo "bench: no token from the peer: $raw" >&2; exit 1; }
+	expect_cases "$PEER_BASE" "$PEER_TOKEN" "the Express peer"
+}
+
+# stop_peer: SIGTERM the peer, SIGKILL after 10 s.
+stop_peer() {
+	local deadline=$((SECONDS + 10))
+	[[ -n $PEER_PID ]] || return 0
+	kill -TERM "$PEER_PID" 2>/dev/null || true
+	while kill -0 "$PEER_PID" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+	kill -KILL "$PEER_PID" 2>/dev/null || true
+	wait "$PEER_PID" 2>/dev/null || true
+	PEER_PID=
 }

@@ -3,22 +3,22 @@
 #   1. the service behind lighttpd (deploy/lighttpd.conf, 2 processes per
 #      executable), a user with a few orders, and wrk on four cases:
 #      GET /api/userOrders with a valid token (200), without one (401), with
-#      a bad signature (403), and POST /api/userOrders (201); then the 200
-#      case again with the order-list cache off (ORDERS_CACHE_TTL=0);
+#      a bad signature (403), and POST /api/userOrders (201);
 #   2. the ceiling: bench/bare.c (a fixed small JSON) in userorders' place,
 #      behind the same lighttpd configuration, up beside the service; the 200
 #      path and the ceiling are run in turn, ROUNDS times, and the median
 #      round of each stands for it;
-#   3. the tutorial's Express app with ../shared/bench/peer-bench.sh, faithful
-#      and with SECRET_KEYOBJECT=1 (skipped with a line saying so if that
-#      script is not beside the checkout);
+#   3. the tutorial's Express server (tests/peer, its modules installed
+#      from its lock file when missing) on GET /api/userOrders with a valid
+#      token, faithful and with SECRET_KEYOBJECT=1 (skipped with a line
+#      saying so when node is missing);
 #   4. the microbenchmark of the auth object (build/bench/micro).
 # Then one table: requests/s, p50, p99 per case; the ratios of our 200 path
 # to the ceiling and to both Express forms; RSS and RssAnon of every worker.
 #
 # Knobs: WRK_THREADS (1) WRK_CONNECTIONS (32) WRK_DURATION (10s) WARMUP (2s)
 # ROUNDS (5: the 200 path and the ceiling in turn, compared by medians)
-# PEER_BENCH (path of peer-bench.sh).  Everything stops by PID at the end.
+# SERVER_CPUS, WRK_CPUS (taskset).  Everything stops by PID at the end.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,7 +27,6 @@ CONNS=${WRK_CONNECTIONS:-32}
 DURATION=${WRK_DURATION:-10s}
 WARMUP=${WARMUP:-2s}
 ROUNDS=${ROUNDS:-5}
-PEER_BENCH=${PEER_BENCH:-$ROOT/../shared/bench/peer-bench.sh}
 LUA=$ROOT/bench/summary.lua
 WRK="${WRK_CPUS:+taskset -c $WRK_CPUS }wrk"
 LIGHTTPD=$(PATH=$PATH:/usr/sbin:/sbin command -v lighttpd)
@@ -54,7 +53,7 @@ wrk_case() {
 	echo "case=$name rps=${RPS[$name]} p50_ms=${P50[$name]} p99_ms=${P99[$name]} non2xx3xx=${NON2XX[$name]}"
 }
 
-echo "# jwt-auth bench: host_cpus=$(nproc) wrk -t$THREADS -c$CONNS -d$DURATION (warm-up $WARMUP); wrk and the servers share the CPUs"
+echo "# jwt-auth bench: host_cpus=$(nproc) node=$(node --version 2>/dev/null || echo none) wrk -t$THREADS -c$CONNS -d$DURATION (warm-up $WARMUP); wrk and the servers share the CPUs"
 
 # 1. The service and, beside it, the ceiling: the bare responder in
 # userorders' place behind its own lighttpd.  Both stay up, so the 200 path
@@ -105,32 +104,18 @@ done
 stop_lighttpd
 stop_lighttpd "$SVC_PID"
 
-# The 200 path with the order-list cache off (ORDERS_CACHE_TTL=0): every
-# request runs its SQLite read transaction.  For the record, not a target.
-start_lighttpd "$ROOT" ORDERS_CACHE_TTL=0
-bench_user
-wrk_case userOrders_200_uncached "$BASE/api/userOrders" -H "Authorization: Bearer $TOKEN"
-stop_lighttpd
-
-# 3. The tutorial's Express app, faithful and tuned.
-peer_line() {	# ENV... : the peer's userOrders line
-	env "$@" CASES=userOrders RUNS=1 WRK_THREADS="$THREADS" \
-	    WRK_CONNECTIONS="$CONNS" WRK_DURATION="$DURATION" WARMUP="$WARMUP" \
-	    bash "$PEER_BENCH" 2>/dev/null | grep '^case=userOrders' | head -n1
-}
+# 3. The tutorial's Express server, faithful and tuned.
 for form in express express_tuned; do
 	RPS[$form]=
 done
-if [[ -r $PEER_BENCH ]] && command -v node >/dev/null; then
+if command -v node >/dev/null; then
 	for form in express express_tuned; do
-		if [[ $form == express ]]; then line=$(peer_line SECRET_KEYOBJECT=); else line=$(peer_line SECRET_KEYOBJECT=1); fi
-		RPS[$form]=$(sed -n 's/.* rps=\([0-9.]*\).*/\1/p' <<<"$line")
-		P50[$form]=$(sed -n 's/.* p50_ms=\([0-9.]*\).*/\1/p' <<<"$line")
-		P99[$form]=$(sed -n 's/.* p99_ms=\([0-9.]*\).*/\1/p' <<<"$line")
-		echo "case=$form rps=${RPS[$form]:-?} p50_ms=${P50[$form]:-?} p99_ms=${P99[$form]:-?}"
+		if [[ $form == express ]]; then start_peer; else start_peer SECRET_KEYOBJECT=1; fi
+		wrk_case "$form" "$PEER_BASE/api/userOrders" -H "Authorization: Bearer $PEER_TOKEN"
+		stop_peer
 	done
 else
-	echo "# the Express peer was not measured: $PEER_BENCH or node is missing"
+	echo "# the Express peer was not measured: node is missing (deploy/deps.sh test)"
 fi
 
 # 4. The auth object alone.
@@ -140,7 +125,7 @@ ratio() { [[ -n ${1:-} && -n ${2:-} ]] && awk -v a="$1" -v b="$2" 'BEGIN{printf 
 echo
 echo "| case | requests/s | p50 ms | p99 ms |"
 echo "| --- | ---: | ---: | ---: |"
-for c in userOrders_200 userOrders_200_uncached userOrders_401 userOrders_403 userOrders_POST ceiling express express_tuned; do
+for c in userOrders_200 userOrders_401 userOrders_403 userOrders_POST ceiling express express_tuned; do
 	[[ -n ${RPS[$c]:-} ]] || continue
 	printf '| %s | %.0f | %s | %s |\n' "$c" "${RPS[$c]}" "${P50[$c]}" "${P99[$c]}"
 done

@@ -9,9 +9,10 @@
 # refresh after the access token expired, logout, the error messages; and
 # the same core flow in cookie mode, where no token may ever be visible to
 # scripts.  playwright-core is pinned in tests/browser/package.json and
-# package-lock.json and installed with `npm ci` when missing (it downloads
-# no browser).  Screenshots go to tests/out/browser/.  Ends with
-# "browser: N passed, N failed"; stops everything it started.
+# package-lock.json (1.61, the newest that runs on Node 18, Debian 12's)
+# and installed by tests/node/ensure-modules.sh with `npm ci` when missing
+# (it downloads no browser).  Screenshots go to tests/out/browser/.  Ends
+# with "browser: N passed, N failed"; stops everything it started.
 set -u
 T_NAME=browser
 # shellcheck source=tests/lib.sh
@@ -70,18 +71,17 @@ trap 'exit 130' INT TERM HUP
 # playwright-core, pinned
 # ---------------------------------------------------------------------
 PW_VERSION=$(jq -r '.dependencies["playwright-core"]' "$BROWSER_DIR/package.json")
-pw_installed() {
-	[ "$(node -p "require('$BROWSER_DIR/node_modules/playwright-core/package.json').version" 2>/dev/null)" = "$PW_VERSION" ]
-}
-if ! pw_installed; then
-	t0=$(now_ms)
-	if ! (cd "$BROWSER_DIR" && timeout 300 npm ci --no-audit --no-fund) >"$T_TMP/npm-ci.log" 2>&1; then
-		bail "npm ci in tests/browser (playwright-core $PW_VERSION)" \
-			"$(grep -m 4 -E 'npm (error|ERR!)' "$T_TMP/npm-ci.log" || tail -n 4 "$T_TMP/npm-ci.log")"
-	fi
-	echo "# npm ci in tests/browser took $(($(now_ms) - t0)) ms"
+# tests/node too: engines.js below takes semver from there.
+if ! out=$("$ROOT/tests/node/ensure-modules.sh" "$ROOT/tests/node" "$BROWSER_DIR" 2>&1); then
+	bail "node modules for tests/browser (playwright-core $PW_VERSION)" "$out"
 fi
-pw_installed || bail "tests/browser has playwright-core $PW_VERSION after npm ci"
+[ -n "$out" ] && printf '%s\n' "$out"
+echo "# node $(node --version), npm $(npm --version), playwright-core $PW_VERSION, $("$CHROMIUM" --version 2>/dev/null)"
+# playwright-core 1.62 and later refuse Node 18: the lock file must keep
+# the package.json's engines.node (">=18") for every package in it.
+out=$(node "$ROOT/tests/node/engines.js" "$BROWSER_DIR" 2>&1)
+check_match "engines.node kept by every locked package: tests/browser" \
+    "^ok $BROWSER_DIR >=18 \([0-9]+ packages\)$" "$out"
 
 # ---------------------------------------------------------------------
 # Two lighttpd instances

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Interoperability with the Express.js tutorial's Node code (CONTRACT.md,
-# "Bearer verification"): tokens that jsonwebtoken makes the tutorial's way
-# are accepted here and the look-alikes it can make are refused; tokens made
-# here pass jsonwebtoken.verify; and, against the pinned Express peer
-# itself (/work/shared/peer/express-seed, copied, never modified), each side
+# Interoperability with the Express.js tutorial's Node code: tokens that
+# jsonwebtoken makes the tutorial's way (jwt.sign({username}, secret,
+# {expiresIn: '1800s'})) are accepted here and the look-alikes it can make
+# are refused; tokens made here pass jsonwebtoken.verify; and, against our
+# own rendition of the tutorial's Express server (tests/peer), each side
 # accepts the other's tokens.
 #
-# jsonwebtoken is pinned in tests/node/package.json and package-lock.json
-# (the peer's version); tests/node/node_modules is installed here with
-# `npm ci` when missing and is never committed.
+# jsonwebtoken (tests/node) and the peer's express, jsonwebtoken and dotenv
+# (tests/peer) are pinned in each folder's package.json and package-lock.json;
+# tests/node/ensure-modules.sh installs them with `npm ci` when missing and
+# says plainly when node is older than they need.  node_modules is never
+# committed.
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -17,8 +19,8 @@ T_NAME=interop
 t_tmpdir
 
 NODE_DIR=$ROOT/tests/node
-PEER_SRC=${PEER_SRC:-/work/shared/peer/express-seed}
-JWT_VERSION=9.0.3
+PEER_DIR=$ROOT/tests/peer
+JWT_VERSION=$(jq -r '.dependencies.jsonwebtoken' "$NODE_DIR/package.json")
 
 # Nothing from the caller's environment may change what is tested.
 unset TOKEN_SECRET ACCESS_TOKEN_SECRET TOKEN_SECRET_FILE TOKEN_ISSUER \
@@ -40,19 +42,35 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	bail "node and npm are installed (deploy/deps.sh test)"
 fi
 
-# ---- tests/node: npm ci when node_modules is missing or not the pinned one
-jwt_installed() {
-	[ "$(node -p "require('$NODE_DIR/node_modules/jsonwebtoken/package.json').version" 2>/dev/null)" = "$JWT_VERSION" ]
-}
-if ! jwt_installed; then
-	t0=$SECONDS
-	if ! (cd "$NODE_DIR" && timeout 300 npm ci --no-audit --no-fund) >"$T_TMP/npm-ci.log" 2>&1; then
-		bail "npm ci in tests/node (jsonwebtoken $JWT_VERSION)" \
-			"$(grep -m 4 -E 'npm (error|ERR!)' "$T_TMP/npm-ci.log" || tail -n 4 "$T_TMP/npm-ci.log")"
-	fi
-	echo "# npm ci in tests/node took $((SECONDS - t0)) s"
+# ---- tests/node and tests/peer: npm ci when node_modules is not the pinned one
+if ! out=$("$NODE_DIR/ensure-modules.sh" "$NODE_DIR" "$PEER_DIR" 2>&1); then
+	bail "node modules for tests/node and tests/peer" "$out"
 fi
-jwt_installed || bail "tests/node has jsonwebtoken $JWT_VERSION after npm ci"
+[ -n "$out" ] && printf '%s\n' "$out"
+echo "# node $(node --version), npm $(npm --version)"
+check_eq "tests/node's jsonwebtoken is the peer's (tests/peer/package.json)" "$JWT_VERSION" \
+	"$(jq -r '.dependencies.jsonwebtoken' "$PEER_DIR/package.json")"
+
+# ---- every package in the lock files runs on the Node that engines names
+engines_check() {	# DIR... : one ok/not ok per DIR from engines.js
+	local line
+	while IFS= read -r line; do
+		line=${line//"$ROOT/"/}
+		case $line in
+		"ok "*) t_ok "engines.node kept by every locked package: ${line#ok }" ;;
+		*) t_fail "engines.node kept by every locked package: ${line#not ok }" ;;
+		esac
+	done < <(node "$NODE_DIR/engines.js" "$@" 2>&1)
+}
+engines_check "$NODE_DIR" "$PEER_DIR"
+# The control: a lock with one package that wants a newer Node than promised.
+mkdir -p "$T_TMP/engines"
+printf '{"name":"planted","engines":{"node":">=18"}}\n' >"$T_TMP/engines/package.json"
+printf '%s\n' '{"lockfileVersion":3,"packages":{"":{"name":"planted"},' \
+	'"node_modules/too-new":{"version":"1.0.0","engines":{"node":">=20"}}}}' >"$T_TMP/engines/package-lock.json"
+out=$(node "$NODE_DIR/engines.js" "$T_TMP/engines" 2>&1)
+check_eq "control: engines.js refuses a locked package that wants node >=20" \
+	"1 not ok $T_TMP/engines >=18: too-new@1.0.0 wants node >=20" "$? $out"
 
 # ---- secrets: as the tutorial makes them, used as their text bytes
 rand_hex() { node -e "process.stdout.write(require('crypto').randomBytes(64).toString('hex'))"; }
@@ -223,93 +241,130 @@ else t_fail "refresh gives a new access token" "got: ${REFRESHED:-nothing}"; fi
 expect_node_ok "refreshed token: Node verify, username/sub/iat/exp, exp-iat 1800" "$REFRESHED" "$ALGS"
 expect_c "refreshed token -> 200 here too" "200 alice" "$REFRESHED"
 
-echo "# 5. The Express peer ($PEER_SRC)"
-peer_checks() {
-	local dir=$T_TMP/peer t0 port pid body code i
-	if ! mkdir -p "$dir" || ! cp "$PEER_SRC/server.js" "$PEER_SRC/package.json" \
-		"$PEER_SRC/package-lock.json" "$dir/"; then
-		t_fail "peer: copy server.js, package.json, package-lock.json (the peer checks could not run)"
-		return
-	fi
-	t0=$SECONDS
-	# Fewer, shorter retries than npm's default (about 70 s to give up
-	# on an unreachable registry), so the suite stays well under 90 s.
-	if ! (cd "$dir" && timeout 120 npm ci --no-audit --no-fund \
-		--fetch-retries=1 --fetch-retry-mintimeout=2000 \
-		--fetch-retry-maxtimeout=5000) >"$T_TMP/peer-npm.log" 2>&1; then
-		t_fail "peer: npm ci (the peer checks could not run)" \
-			"$(grep -m 4 -E 'npm (error|ERR!)' "$T_TMP/peer-npm.log" || tail -n 4 "$T_TMP/peer-npm.log")"
-		return
-	fi
-	echo "# npm ci for the peer took $((SECONDS - t0)) s"
-	printf 'TOKEN_SECRET=%s\nACCESS_TOKEN_SECRET=%s\n' "$SECRET" "$SECRET" >"$T_TMP/peer.env"
-
-	# A free port, then wait for the peer to listen (retry on a lost race).
-	for i in 1 2 3; do
-		port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
-		(cd "$dir" && exec env -u TOKEN_SECRET -u ACCESS_TOKEN_SECRET \
-			PORT="$port" DOTENV_PATH="$T_TMP/peer.env" node server.js) \
-			>"$T_TMP/peer.log" 2>&1 &
-		pid=$!
-		T_PIDS="${T_PIDS:-} $pid"
-		for _ in $(seq 50); do
-			grep -q 'listening' "$T_TMP/peer.log" && break
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		grep -q 'listening' "$T_TMP/peer.log" && break
-		kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-		pid=
+echo "# 5. The tutorial's Express server (tests/peer), with the same secret"
+PEER_PID='' PEER_URL=''
+# start_peer NAME ENV_FILE [VAR=value...]: node tests/peer/server.js on a
+# free port (PORT=0) of 127.0.0.1, with no secret in its environment but
+# those given, reading ENV_FILE as its dotenv file; waits (20 s at most)
+# for its "listening" line.  Sets PEER_PID, PEER_URL, PEER_LOG.
+start_peer() {
+	local deadline=$((SECONDS + 20))
+	PEER_LOG=$T_TMP/peer-$1.log PEER_PID='' PEER_URL=''
+	(cd "$PEER_DIR" && exec env -u TOKEN_SECRET -u ACCESS_TOKEN_SECRET \
+		-u SECRET_KEYOBJECT PORT=0 DOTENV_PATH="$2" "${@:3}" node server.js) \
+		>"$PEER_LOG" 2>&1 &
+	PEER_PID=$!
+	T_PIDS="${T_PIDS:-} $PEER_PID"
+	while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$PEER_PID" 2>/dev/null; do
+		PEER_URL=$(sed -n 's|^peer listening on \(http://127\.0\.0\.1:[0-9][0-9]*\) .*|\1|p' "$PEER_LOG")
+		[ -n "$PEER_URL" ] && return 0
+		sleep 0.1
 	done
-	if [ -z "$pid" ]; then
-		t_fail "peer: server.js listens" "$(tail -n 5 "$T_TMP/peer.log")"
-		return
-	fi
-	t_ok "peer: server.js listens on 127.0.0.1:$port"
-	local url=http://127.0.0.1:$port
+	return 1
+}
+# stop_peer: SIGTERM, then its exit status (SIGKILL and 137 after 10 s).
+stop_peer() {
+	local deadline=$((SECONDS + 10))
+	kill -TERM "$PEER_PID" 2>/dev/null
+	while kill -0 "$PEER_PID" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+	kill -KILL "$PEER_PID" 2>/dev/null
+	wait "$PEER_PID" 2>/dev/null
+}
 
-	# peer_req METHOD PATH [BODY] [TOKEN] — sets PCODE and PBODY.
-	peer_req() {
-		local -a a=(-sS -m 5 -o "$T_TMP/peer.body" -w '%{http_code}' -X "$1")
-		[ -n "${3:-}" ] && a+=(-H 'Content-Type: application/json' --data-binary "$3")
-		[ -n "${4:-}" ] && a+=(-H "Authorization: Bearer $4")
-		PCODE=$(curl "${a[@]}" "$url$2" 2>/dev/null)
-		PBODY=$(cat "$T_TMP/peer.body" 2>/dev/null)
-	}
+# peer_req METHOD PATH [BODY] [TOKEN]: sets PCODE and PBODY.
+peer_req() {
+	local -a a=(-sS -m 10 -o "$T_TMP/peer.body" -w '%{http_code}' -X "$1")
+	[ -n "${3:-}" ] && a+=(-H 'Content-Type: application/json' --data-binary "$3")
+	[ -n "${4:-}" ] && a+=(-H "Authorization: Bearer $4")
+	: >"$T_TMP/peer.body"
+	PCODE=$(curl "${a[@]}" "$PEER_URL$2" 2>/dev/null)
+	PBODY=$(cat "$T_TMP/peer.body")
+}
+# peer_token: the token a 200 answered, as a JSON string, or a note.
+peer_token() {
+	jq -r 'if type == "string" then . else "not a JSON string" end' <<<"$PBODY" 2>&1
+}
+
+# The secrets only in the dotenv file: the peer must read it.
+printf 'TOKEN_SECRET=%s\nACCESS_TOKEN_SECRET=%s\n' "$SECRET" "$SECRET" >"$T_TMP/peer.env"
+if ! start_peer faithful "$T_TMP/peer.env"; then
+	t_fail "peer: server.js listens (the peer checks could not run)" "$(tail -n 5 "$PEER_LOG")"
+else
+	t_ok "peer: server.js listens at $PEER_URL (secret from its dotenv file)"
+	port=${PEER_URL##*:}
+	curl -s -o /dev/null -m 5 "http://127.0.0.2:$port/api/userOrders"
+	check_eq "peer: bound to 127.0.0.1 only (127.0.0.2:$port refuses the connection: curl exit 7)" 7 "$?"
 
 	peer_req POST /api/createNewUser '{"username":"alice","password":"pw-at-the-peer"}'
-	body=$(jq -r 'if type == "string" then . else "not a JSON string" end' <<<"$PBODY" 2>&1)
-	check_match "peer: createNewUser alice -> 200 with a JSON string token" \
-		'^200 eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$' "$PCODE $body"
-	expect_c "peer's createNewUser token -> 200 here" "200 alice" "$body"
+	PEER_ALICE=$(peer_token)
+	check_match "peer: createNewUser alice -> 200 with the token as a JSON string" \
+		'^200 eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$' "$PCODE $PEER_ALICE"
+	node_verify "$PEER_ALICE" "$ALGS"
+	check_eq "peer's token as jsonwebtoken reads it: HS256, claims username iat exp, exp - iat 1800" \
+		"HS256 alice exp,iat,username 1800" \
+		"$(jq -r '"\(.header.alg) \(.payload.username) \(.payload | keys | join(",")) \(.payload.exp - .payload.iat)"' <<<"$NV_OUT" 2>&1)"
+	expect_c "peer's createNewUser token -> 200 here" "200 alice" "$PEER_ALICE"
+	check_eq "peer's token here: alice's orders made here" "book 2" "$(json '.orders[0] | "\(.item) \(.quantity)"')"
 	peer_req POST /api/createNewUser '{"username":"carol"}'
-	body=$(jq -r 'if type == "string" then . else "not a JSON string" end' <<<"$PBODY" 2>&1)
-	expect_c "peer's token for a user unknown here -> 200 (no orders)" "200 carol" "$body"
+	expect_c "peer's token for a user unknown here -> 200 (no orders)" "200 carol" "$(peer_token)"
 	check_eq "peer's token for a user unknown here: empty order list" 0 "$(json '.orders | length')"
 
+	peer_req POST /api/login '{"username":"alice","password":"pw-at-the-peer"}'
+	check_match "peer: login alice -> 200 with a token" '^200 eyJ' "$PCODE $(peer_token)"
+	expect_c "peer's login token -> 200 here" "200 alice" "$(peer_token)"
+	peer_req POST /api/login '{"username":"alice","password":"not the password"}'
+	check_eq "peer: login with a wrong password -> 401 Unauthorized" "401 Unauthorized" "$PCODE $PBODY"
+	peer_req POST /api/login '{"username":"alice"}'
+	check_eq "peer: login without a password -> 400 Bad Request" "400 Bad Request" "$PCODE $PBODY"
+
+	peer_req GET /api/userOrders "" "$PEER_ALICE"
+	check_eq "peer: its own token -> 200, alice with her two orders" "200 alice 2" \
+		"$PCODE $(jq -r '"\(.username) \(.orders | length)"' <<<"$PBODY" 2>&1)"
+	peer_req GET /api/userOrders
+	check_eq "peer: no token -> 401 Unauthorized (authenticateToken)" "401 Unauthorized" "$PCODE $PBODY"
+	peer_req GET /api/userOrders "" "${TOK[expired]}"
+	check_eq "peer: expired token -> 403 Forbidden (jwt.verify error)" "403 Forbidden" "$PCODE $PBODY"
+
 	peer_req GET /api/userOrders "" "$LOGGED"
-	code=$PCODE
-	check_eq "our login token -> 200 on the peer's userOrders" "200 alice" "$code $(jq -r '.username' <<<"$PBODY" 2>&1)"
+	check_eq "our login token -> 200 on the peer's userOrders" "200 alice" "$PCODE $(jq -r '.username' <<<"$PBODY" 2>&1)"
 	peer_req GET /api/userOrders "" "$CREATED"
-	check_eq "our createNewUser token -> 200 on the peer" 200 "$PCODE"
+	check_eq "our createNewUser token -> 200 on the peer" "200 alice" "$PCODE $(jq -r '.username' <<<"$PBODY" 2>&1)"
 	peer_req GET /api/userOrders "" "$REFRESHED"
-	check_eq "our refreshed token -> 200 on the peer" 200 "$PCODE"
+	check_eq "our refreshed token -> 200 on the peer" "200 alice" "$PCODE $(jq -r '.username' <<<"$PBODY" 2>&1)"
 	# Control: a token from a service with another secret.
 	c_token login /api/createNewUser "{\"username\":\"alice\",\"password\":\"$PASSWORD\"}" \
 		TOKEN_SECRET="$OTHER" ACCESS_TOKEN_SECRET="$OTHER" DATABASE_PATH="$T_TMP/other.db"
 	check_eq "control: our service with another secret issues a token" 201 "$STATUS"
-	peer_req GET /api/userOrders "" "${ACCESS:-none}"
-	check_eq "control: token from our service with another secret -> 403 on the peer" 403 "$PCODE"
+	OTHER_TOKEN=${ACCESS:-none}
+	peer_req GET /api/userOrders "" "$OTHER_TOKEN"
+	check_eq "control: token from our service with another secret -> 403 Forbidden on the peer" "403 Forbidden" "$PCODE $PBODY"
 
-	kill -TERM "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	code=$?
-	check_eq "peer: stopped by its PID" 0 "$code"
-}
-if [ -d "$PEER_SRC" ]; then
-	peer_checks
+	stop_peer
+	check_eq "peer: SIGTERM stops it, exit status 0" 0 "$?"
+fi
+
+echo "# 6. The peer with SECRET_KEYOBJECT=1 (the benchmark's tuned form)"
+# The secret in the environment, another in the dotenv file: the
+# environment wins (dotenv's rule), or no token of ours would pass.
+printf 'TOKEN_SECRET=%s\nACCESS_TOKEN_SECRET=%s\n' "$OTHER" "$OTHER" >"$T_TMP/peer-other.env"
+if ! start_peer tuned "$T_TMP/peer-other.env" SECRET_KEYOBJECT=1 \
+	TOKEN_SECRET="$SECRET" ACCESS_TOKEN_SECRET="$SECRET"; then
+	t_fail "tuned peer: server.js listens (its checks could not run)" "$(tail -n 5 "$PEER_LOG")"
 else
-	t_fail "peer: $PEER_SRC exists (the peer checks could not run)"
+	check_match "tuned peer: listens, and says SECRET_KEYOBJECT=1" 'SECRET_KEYOBJECT=1' "$(cat "$PEER_LOG")"
+	peer_req GET /api/userOrders "" "$LOGGED"
+	check_eq "tuned peer: our login token -> 200 (the environment's secret won over the file's)" \
+		"200 alice" "$PCODE $(jq -r '.username' <<<"$PBODY" 2>&1)"
+	peer_req GET /api/userOrders "" "$OTHER_TOKEN"
+	check_eq "tuned peer: token signed with another secret -> 403 Forbidden" "403 Forbidden" "$PCODE $PBODY"
+	peer_req GET /api/userOrders "" "${TOK[hex-decoded]}"
+	check_eq "tuned peer: token signed with the hex-decoded secret -> 403 Forbidden" "403 Forbidden" "$PCODE $PBODY"
+	peer_req GET /api/userOrders
+	check_eq "tuned peer: no token -> 401 Unauthorized" "401 Unauthorized" "$PCODE $PBODY"
+	peer_req POST /api/createNewUser '{"username":"dave","password":"pw"}'
+	expect_c "tuned peer's token -> 200 here" "200 dave" "$(peer_token)"
+	stop_peer
+	check_eq "tuned peer: SIGTERM stops it, exit status 0" 0 "$?"
 fi
 
 t_done

@@ -4,8 +4,8 @@
 #
 #	build	compiler, make, pkg-config and the -dev packages
 #	run	build + lighttpd
-#	test	run + spawn-fcgi, cgi-fcgi (libfcgi-bin), curl, jq, node and
-#		npm (for the tutorial's Express peer), valgrind, fail2ban (its
+#	test	run + spawn-fcgi, cgi-fcgi (libfcgi-bin), curl, jq, node (18 or
+#		newer) and npm (tests/node, tests/peer, tests/browser), valgrind, fail2ban (its
 #		filter is tested with fail2ban-regex), stress-ng (busy-machine
 #		runs)
 #	profile	test + linux-perf and strace (make profile)

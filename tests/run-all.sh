@@ -34,8 +34,12 @@ for suite in unit "${suites[@]}"; do
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		broken+=("$name (exit $rc)")
 		failed=$((failed + 1))
+	elif [ "$f" -gt 0 ]; then
+		broken+=("$name ($f failed)")
 	fi
 done
+# The closing lines name every suite that failed, so a long run's verdict
+# needs no scrolling.
 for b in "${broken[@]}"; do echo "not ok - suite $b"; done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "common/clientaddr.h"
 
 #define CLIENTADDR_BLANKS	" \t"
@@ -47,7 +49,7 @@ clientaddr_parse_one(const char *s, size_t len, int *family,
 	}
 	if (inet_pton(AF_INET6, buf, addr) != 1)
 		return -1;
-	if (memcmp(addr, clientaddr_v4mapped, 12) == 0) {
+	if (sodium_memcmp(addr, clientaddr_v4mapped, 12) == 0) {
 		memmove(addr, addr + 12, 4);
 		*family = AF_INET;
 		return 0;
@@ -114,7 +116,7 @@ clientaddr_in(const struct netrange *r, int family, const unsigned char *addr)
 
 	if (r->family != family)
 		return 0;
-	if (memcmp(r->addr, addr, (size_t)full) != 0)
+	if (full > 0 && sodium_memcmp(r->addr, addr, (size_t)full) != 0)
 		return 0;
 	return rest == 0 ||
 	    ((r->addr[full] ^ addr[full]) & (0xff << (8 - rest)) & 0xff) == 0;

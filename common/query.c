@@ -63,7 +63,7 @@ query_get(const char *qs, const char *name, char *buf, size_t buflen)
 		len = strcspn(p, "&");
 		eq = memchr(p, '=', len);
 		if ((eq != NULL ? (size_t)(eq - p) : len) == nlen &&
-		    memcmp(p, name, nlen) == 0) {
+		    strncmp(p, name, nlen) == 0) {
 			if (found++ > 0)
 				return -1;
 			if (eq == NULL)

@@ -447,8 +447,10 @@ for bad in garbage AAAAAAAAAAA= "${NEXT}x" '' "$NEXT&after=$NEXT"; do
 	expect "after=$bad (not a cursor of ours) → 400 invalid_request" 400 invalid_request
 done
 req head.orders HEAD /api/userOrders
-check_eq "HEAD userOrders → 200 with the Content-Type and Content-Length of GET" \
-    "200 application/json; charset=utf-8 $LIST_LEN" \
+# (RFC 9110 §9.3.2: a HEAD answer may leave Content-Length out, as Apache
+# does; when it sends one, it is GET's.)
+check_match "HEAD userOrders → 200 with the Content-Type of GET, and its Content-Length if any" \
+    "^200 application/json; charset=utf-8 ($LIST_LEN)?\$" \
     "$STATUS $(header Content-Type) $(header Content-Length)"
 noauth
 req head.noauth HEAD /api/userOrders

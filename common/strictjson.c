@@ -83,21 +83,34 @@ strictjson_hex4(const char *p)
  * strings JSON has only white space, punctuation, numbers and the letters
  * of true, false and null.  Returns the number of member names (strings
  * followed by ':'), so the caller can see duplicates json-c dropped, or -1.
+ *
+ * A member name holding \u0000 is refused too: json-c keeps names as C
+ * strings and cuts them at the NUL, so {"username\u0000x":"bob"} would
+ * read as username, and {"alg\u0000":"HS256"} as alg.  Values keep
+ * their length and strictjson_string() refuses a NUL in them.  No other
+ * escape can make two names equal that differ as JSON: json-c compares
+ * names bytewise without normalizing, lone surrogates (its U+FFFD) are
+ * refused below, and every other escape decodes to the one code point
+ * JSON gives it (RFC 8259 §8.3), so names it does merge are duplicates
+ * and the count catches them.
  */
 static long
 strictjson_lex(const char *buf, size_t len)
 {
 	size_t	 i, k;
 	long	 names = 0, u;
-	int	 in_str = 0;
+	int	 in_str = 0, nul = 0;
 	char	 c;
 
 	for (i = 0; i < len; i++) {
 		c = buf[i];
 		if (!in_str) {
-			if (c == '"')
+			if (c == '"') {
 				in_str = 1;
-			else if (strchr(" \t\n\r{}[],:0123456789-+.eEtrufalsn",
+				nul = 0;
+				continue;
+			}
+			if (strchr(" \t\n\r{}[],:0123456789-+.eEtrufalsn",
 			    c) == NULL)
 				return -1;
 			continue;
@@ -109,8 +122,11 @@ strictjson_lex(const char *buf, size_t len)
 			for (k = i + 1; k < len && strchr(" \t\n\r", buf[k]) !=
 			    NULL && buf[k] != '\0'; k++)
 				;
-			if (k < len && buf[k] == ':')
+			if (k < len && buf[k] == ':') {
+				if (nul)
+					return -1;
 				names++;
+			}
 			continue;
 		}
 		if (c != '\\')
@@ -122,6 +138,8 @@ strictjson_lex(const char *buf, size_t len)
 		if (len - i < 5 || (u = strictjson_hex4(buf + i + 1)) == -1)
 			return -1;
 		i += 4;
+		if (u == 0)
+			nul = 1;
 		if (u >= 0xdc00 && u <= 0xdfff)
 			return -1;	/* a low surrogate alone */
 		if (u >= 0xd800 && u <= 0xdbff) {

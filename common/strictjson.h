@@ -12,8 +12,9 @@
 
 /*
  * Parse len bytes as one JSON object: strict grammar, valid UTF-8,
- * nesting at most depth, nothing after it (not even a NUL).  Returns the
- * object (caller puts it) or NULL.
+ * nesting at most depth, nothing after it (not even a NUL), no duplicate
+ * member name and none holding \u0000 (json-c would cut it there), at
+ * any depth.  Returns the object (caller puts it) or NULL.
  */
 struct json_object	*strictjson_object(const char *buf, size_t len,
 			    int depth);

@@ -63,6 +63,10 @@ put(T, "pay_trailing_nul", b'\x01{"exp":1767226500,"sub":"a"}\x00xx')
 put(T, "hdr_valid", b"\x02" + H)
 put(T, "hdr_typ_num", b'\x02{"alg":"HS256","typ":1}')
 put(T, "hdr_overlong", b'\x02{"alg":"HS256","typ":"J\xc0\xafT"}')
+# json-c cuts a member name at an escaped NUL: "alg\u0000" read as alg.
+put(T, "hdr_nul_name", b'\x02{"alg\\u0000":"HS256","typ":"JWT"}')
+put(T, "hdr_nul_name_dup", b'\x02{"alg":"HS256","alg\\u0000":"none"}')
+put(T, "pay_nul_name", b'\x01{"exp":1767226500,"username\\u0000x":"bob"}')
 
 J = "fuzz_json_body"
 put(J, "login", b'{"username":"alice","password":"correct horse"}\n')
@@ -77,6 +81,8 @@ put(J, "types", b'{"quantity":"12abc","item":true,"username":null,"password":[1]
 put(J, "single_quote", b"{'username':\"a\",\"quantity\":NaN}")
 put(J, "deep", b'{"a":' + b'[' * 9 + b']' * 9 + b'}')
 put(J, "dup_keys", b'{"username":"a","username":"b","quantity":-1}')
+put(J, "nul_name", b'{"username\\u0000x":"bob","password":"correct-horse"}')
+put(J, "nul_name_dup", b'{"username":"a","username\\u0000":"b"}')
 
 D = "fuzz_dotenv"
 put(D, "basic", b"TOKEN_SECRET=abc\nexport ACCESS_TOKEN_TTL=15m\n# comment\n")

@@ -403,7 +403,64 @@ test_lone_surrogate_escapes_refused(void)
 	CHECK(accepts("{\"a\":\"\\u00e9\\n\\\"\"}"));
 }
 
+/*
+ * json-c keeps member names as C strings: "username\u0000x" would become
+ * "username", so a name with an escaped NUL is refused at any depth.
+ */
+static void
+test_nul_in_member_name_refused(void)
+{
+	CHECK(!accepts("{\"username\\u0000x\":\"bob\"}"));
+	CHECK(!accepts("{\"alg\\u0000\":\"HS256\"}"));
+	CHECK(!accepts("{\"\\u0000\":1}"));
+	CHECK(!accepts("{\"a\":{\"b\\u0000\" : 1}}"));
+	CHECK(!accepts("{\"a\":[{\"b\\u0000c\":1}]}"));
+	/* controls: the same names without the NUL */
+	CHECK(accepts("{\"usernamex\":\"bob\"}"));
+	CHECK(accepts("{\"alg\":\"HS256\"}"));
+	CHECK(accepts("{\"\":1}"));
+	CHECK(accepts("{\"a\":{\"b\" : 1}}"));
+	CHECK(accepts("{\"a\":[{\"bc\":1}]}"));
+}
+
+/* A NUL in a value is parsed; strictjson_string() refuses it there. */
+static void
+test_nul_in_value_parsed(void)
+{
+	CHECK(accepts("{\"a\":\"x\\u0000\"}"));
+	CHECK(accepts("{\"a\":[\"\\u0000\"],\"b\":1}"));
+}
+
+/* Two names json-c would store as one: a duplicate, whatever the order. */
+static void
+test_nul_name_duplicate_refused(void)
+{
+	CHECK(!accepts("{\"alg\":\"HS256\",\"alg\\u0000\":\"none\"}"));
+	CHECK(!accepts("{\"alg\\u0000\":\"none\",\"alg\":\"HS256\"}"));
+	CHECK(!accepts("{\"a\\u0000b\":1,\"a\\u0000c\":2}"));
+	/* control: distinct names */
+	CHECK(accepts("{\"alg\":\"HS256\",\"alg0\":\"none\"}"));
+}
+
+/* Escapes name the code point JSON gives them: equal names are dups. */
+static void
+test_escaped_duplicate_names_refused(void)
+{
+	CHECK(!accepts("{\"a\":1,\"\\u0061\":2}"));
+	CHECK(!accepts("{\"\\u00e9\":1,\"\xc3\xa9\":2}"));
+	CHECK(!accepts("{\"\\ud83d\\ude00\":1,\"\xf0\x9f\x98\x80\":2}"));
+	CHECK(!accepts("{\"\\b\":1,\"\\u0008\":2}"));
+	CHECK(!accepts("{\"/\":1,\"\\/\":2}"));
+	/* controls: different code points */
+	CHECK(accepts("{\"a\":1,\"\\u0062\":2}"));
+	CHECK(accepts("{\"\\b\":1,\"\\u0009\":2}"));
+}
+
 UNIT_TESTS(
+	T(test_nul_in_member_name_refused),
+	T(test_nul_in_value_parsed),
+	T(test_nul_name_duplicate_refused),
+	T(test_escaped_duplicate_names_refused),
 	T(test_duplicate_names_refused),
 	T(test_lone_surrogate_escapes_refused),
 	T(test_object_accepted),

@@ -566,6 +566,35 @@ test_crit_refused(void)
 	CHECK_INT(try("{\"alg\":\"HS256\",\"kid\":\"k1\"}", GOOD), TOKEN_OK);
 }
 
+/*
+ * A correctly signed header whose member name holds an escaped NUL:
+ * json-c would cut "alg\u0000" to "alg" and find an alg the header does
+ * not name.  Refused as a malformed header.
+ */
+static void
+test_header_nul_name_refused(void)
+{
+	CHECK_INT(try("{\"alg\\u0000\":\"HS256\"}", GOOD), TOKEN_BADHEADER);
+	CHECK_INT(try("{\"alg\\u0000x\":\"HS256\",\"typ\":\"JWT\"}", GOOD),
+	    TOKEN_BADHEADER);
+	/* control: the same header without the NUL */
+	CHECK_INT(try("{\"alg\":\"HS256\"}", GOOD), TOKEN_OK);
+	CHECK_INT(try("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", GOOD), TOKEN_OK);
+}
+
+/* Beside a real alg, "alg\u0000" is a second alg: refused either way. */
+static void
+test_header_nul_name_duplicate_refused(void)
+{
+	CHECK_INT(try("{\"alg\":\"HS256\",\"alg\\u0000\":\"none\"}", GOOD),
+	    TOKEN_BADHEADER);
+	CHECK_INT(try("{\"alg\\u0000\":\"none\",\"alg\":\"HS256\"}", GOOD),
+	    TOKEN_BADHEADER);
+	/* control: a second, distinct name */
+	CHECK_INT(try("{\"alg\":\"HS256\",\"alg0\":\"none\"}", GOOD),
+	    TOKEN_OK);
+}
+
 static void
 test_typ_jwt_accepted(void)
 {
@@ -762,6 +791,8 @@ UNIT_TESTS(
 	T(test_alg_other_refused),
 	T(test_header_not_object_refused),
 	T(test_crit_refused),
+	T(test_header_nul_name_refused),
+	T(test_header_nul_name_duplicate_refused),
 	T(test_typ_jwt_accepted),
 	T(test_typ_other_refused),
 	T(test_bad_signature_refused),

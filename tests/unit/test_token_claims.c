@@ -327,6 +327,48 @@ test_user_nul_refused(void)
 	CHECK_INT(try_user("\"username\":\"alice\"", user), TOKEN_OK);
 }
 
+/*
+ * A correctly signed payload whose claim name holds an escaped NUL:
+ * json-c would read "username\u0000x" as username.  Refused whole.
+ */
+static void
+test_claim_nul_name_refused(void)
+{
+	char	 user[TOKEN_USER_MAX + 1] = "";
+
+	CHECK_INT(try_user("\"username\\u0000x\":\"alice\"", user),
+	    TOKEN_BADPAYLOAD);
+	CHECK_INT(try_user("\"sub\\u0000\":\"alice\"", user),
+	    TOKEN_BADPAYLOAD);
+	/* control: the same claim without the NUL */
+	CHECK_INT(try_user("\"username\":\"alice\"", user), TOKEN_OK);
+	CHECK_STR(user, "alice");
+}
+
+/* "exp\u0000" would pass for exp. */
+static void
+test_claim_nul_name_exp_refused(void)
+{
+	CHECK_INT(try_claims(0, "\"exp\\u0000\":1767227400"), TOKEN_BADPAYLOAD);
+	CHECK_INT(try_claims(0, "\"exp\":1767227400"), TOKEN_OK);
+}
+
+/* Beside the real claim it is a second one: refused either way round. */
+static void
+test_claim_nul_name_duplicate_refused(void)
+{
+	char	 user[TOKEN_USER_MAX + 1] = "";
+
+	CHECK_INT(try_user("\"sub\":\"alice\",\"sub\\u0000\":\"admin\"", user),
+	    TOKEN_BADPAYLOAD);
+	CHECK_INT(try_user("\"sub\\u0000\":\"admin\",\"sub\":\"alice\"", user),
+	    TOKEN_BADPAYLOAD);
+	/* control: a second, distinct name */
+	CHECK_INT(try_user("\"sub\":\"alice\",\"sub0\":\"admin\"", user),
+	    TOKEN_OK);
+	CHECK_STR(user, "alice");
+}
+
 static void
 test_user_invalid_chars_refused(void)
 {
@@ -380,6 +422,9 @@ UNIT_TESTS(
 	T(test_user_missing_refused),
 	T(test_user_non_string_refused),
 	T(test_user_nul_refused),
+	T(test_claim_nul_name_refused),
+	T(test_claim_nul_name_exp_refused),
+	T(test_claim_nul_name_duplicate_refused),
 	T(test_user_invalid_chars_refused),
 	T(test_user_length),
 );

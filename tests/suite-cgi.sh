@@ -322,6 +322,14 @@ bad_signup "invalid UTF-8 (UTF-16 surrogate, ED A0 80) in the password" \
 bad_signup "invalid UTF-8 (0xff) in the username" \
     "$(body_up "utf5$(printf '\377')" "$PW")"
 bad_signup "empty body" ''
+# json-c cuts a member name at an escaped NUL: "username\u0000x" would read
+# as "username", a second name for the field.
+bad_signup "a member name with \\u0000 (username\\u0000x)" \
+    "{\"username\\u0000x\":\"nulname\",\"password\":\"$PW\"}"
+is "… and nothing was created under that name (login → 401)" 401 \
+    "$(call login POST /api/login "$(body_up nulname "$PW")"; echo "$STATUS")"
+call login POST /api/createNewUser "$(body_up nulname "$PW")"
+is "control: the same body without the NUL signs nulname up: 201" 201 "$STATUS"
 # Sanity: the UTF-8 cases fail for the byte, not for the password.
 call login POST /api/createNewUser "$(body_up erin "$PW$(printf '\303\251')")"
 is "createNewUser: valid UTF-8 in the password: 201" 201 "$STATUS"

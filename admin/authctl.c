@@ -53,11 +53,13 @@ struct ctx {
 	struct config	 cfg;		/* config_load; wiped at exit */
 	struct store	*store;		/* or NULL when not needed */
 	time_t		 now;		/* one clock for the whole command */
+	int		 flag;		/* the command's option was given */
 };
 
 struct cmd {
 	const char	*group;		/* "user" or "token" */
 	const char	*name;
+	const char	*option;	/* the one option it takes, or NULL */
 	const char	*args;		/* the positional argument, for usage */
 	int		 need;		/* NEED_* */
 	int		(*run)(struct ctx *, const char *);
@@ -79,11 +81,14 @@ synopsis(FILE *fp)
 	    "       %s user passwd name\n"
 	    "       %s user list\n"
 	    "       %s user revoke name\n"
+	    "       %s user disable name\n"
+	    "       %s user enable name\n"
+	    "       %s user delete [--with-orders] name\n"
 	    "       %s token check token | -\n"
 	    "       %s token issue name\n"
 	    "       %s help\n",
 	    progname, progname, progname, progname, progname, progname,
-	    progname, progname);
+	    progname, progname, progname, progname, progname);
 }
 
 static void
@@ -434,16 +439,18 @@ out:
 }
 
 static int
-list_one(const char *user, int64_t created_at, void *arg)
+list_one(const char *user, int64_t created_at, int disabled, void *arg)
 {
 	char	 when[TIME_LEN];
 
 	(void)arg;
 	time_str(created_at, when);
-	return printf("%s\t%s\n", user, when) < 0 ? -1 : 0;
+	return printf("%s\t%s%s\n", user, when, disabled ? "\tdisabled" :
+	    "") < 0 ? -1 : 0;
 }
 
-/* user list: "NAME<TAB>CREATED" per user, by name. */
+/* user list: "NAME<TAB>CREATED" per user, by name, and "<TAB>disabled"
+ * after a disabled one. */
 static int
 cmd_user_list(struct ctx *c, const char *unused)
 {
@@ -471,6 +478,115 @@ cmd_user_revoke(struct ctx *c, const char *user)
 		return store_failed(c, "cannot revoke the sessions");
 	printf("revoked %d session%s of user %s\n", n, n == 1 ? "" : "s",
 	    user);
+	return flush_stdout();
+}
+
+/*
+ * user disable NAME: no login and no refresh from now on, and every
+ * session ends.  Its access tokens live until they expire (at most
+ * ACCESS_TOKEN_TTL): a JWT is checked against the key, not the store.
+ */
+static int
+cmd_user_disable(struct ctx *c, const char *user)
+{
+	int		 n = 0;
+	enum store_rc	 rc;
+
+	if (check_name(user) == -1)
+		return EXIT_FAILURE;
+	rc = store_user_disable(c->store, user, c->now, &n);
+	if (rc == STORE_NOTFOUND) {
+		fprintf(stderr, "%s: no such user: %s\n", progname, user);
+		return EXIT_FAILURE;
+	}
+	if (rc != STORE_OK)
+		return store_failed(c, "cannot disable the user");
+	printf("disabled user %s and revoked %d session%s\n", user, n,
+	    n == 1 ? "" : "s");
+	return flush_stdout();
+}
+
+/* user enable NAME: undo user disable; the user logs in afresh. */
+static int
+cmd_user_enable(struct ctx *c, const char *user)
+{
+	enum store_rc	 rc;
+
+	if (check_name(user) == -1)
+		return EXIT_FAILURE;
+	rc = store_user_enable(c->store, user);
+	if (rc == STORE_NOTFOUND) {
+		fprintf(stderr, "%s: no such user: %s\n", progname, user);
+		return EXIT_FAILURE;
+	}
+	if (rc != STORE_OK)
+		return store_failed(c, "cannot enable the user");
+	printf("enabled user %s\n", user);
+	return flush_stdout();
+}
+
+/*
+ * On a terminal, ask "question [y/N] " and read the answer: 1 for y or
+ * yes, 0 otherwise.  Not on a terminal (a script): 1 without asking.
+ */
+static int
+confirm(const char *question)
+{
+	char	 line[16];
+	ssize_t	 n;
+
+	if (!isatty(STDIN_FILENO))
+		return 1;
+	fprintf(stderr, "%s [y/N] ", question);
+	fflush(stderr);
+	n = read_line(line, sizeof(line));
+	return n > 0 && (strcmp(line, "y") == 0 || strcmp(line, "yes") == 0);
+}
+
+/*
+ * user delete [--with-orders] NAME: the user and every refresh token of
+ * theirs; with --with-orders their orders too.  The name stays taken for
+ * ACCESS_TOKEN_TTL (the deleted user's access tokens would otherwise be
+ * the next owner's), and for as long as orders kept under it remain.
+ */
+static int
+cmd_user_delete(struct ctx *c, const char *user)
+{
+	char		 q[160];
+	int		 disabled, sessions, orders;
+	enum store_rc	 rc;
+
+	if (check_name(user) == -1)
+		return EXIT_FAILURE;
+	rc = store_user_state(c->store, user, &disabled);
+	if (rc == STORE_NOTFOUND) {
+		fprintf(stderr, "%s: no such user: %s\n", progname, user);
+		return EXIT_FAILURE;
+	}
+	if (rc != STORE_OK)
+		return store_failed(c, "cannot read the user");
+	snprintf(q, sizeof(q), "Delete user %s%s?", user,
+	    c->flag ? " and all their orders" : "");
+	if (!confirm(q)) {
+		fprintf(stderr, "%s: nothing deleted\n", progname);
+		return EXIT_FAILURE;
+	}
+	c->now = time(NULL);	/* the question may have waited */
+	rc = store_user_delete(c->store, user, c->flag, c->now,
+	    c->now + c->cfg.access_ttl, &sessions, &orders);
+	if (rc == STORE_NOTFOUND) {
+		fprintf(stderr, "%s: no such user: %s\n", progname, user);
+		return EXIT_FAILURE;
+	}
+	if (rc != STORE_OK)
+		return store_failed(c, "cannot delete the user");
+	if (c->flag)
+		printf("deleted user %s, %d session%s and %d order%s\n", user,
+		    sessions, sessions == 1 ? "" : "s", orders,
+		    orders == 1 ? "" : "s");
+	else
+		printf("deleted user %s and %d session%s; their orders are "
+		    "kept\n", user, sessions, sessions == 1 ? "" : "s");
 	return flush_stdout();
 }
 
@@ -759,14 +875,18 @@ out:
 /* ------------------------------------------------------------------ */
 
 static const struct cmd cmds[] = {
-	{ "user",  "add",    "name",  NEED_STORE | NEED_PWHASH,
+	{ "user",  "add",     NULL, "name",  NEED_STORE | NEED_PWHASH,
 	    cmd_user_add },
-	{ "user",  "passwd", "name",  NEED_STORE | NEED_PWHASH,
+	{ "user",  "passwd",  NULL, "name",  NEED_STORE | NEED_PWHASH,
 	    cmd_user_passwd },
-	{ "user",  "list",   NULL,    NEED_STORE, cmd_user_list },
-	{ "user",  "revoke", "name",  NEED_STORE, cmd_user_revoke },
-	{ "token", "check",  "token", NEED_CONFIG, cmd_token_check },
-	{ "token", "issue",  "name",  NEED_STORE, cmd_token_issue },
+	{ "user",  "list",    NULL, NULL,    NEED_STORE, cmd_user_list },
+	{ "user",  "revoke",  NULL, "name",  NEED_STORE, cmd_user_revoke },
+	{ "user",  "disable", NULL, "name",  NEED_STORE, cmd_user_disable },
+	{ "user",  "enable",  NULL, "name",  NEED_STORE, cmd_user_enable },
+	{ "user",  "delete",  "--with-orders", "name", NEED_STORE,
+	    cmd_user_delete },
+	{ "token", "check",   NULL, "token", NEED_CONFIG, cmd_token_check },
+	{ "token", "issue",   NULL, "name",  NEED_STORE, cmd_token_issue },
 };
 
 /*
@@ -779,7 +899,7 @@ run_cmd(const struct cmd *cmd, int argc, char **argv)
 	struct ctx	 c;
 	const char	*arg = NULL;
 	char		 err[512];
-	int		 i, dashdash = 0, ret = EXIT_FAILURE;
+	int		 i, dashdash = 0, flag = 0, ret = EXIT_FAILURE;
 
 	for (i = 3; i < argc; i++) {
 		if (!dashdash && strcmp(argv[i], "--") == 0) {
@@ -791,6 +911,11 @@ run_cmd(const struct cmd *cmd, int argc, char **argv)
 			    strcmp(argv[i], "-h") == 0) {
 				usage(stdout);
 				return EXIT_SUCCESS;
+			}
+			if (cmd->option != NULL &&
+			    strcmp(argv[i], cmd->option) == 0) {
+				flag = 1;
+				continue;
 			}
 			return usage_error("unknown option: %s", argv[i]);
 		}
@@ -804,6 +929,7 @@ run_cmd(const struct cmd *cmd, int argc, char **argv)
 
 	memset(&c, 0, sizeof(c));
 	c.now = time(NULL);
+	c.flag = flag;
 	if (config_load(&c.cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", progname, err);
 		return EXIT_FAILURE;

@@ -35,6 +35,15 @@ enum store_stmt {
 	ST_TOKEN_PRUNE,
 	ST_USER_LIST,
 	ST_USER_REVOKE_ALL,
+	ST_USER_STATE,
+	ST_USER_DISABLE,
+	ST_USER_ENABLE,
+	ST_USER_TAKEN,
+	ST_USER_DELETE,
+	ST_USER_DELETE_TOKENS,
+	ST_USER_DELETE_FAMILIES,
+	ST_USER_DELETE_ORDERS,
+	ST_USER_TOMBSTONE,
 	ST_LIMIT_GET,
 	ST_LIMIT_HIT,
 	ST_LIMIT_UNHIT,
@@ -51,7 +60,8 @@ static const char *const store_sql[ST__MAX] = {
 	"COMMIT",
 	"ROLLBACK",
 	"INSERT INTO users (username, pwhash, created_at) VALUES (?, ?, ?)",
-	"SELECT pwhash FROM users WHERE username = ?",
+	/* A disabled user logs in no more than one who does not exist. */
+	"SELECT pwhash FROM users WHERE username = ? AND disabled_at IS NULL",
 	"UPDATE users SET pwhash = ? WHERE username = ?",
 	/* Only over the hash that was verified: never undo a change. */
 	"UPDATE users SET pwhash = ?3 WHERE username = ?1 AND pwhash = ?2",
@@ -64,15 +74,37 @@ static const char *const store_sql[ST__MAX] = {
 	    "WHERE id = ? AND revoked_at IS NULL",
 	"INSERT INTO refresh_tokens (hash, family, created_at, expires_at) "
 	    "VALUES (?, ?, ?, ?)",
-	"SELECT t.id, t.family, t.expires_at, t.spent_at, f.revoked_at, "
-	    "f.username FROM refresh_tokens t "
-	    "JOIN refresh_families f ON f.id = t.family WHERE t.hash = ?",
+	"SELECT t.id, t.family, t.expires_at, t.spent_at, "
+	    "coalesce(f.revoked_at, u.disabled_at), f.username "
+	    "FROM refresh_tokens t "
+	    "JOIN refresh_families f ON f.id = t.family "
+	    "LEFT JOIN users u ON u.username = f.username WHERE t.hash = ?",
 	"UPDATE refresh_tokens SET spent_at = ? "
 	    "WHERE id = ? AND spent_at IS NULL",
 	"DELETE FROM refresh_tokens WHERE expires_at < ?",
-	"SELECT username, created_at FROM users ORDER BY username",
+	"SELECT username, created_at, disabled_at IS NOT NULL FROM users "
+	    "ORDER BY username",
 	"UPDATE refresh_families SET revoked_at = ? "
 	    "WHERE username = ? AND revoked_at IS NULL",
+	"SELECT disabled_at IS NOT NULL FROM users WHERE username = ?",
+	"UPDATE users SET disabled_at = ?2 "
+	    "WHERE username = ?1 AND disabled_at IS NULL",
+	"UPDATE users SET disabled_at = NULL WHERE username = ?",
+	/*
+	 * A name nobody may take: orders kept from a deleted user would be
+	 * the new owner's, and so would the deleted user's access tokens
+	 * until they expire.
+	 */
+	"SELECT EXISTS (SELECT 1 FROM orders WHERE username = ?1) "
+	    "OR EXISTS (SELECT 1 FROM deleted_users "
+	    "WHERE username = ?1 AND until > ?2)",
+	"DELETE FROM users WHERE username = ?",
+	"DELETE FROM refresh_tokens WHERE family IN "
+	    "(SELECT id FROM refresh_families WHERE username = ?)",
+	"DELETE FROM refresh_families WHERE username = ?",
+	"DELETE FROM orders WHERE username = ?",
+	"INSERT INTO deleted_users (username, until) VALUES (?1, ?2) "
+	    "ON CONFLICT (username) DO UPDATE SET until = max(until, ?2)",
 	"SELECT hits, window_start FROM throttle WHERE key = ?",
 	/* A window opens at the first hit and lasts ?3 seconds. */
 	"INSERT INTO throttle (key, hits, window_start) "
@@ -150,6 +182,14 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	"  key BLOB PRIMARY KEY,"
 	"  at INTEGER NOT NULL);"
 	"CREATE INDEX login_known_at ON login_known (at);",
+	/*
+	 * 4 -> 5: accounts can be disabled (no login, no refresh) and
+	 * deleted; a deleted name stays taken while its access tokens live.
+	 */
+	"ALTER TABLE users ADD COLUMN disabled_at INTEGER;"
+	"CREATE TABLE deleted_users ("
+	"  username TEXT PRIMARY KEY,"
+	"  until INTEGER NOT NULL);",
 };
 
 struct store {
@@ -186,6 +226,30 @@ store_exec(struct store *st, enum store_stmt id)
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return store_rc_of(st, rc == SQLITE_ROW ? SQLITE_DONE : rc);
+}
+
+/*
+ * Run a bound statement that returns one integer (or no row: then
+ * STORE_NOTFOUND), then reset it.
+ */
+static enum store_rc
+store_one_int(struct store *st, enum store_stmt id, int64_t *out)
+{
+	sqlite3_stmt	*s = st->stmt[id];
+	int		 rc;
+	enum store_rc	 ret;
+
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(s, 0);
+		ret = store_rc_of(st, SQLITE_DONE);
+	} else if (rc == SQLITE_DONE)
+		ret = STORE_NOTFOUND;
+	else
+		ret = store_rc_of(st, rc);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return ret;
 }
 
 static enum store_rc
@@ -429,8 +493,20 @@ store_user_create(struct store *st, const char *user, const char *pwhash,
 	sqlite3_stmt	*s = st->stmt[ST_USER_INSERT];
 	enum store_rc	 rc;
 
+	int64_t		 taken;
+
 	if ((rc = store_begin(st)) != STORE_OK)
 		return rc;
+	s = st->stmt[ST_USER_TAKEN];
+	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now);
+	if ((rc = store_one_int(st, ST_USER_TAKEN, &taken)) != STORE_OK)
+		return store_end(st, rc);
+	if (taken) {
+		(void)store_exec(st, ST_ROLLBACK);
+		return STORE_EXISTS;
+	}
+	s = st->stmt[ST_USER_INSERT];
 	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, pwhash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, now);
@@ -500,6 +576,111 @@ store_user_rehash(struct store *st, const char *user, const char *old,
 }
 
 enum store_rc
+store_user_state(struct store *st, const char *user, int *disabled)
+{
+	int64_t		 v = 0;
+	enum store_rc	 rc;
+
+	sqlite3_bind_text(st->stmt[ST_USER_STATE], 1, user, -1,
+	    SQLITE_STATIC);
+	rc = store_one_int(st, ST_USER_STATE, &v);
+	*disabled = v != 0;
+	return rc;
+}
+
+/* Bind user to statement id and run it; *changed gets the rows touched. */
+static enum store_rc
+store_user_exec(struct store *st, enum store_stmt id, const char *user,
+    int *changed)
+{
+	enum store_rc	 rc;
+
+	sqlite3_bind_text(st->stmt[id], 1, user, -1, SQLITE_STATIC);
+	rc = store_exec(st, id);
+	*changed = rc == STORE_OK ? sqlite3_changes(st->db) : 0;
+	return rc;
+}
+
+enum store_rc
+store_user_disable(struct store *st, const char *user, time_t now,
+    int *sessions)
+{
+	sqlite3_stmt	*s;
+	enum store_rc	 rc;
+	int		 disabled;
+
+	*sessions = 0;
+	if ((rc = store_begin(st)) != STORE_OK)
+		return rc;
+	if ((rc = store_user_state(st, user, &disabled)) != STORE_OK)
+		goto out;
+	s = st->stmt[ST_USER_DISABLE];
+	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now);
+	if ((rc = store_exec(st, ST_USER_DISABLE)) != STORE_OK)
+		goto out;
+	/* Its sessions end now, not when each refresh token expires. */
+	s = st->stmt[ST_USER_REVOKE_ALL];
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_text(s, 2, user, -1, SQLITE_STATIC);
+	if ((rc = store_exec(st, ST_USER_REVOKE_ALL)) == STORE_OK)
+		*sessions = sqlite3_changes(st->db);
+out:
+	return store_end(st, rc);
+}
+
+enum store_rc
+store_user_enable(struct store *st, const char *user)
+{
+	int		 n;
+	enum store_rc	 rc;
+
+	if ((rc = store_user_exec(st, ST_USER_ENABLE, user, &n)) != STORE_OK)
+		return rc;
+	return n > 0 ? STORE_OK : STORE_NOTFOUND;
+}
+
+enum store_rc
+store_user_delete(struct store *st, const char *user, int with_orders,
+    time_t now, time_t reserved_until, int *sessions, int *orders)
+{
+	sqlite3_stmt	*s;
+	enum store_rc	 rc;
+	int		 n;
+
+	*sessions = *orders = 0;
+	if ((rc = store_begin(st)) != STORE_OK)
+		return rc;
+	if ((rc = store_user_exec(st, ST_USER_DELETE, user, &n)) != STORE_OK)
+		goto out;
+	if (n == 0) {
+		rc = STORE_NOTFOUND;
+		goto out;
+	}
+	/* The sessions counted are the live ones, as user revoke counts. */
+	s = st->stmt[ST_USER_REVOKE_ALL];
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_text(s, 2, user, -1, SQLITE_STATIC);
+	if ((rc = store_exec(st, ST_USER_REVOKE_ALL)) != STORE_OK)
+		goto out;
+	*sessions = sqlite3_changes(st->db);
+	if ((rc = store_user_exec(st, ST_USER_DELETE_TOKENS, user, &n)) !=
+	    STORE_OK ||
+	    (rc = store_user_exec(st, ST_USER_DELETE_FAMILIES, user, &n)) !=
+	    STORE_OK)
+		goto out;
+	if (with_orders && (rc = store_user_exec(st, ST_USER_DELETE_ORDERS,
+	    user, orders)) != STORE_OK)
+		goto out;
+	s = st->stmt[ST_USER_TOMBSTONE];
+	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, reserved_until);
+	rc = store_exec(st, ST_USER_TOMBSTONE);
+out:
+	return store_end(st, rc);
+}
+
+enum store_rc
 store_user_list(struct store *st, store_user_cb cb, void *arg)
 {
 	sqlite3_stmt	*s = st->stmt[ST_USER_LIST];
@@ -509,7 +690,7 @@ store_user_list(struct store *st, store_user_cb cb, void *arg)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		u = (const char *)sqlite3_column_text(s, 0);
 		if (u != NULL && (n = cb(u, sqlite3_column_int64(s, 1),
-		    arg)) != 0) {
+		    sqlite3_column_int(s, 2), arg)) != 0) {
 			rc = n > 0 ? SQLITE_DONE : SQLITE_NOMEM;
 			break;
 		}

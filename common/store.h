@@ -18,7 +18,7 @@
 #include "common/token.h"
 
 #define STORE_ITEM_MAX		200	/* bytes of an order's item */
-#define STORE_SCHEMA_VERSION	4
+#define STORE_SCHEMA_VERSION	5
 
 enum store_rc {
 	STORE_OK = 0,
@@ -56,7 +56,8 @@ void		 store_close(struct store *st);
 /* A short reason for the last failure, for logs; never holds user data. */
 const char	*store_errmsg(const struct store *st);
 
-/* Create a user and the first refresh token of a new family, at once. */
+/* Create a user and the first refresh token of a new family, at once;
+ * STORE_EXISTS when the name is taken (see store_user_delete too). */
 enum store_rc	 store_user_create(struct store *st, const char *user,
 		    const char *pwhash, const unsigned char rhash[RTOKEN_HASHLEN],
 		    time_t now, time_t rexpires);
@@ -79,11 +80,38 @@ enum store_rc	 store_user_rehash(struct store *st, const char *user,
 
 /* Called once per user, by name; 1 stops the walk, -1 fails it. */
 typedef int (*store_user_cb)(const char *user, int64_t created_at,
-    void *arg);
+    int disabled, void *arg);
 
 /* Walk every user, by name. */
 enum store_rc	 store_user_list(struct store *st, store_user_cb cb,
 		    void *arg);
+
+/* Whether user is disabled (*disabled), or STORE_NOTFOUND. */
+enum store_rc	 store_user_state(struct store *st, const char *user,
+		    int *disabled);
+
+/*
+ * Disable user: no login and no refresh from now on, and every session
+ * revoked (*sessions gets how many were live).  Access tokens already
+ * handed out live until they expire.  STORE_NOTFOUND for no such user.
+ * Disabling a disabled user changes nothing.
+ */
+enum store_rc	 store_user_disable(struct store *st, const char *user,
+		    time_t now, int *sessions);
+
+/* Undo store_user_disable (sessions stay revoked), or STORE_NOTFOUND. */
+enum store_rc	 store_user_enable(struct store *st, const char *user);
+
+/*
+ * Delete user and every refresh token of theirs (*sessions: how many
+ * sessions were live), and with with_orders their orders (*orders).  Nobody can
+ * sign up under the name until reserved_until (the user's access tokens
+ * would then be theirs), nor while orders kept under it remain.
+ * STORE_NOTFOUND for no such user.
+ */
+enum store_rc	 store_user_delete(struct store *st, const char *user,
+		    int with_orders, time_t now, time_t reserved_until,
+		    int *sessions, int *orders);
 
 /* Revoke every refresh-token family (session) of user; *count gets how
  * many were live. */

@@ -117,7 +117,7 @@ for h in --help -h help; do
 done
 check_eq "authctl --help: nothing on stderr" "" "$ERR"
 check_match "authctl --help names every command" \
-    'user add name.*user passwd name.*user list.*user revoke name.*token check token \| -.*token issue name' \
+    'user add name.*user passwd name.*user list.*user revoke name.*user disable name.*user enable name.*user delete \[--with-orders\] name.*token check token \| -.*token issue name' \
     "$(printf '%s' "$OUT" | tr '\n' ' ')"
 ctl
 check_eq "no command: exit 2" 2 "$RC"
@@ -365,6 +365,104 @@ check_run "user revoke of an unknown user: exit 1" 1 "" \
 ctl user revoke 'bad name'
 check_run "user revoke of an invalid name: exit 1" 1 "" \
     "authctl: invalid user name: 1 to 64 bytes of A-Z a-z 0-9 . _ @ -"
+
+# ---------------------------------------------------------------------------
+# user disable / enable: no login, no refresh, sessions end; enable undoes
+
+IN="$PW" ctl user add dora
+login dora "$PW"; RD=$(json .refresh_token); AD=$(json .access_token)
+ctl user disable dora
+check_run "user disable dora: her one session ends" 0 \
+    "disabled user dora and revoked 1 session" ""
+login dora "$PW"
+check_eq "a disabled user's right password: 401 invalid_credentials (as an unknown user)" \
+    "401 invalid_credentials" "$STATUS $(json .error)"
+cgi refresh POST /api/token "{\"refresh_token\":\"$RD\"}"
+check_eq "a disabled user's refresh token: 403 invalid_token" \
+    "403 invalid_token" "$STATUS $(json .error)"
+CGI_ENV=("${CFG[@]}" HTTP_AUTHORIZATION="Bearer $AD")
+cgi userorders GET /api/userOrders
+CGI_ENV=("${CFG[@]}")
+check_eq "her access token lives until it expires (ACCESS_TOKEN_TTL): 200" 200 "$STATUS"
+ctl user list
+check_match "user list marks her disabled" $'(^|\n)dora\t[0-9TZ:-]+\tdisabled($|\n)' "$OUT"
+check_match "… and no one else" $'(^|\n)alice\t[0-9TZ:-]+($|\n)' "$OUT"
+ctl user disable dora
+check_run "disabling again: nothing more to revoke" 0 \
+    "disabled user dora and revoked 0 sessions" ""
+ctl user enable dora
+check_run "user enable dora" 0 "enabled user dora" ""
+login dora "$PW"
+check_eq "enabled again, she logs in: 200" 200 "$STATUS"
+cgi refresh POST /api/token "{\"refresh_token\":\"$RD\"}"
+check_eq "… but the session that ended stays ended: 403" 403 "$STATUS"
+ctl user disable nobody
+check_run "user disable of an unknown user: exit 1" 1 "" "authctl: no such user: nobody"
+ctl user enable nobody
+check_run "user enable of an unknown user: exit 1" 1 "" "authctl: no such user: nobody"
+
+# ---------------------------------------------------------------------------
+# user delete: the user and their sessions; orders with --with-orders
+
+IN="$PW" ctl user add eve
+login eve "$PW"; RE=$(json .refresh_token); AE=$(json .access_token)
+CGI_ENV=("${CFG[@]}" HTTP_AUTHORIZATION="Bearer $AE")
+cgi userorders POST /api/userOrders '{"item":"kept","quantity":1}'
+CGI_ENV=("${CFG[@]}")
+check_eq "set-up: eve adds an order" 201 "$STATUS"
+ctl user delete eve
+check_run "user delete eve (not a terminal: no question)" 0 \
+    "deleted user eve and 1 session; their orders are kept" ""
+login eve "$PW"
+check_eq "a deleted user cannot log in: 401" 401 "$STATUS"
+cgi refresh POST /api/token "{\"refresh_token\":\"$RE\"}"
+check_eq "… nor refresh: 403" 403 "$STATUS"
+check_eq "… her order is kept" 1 "$(sqlite3 "$DB" "SELECT count(*) FROM orders WHERE username = 'eve'")"
+cgi login POST /api/createNewUser "{\"username\":\"eve\",\"password\":\"$PW\"}"
+check_eq "nobody can sign up as eve while her orders are kept: 409 user_exists" \
+    "409 user_exists" "$STATUS $(json .error)"
+ctl user delete eve
+check_run "deleting her again: no such user" 1 "" "authctl: no such user: eve"
+
+IN="$PW" ctl user add fay
+login fay "$PW"; AF=$(json .access_token)
+CGI_ENV=("${CFG[@]}" HTTP_AUTHORIZATION="Bearer $AF")
+cgi userorders POST /api/userOrders '{"item":"gone","quantity":1}'
+cgi userorders POST /api/userOrders '{"item":"gone","quantity":2}'
+CGI_ENV=("${CFG[@]}")
+ctl user delete --with-orders fay
+check_run "user delete --with-orders fay" 0 \
+    "deleted user fay, 1 session and 2 orders" ""
+check_eq "… her orders are gone" 0 "$(sqlite3 "$DB" "SELECT count(*) FROM orders WHERE username = 'fay'")"
+cgi login POST /api/createNewUser "{\"username\":\"fay\",\"password\":\"$PW\"}"
+check_eq "the name stays taken while her access tokens live (ACCESS_TOKEN_TTL): 409" 409 "$STATUS"
+ctl ACCESS_TOKEN_TTL=1 user delete --with-orders nobody
+check_run "user delete of an unknown user: exit 1" 1 "" "authctl: no such user: nobody"
+IN="$PW" ctl user add gus
+ctl ACCESS_TOKEN_TTL=1 user delete --with-orders gus
+check_eq "set-up: gus deleted with a 1 s access token lifetime" 0 "$RC"
+deadline=$((SECONDS + 30))
+while cgi login POST /api/createNewUser "{\"username\":\"gus\",\"password\":\"$PW\"}"
+    [ "$STATUS" = 409 ] && [ $SECONDS -lt $deadline ]; do
+	sleep 0.2
+done
+check_eq "once his tokens have expired and no order is kept, the name is free: 201" 201 "$STATUS"
+ctl user delete --with-order fay
+check_eq "a misspelt option: exit 2" 2 "$RC"
+ctl user revoke --with-orders alice
+check_eq "--with-orders on another command: exit 2" 2 "$RC"
+
+# On a terminal it asks, and only "y" or "yes" deletes.
+IN="$PW" ctl user add hal
+for answer in n '' yes; do
+	printf '%s\n' "$answer" >"$T_TMP/answer"
+	script -qec "env -i ${CFG[*]} $AUTHCTL user delete hal" /dev/null \
+	    <"$T_TMP/answer" >"$T_TMP/tty" 2>&1
+	case $answer in
+	yes) check_match "on a terminal, answering yes deletes" 'Delete user hal\? \[y/N\].*deleted user hal' "$(tr -d '\r' <"$T_TMP/tty" | tr '\n' ' ')" ;;
+	*) check_match "on a terminal, answering '$answer' deletes nothing" 'Delete user hal\? \[y/N\].*nothing deleted' "$(tr -d '\r' <"$T_TMP/tty" | tr '\n' ' ')" ;;
+	esac
+done
 
 # ---------------------------------------------------------------------------
 # token check

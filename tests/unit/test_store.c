@@ -257,8 +257,9 @@ test_migrates_v1(void)
 /*
  * A version 2 database (orders indexed by (username, id) only) migrates to
  * the covering index and keeps its orders, listed oldest first; its
- * login_failures table gives way to the throttle tables of version 4.  The
- * v2 file is today's schema with the old index and table put back; the
+ * login_failures table gives way to the throttle tables of version 4, and
+ * users gain disabled_at (version 5).  The v2 file is today's schema with
+ * the old index and table put back and the newer ones taken out; the
  * plan check is first shown to see that index as not covering.
  */
 static void
@@ -276,6 +277,7 @@ test_migrates_v2_covering_index(void)
 	    "DROP INDEX orders_by_user;"
 	    "CREATE INDEX orders_by_user ON orders (username, id);"
 	    "DROP TABLE throttle; DROP TABLE login_known;"
+	    "DROP TABLE deleted_users; ALTER TABLE users DROP COLUMN disabled_at;"
 	    "CREATE TABLE login_failures (key BLOB PRIMARY KEY, failures"
 	    " INTEGER NOT NULL, window_start INTEGER NOT NULL);"
 	    "INSERT INTO orders (username, item, quantity, created_at) VALUES"
@@ -1247,6 +1249,80 @@ test_orders_page(void)
 	teardown();
 }
 
+/* A disabled user: no hash for a login, no rotation; enable undoes the
+ * first, not the second (the sessions ended). */
+static void
+test_user_disable_enable(void)
+{
+	struct store	*st;
+	char		 hash[PWHASH_LEN], user[TOKEN_USER_MAX + 1];
+	int		 n = -1, disabled = -1;
+
+	if ((st = with_alice()) == NULL)
+		return;
+	CHECK_INT(store_refresh_issue(st, "alice", rhash(1), NOW, NOW + HOUR),
+	    STORE_OK);
+	CHECK_INT(store_user_disable(st, "alice", NOW + 1, &n), STORE_OK);
+	CHECK_INT(n, 2);	/* the sign-up's session and the login's */
+	CHECK_INT(store_user_state(st, "alice", &disabled), STORE_OK);
+	CHECK_INT(disabled, 1);
+	CHECK_INT(store_user_hash(st, "alice", hash), STORE_NOTFOUND);
+	CHECK_INT(store_refresh_rotate(st, rhash(1), rhash(2), NOW + 2,
+	    NOW + HOUR, user), STORE_INVALID);
+	CHECK_INT(store_user_enable(st, "alice"), STORE_OK);
+	CHECK_INT(store_user_state(st, "alice", &disabled), STORE_OK);
+	CHECK_INT(disabled, 0);
+	CHECK_INT(store_user_hash(st, "alice", hash), STORE_OK);
+	CHECK_INT(store_refresh_rotate(st, rhash(1), rhash(3), NOW + 3,
+	    NOW + HOUR, user), STORE_INVALID);
+	CHECK_INT(store_user_disable(st, "bob", NOW, &n), STORE_NOTFOUND);
+	CHECK_INT(store_user_enable(st, "bob"), STORE_NOTFOUND);
+	CHECK_INT(store_user_state(st, "bob", &disabled), STORE_NOTFOUND);
+	store_close(st);
+	teardown();
+}
+
+/* Delete: the user and their tokens; orders only when asked; the name
+ * stays taken until reserved_until and while kept orders remain. */
+static void
+test_user_delete(void)
+{
+	struct store	*st;
+	struct order	 o;
+	char		 user[TOKEN_USER_MAX + 1];
+	int		 sessions = -1, orders = -1;
+
+	if ((st = with_alice()) == NULL)
+		return;
+	CHECK_INT(store_user_create(st, "bob", FAKEHASH, rhash(50), NOW,
+	    NOW + HOUR), STORE_OK);
+	CHECK_INT(store_order_add(st, "alice", "a", 1, NOW, &o), STORE_OK);
+	CHECK_INT(store_order_add(st, "bob", "b", 1, NOW, &o), STORE_OK);
+	CHECK_INT(store_user_delete(st, "alice", 0, NOW, NOW + 60, &sessions,
+	    &orders), STORE_OK);
+	CHECK_INT(sessions, 1);
+	CHECK_INT(orders, 0);
+	CHECK_INT(store_refresh_rotate(st, rhash(100), rhash(101), NOW + 1,
+	    NOW + HOUR, user), STORE_INVALID);
+	CHECK_INT(sql_int("SELECT count(*) FROM orders WHERE username = "
+	    "'alice'"), 1);
+	/* Kept orders hold the name, even after reserved_until. */
+	CHECK_INT(store_user_create(st, "alice", FAKEHASH, rhash(102),
+	    NOW + 3600, NOW + HOUR), STORE_EXISTS);
+	CHECK_INT(store_user_delete(st, "bob", 1, NOW, NOW + 60, &sessions,
+	    &orders), STORE_OK);
+	CHECK_INT(orders, 1);
+	CHECK_INT(sql_int("SELECT count(*) FROM orders"), 1);
+	CHECK_INT(store_user_create(st, "bob", FAKEHASH, rhash(103), NOW + 59,
+	    NOW + HOUR), STORE_EXISTS);
+	CHECK_INT(store_user_create(st, "bob", FAKEHASH, rhash(104), NOW + 60,
+	    NOW + HOUR), STORE_OK);
+	CHECK_INT(store_user_delete(st, "carol", 1, NOW, NOW, &sessions,
+	    &orders), STORE_NOTFOUND);
+	store_close(st);
+	teardown();
+}
+
 UNIT_TESTS(
 	T(test_open_creates_schema),
 	T(test_open_uses_wal),
@@ -1261,6 +1337,8 @@ UNIT_TESTS(
 	T(test_user_exists_keeps_nothing),
 	T(test_user_notfound),
 	T(test_user_set_hash),
+	T(test_user_disable_enable),
+	T(test_user_delete),
 	T(test_user_rehash_loses_to_reset),
 	T(test_orders_page),
 	T(test_limit_take_all_or_nothing),

@@ -10,9 +10,10 @@ LDADD_PKG	!= pkg-config --libs $(PKGS) 2>/dev/null
 WARNINGS	 = -W -Wall -Wextra -Wshadow -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wwrite-strings -Wformat=2
 HARDEN		 = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+VERSION		!= cat VERSION
 CFLAGS		+= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 		   $(OPT) $(WARNINGS) $(WERROR) $(HARDEN) $(SANITIZER) \
-		   -I. $(CFLAGS_PKG)
+		   -DJWT_AUTH_VERSION='"$(VERSION)"' -MMD -MP -I. $(CFLAGS_PKG)
 LDFLAGS		+= -pie -Wl,-z,relro,-z,now $(SANITIZER)
 
 PREFIX		?= /usr/local
@@ -36,14 +37,17 @@ WEB_FILES	 = $(sort $(shell find web -type f 2>/dev/null))
 UNIT_SRC	 = $(wildcard tests/unit/test_*.c)
 UNIT_BINS	 = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test check unit run sanitize valgrind install clean
+.PHONY: all deps test check unit run sanitize valgrind install uninstall \
+	lint clean
 
 all: $(BINS) $(BUILD)/authctl
 
 deps:
 	@deploy/deps.sh build
 
-$(BUILD)/%.o: %.c $(wildcard common/*.h) Makefile
+# -MMD -MP: each object's .d file lists the headers it includes, so a
+# changed header rebuilds exactly what uses it.
+$(BUILD)/%.o: %.c Makefile VERSION
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -54,7 +58,7 @@ $(BUILD)/%: $(BUILD)/cgi-bin/%.o $(BUILD)/common.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDADD_PKG)
 
 # The operator's command (admin/): common/, but never libfcgi's headers.
-$(BUILD)/admin/%.o: admin/%.c $(wildcard common/*.h admin/*.h) Makefile
+$(BUILD)/admin/%.o: admin/%.c Makefile VERSION
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -115,8 +119,19 @@ install: all
 	    install -m 0644 "$$f" "$(DESTDIR)$(SHAREDIR)/$$f" || exit 1; \
 	done
 
+# Everything install put in place, and nothing else: the configuration,
+# secret and database (/etc/jwt-auth, /var/lib/jwt-auth) are the
+# operator's and stay.
+uninstall:
+	rm -f $(PROGS:%=$(DESTDIR)$(LIBEXECDIR)/%) \
+	    $(DESTDIR)$(SBINDIR)/authctl $(DESTDIR)$(MANDIR)/man8/authctl.8
+	rm -rf $(DESTDIR)$(SHAREDIR)
+	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
+
 clean:
 	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 .SECONDARY:
 

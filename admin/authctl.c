@@ -86,7 +86,7 @@ synopsis(FILE *fp)
 	    "       %s user delete [--with-orders] name\n"
 	    "       %s token check token | -\n"
 	    "       %s token issue name\n"
-	    "       %s help\n",
+	    "       %s help | --version\n",
 	    progname, progname, progname, progname, progname, progname,
 	    progname, progname, progname, progname, progname);
 }
@@ -961,6 +961,10 @@ main(int argc, char **argv)
 		return usage_error("%s", "wants a command");
 	if (is_help(argv[1])) {
 		usage(stdout);
+		return EXIT_SUCCESS;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("authctl (jwt-auth) %s\n", JWT_AUTH_VERSION);
 		return EXIT_SUCCESS;
 	}
 	if (sodium_init() < 0) {

@@ -26,8 +26,8 @@ server_usage(const struct server_def *def, FILE *fp)
 {
 	size_t	 i;
 
-	fprintf(fp, "usage: %s [--help]\n\n%s\n\nRoutes:\n", def->name,
-	    def->summary);
+	fprintf(fp, "usage: %s [--help | --version]\n\n%s\n\nRoutes:\n",
+	    def->name, def->summary);
 	for (i = 0; i < def->nroutes; i++)
 		fprintf(fp, "  %-4s %s\n", def->routes[i].method,
 		    def->routes[i].path);
@@ -165,6 +165,11 @@ server_main(const struct server_def *def, int argc, char **argv)
 		if (strcmp(argv[1], "--help") == 0 ||
 		    strcmp(argv[1], "-h") == 0) {
 			server_usage(def, stdout);
+			return 0;
+		}
+		if (strcmp(argv[1], "--version") == 0) {
+			printf("%s (jwt-auth) %s\n", def->name,
+			    JWT_AUTH_VERSION);
 			return 0;
 		}
 		server_usage(def, stderr);

@@ -163,12 +163,19 @@ check_eq "gen-secret --env-file without a path: exit 2" \
     "$RC $(head -n1 <<<"$ERR")"
 check_cmd "usage errors touch no database" test ! -e "$DB"
 
-# The executables' --help.
+# The executables' --help and --version; authctl's --version.
+VERSION=$(cat "$ROOT/VERSION")
 for exe in login userorders refresh; do
 	out=$(env -i "$BUILD/$exe" --help 2>&1); rc=$?
 	check_match "$exe --help: exit 0 with a usage line" \
-	    "^0 usage: $exe \[--help\]" "$rc $out"
+	    "^0 usage: $exe \[--help \| --version\]" "$rc $out"
+	out=$(env -i "$BUILD/$exe" --version 2>&1); rc=$?
+	check_eq "$exe --version: exit 0, its name and VERSION" \
+	    "0 $exe (jwt-auth) $VERSION" "$rc $out"
 done
+ctl0 --version
+check_run "authctl --version: exit 0, needing no configuration" 0 \
+    "authctl (jwt-auth) $VERSION" ""
 
 # admin/ keeps the rules suite-static.sh checks in common/ and cgi-bin/.
 hits=$(grep -EHn '#[[:space:]]*include[[:space:]]*[<"]fcgi' "$ROOT"/admin/*.[ch])

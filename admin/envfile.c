@@ -34,6 +34,9 @@ envfile_key(const char *line, const char *end, const char **at,
 
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
+	/* cppcheck-suppress knownConditionTrueFalse
+	 * (cppcheck takes the loop above to end only at end; a non-blank
+	 * ends it too) */
 	if (end - p > 7 && strncmp(p, "export", 6) == 0 &&
 	    (p[6] == ' ' || p[6] == '\t')) {
 		p += 6;

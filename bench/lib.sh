@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench/lib.sh: sourced by bench/run.sh and bench/profile.sh (ROOT and
 # LIGHTTPD set).  A scratch folder with the secret, lighttpd from
 # deploy/lighttpd.conf on a free loopback port, the bench user with a few

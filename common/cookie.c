@@ -86,13 +86,13 @@ cookie_set(const struct request *req, char *buf, size_t len,
 {
 	const struct config	*cfg = &req->svc->cfg;
 	const char		*secure = cookie_secure(req);
-	int			 n, m;
+	int			 n;
 
 	if ((n = cookie_line(buf, len, COOKIE_ACCESS, access,
 	    COOKIE_ACCESS_PATH, cfg->access_ttl, secure)) == -1)
 		return -1;
-	if ((m = cookie_line(buf + n, len - (size_t)n, COOKIE_REFRESH, refresh,
-	    COOKIE_REFRESH_PATH, cfg->refresh_ttl, secure)) == -1)
+	if (cookie_line(buf + n, len - (size_t)n, COOKIE_REFRESH, refresh,
+	    COOKIE_REFRESH_PATH, cfg->refresh_ttl, secure) == -1)
 		return -1;
 	return 0;
 }

@@ -99,6 +99,9 @@ dotenv_line(struct dotenv *env, const char *buf, size_t len, size_t *pos)
 
 	while (p < len && (buf[p] == ' ' || buf[p] == '\t'))
 		p++;
+	/* cppcheck-suppress knownConditionTrueFalse
+	 * (cppcheck takes the loop above to end only at len; a non-blank
+	 * ends it too) */
 	if (len - p >= 7 && strncmp(buf + p, "export", 6) == 0 &&
 	    (buf[p + 6] == ' ' || buf[p + 6] == '\t')) {
 		p += 6;

@@ -490,9 +490,8 @@ enum store_rc
 store_user_create(struct store *st, const char *user, const char *pwhash,
     const unsigned char rhash[RTOKEN_HASHLEN], time_t now, time_t rexpires)
 {
-	sqlite3_stmt	*s = st->stmt[ST_USER_INSERT];
+	sqlite3_stmt	*s;
 	enum store_rc	 rc;
-
 	int64_t		 taken;
 
 	if ((rc = store_begin(st)) != STORE_OK)

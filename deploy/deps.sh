@@ -3,6 +3,7 @@
 # missing.  Quiet when nothing is.
 #
 #	build	compiler, make, pkg-config and the -dev packages
+#	lint	build + cppcheck and shellcheck (make lint)
 #	run	build + lighttpd
 #	test	run + spawn-fcgi, cgi-fcgi (libfcgi-bin), curl, jq, node (18 or
 #		newer) and npm (tests/node, tests/peer, tests/browser), valgrind, fail2ban (its
@@ -16,19 +17,22 @@
 set -euo pipefail
 
 prog=deploy/deps.sh
-usage() { printf 'usage: %s build|run|test|profile\n' "$prog" >&2; exit 2; }
+usage() { printf 'usage: %s build|lint|run|test|profile\n' "$prog" >&2; exit 2; }
 [[ $# -eq 1 ]] || usage
 
 build=(gcc make pkg-config libjwt-dev libfcgi-dev libjson-c-dev libssl-dev
 	libsqlite3-dev libsodium-dev)
+lint=("${build[@]}" cppcheck shellcheck)
 run=("${build[@]}" lighttpd)
 test=("${run[@]}" spawn-fcgi libfcgi-bin curl jq openssl sqlite3 valgrind
 	nginx apache2 libapache2-mod-fcgid chromium systemd man-db
-	clang libclang-rt-14-dev wrk python3 fail2ban stress-ng)
+	clang libclang-rt-14-dev wrk python3 fail2ban stress-ng cppcheck
+	shellcheck)
 profile=("${test[@]}" linux-perf strace)
 
 case $1 in
 build) want=("${build[@]}") ;;
+lint) want=("${lint[@]}") ;;
 run) want=("${run[@]}") ;;
 test) want=("${test[@]}") ;;
 profile) want=("${profile[@]}") ;;

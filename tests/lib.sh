@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the shell-level request tests.  Source it; each test
 # script calls t_ok/t_fail (or the check_* helpers) and ends with t_done,
 # which prints "N passed, N failed" and sets the exit status.
@@ -50,6 +51,7 @@ cgi() {
 	out=${out%x}
 	HEADERS=${out%%$'\r\n\r\n'*}
 	BODY=${out#*$'\r\n\r\n'}
+	# shellcheck disable=SC2034 # STATUS and BODY are the caller's answer
 	STATUS=$(printf '%s\n' "$HEADERS" | sed -n 's/^Status: \([0-9]*\).*/\1/p' | head -n1)
 }
 

@@ -251,7 +251,8 @@ SAMPLER=$!
 for i in $(seq 64); do
 	(signup 192.0.2.91 "burst$i"; printf '%s\n' "$STATUS" >"$T_TMP/burst.$i") &
 done
-wait $(jobs -p | grep -vx "$SAMPLER")
+mapfile -t signups < <(jobs -p | grep -vx "$SAMPLER")
+wait "${signups[@]}"
 touch "$T_TMP/stop"
 wait "$SAMPLER"
 read -r most total_mib <"$T_TMP/sample"

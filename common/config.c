@@ -194,7 +194,7 @@ config_secret(struct config *cfg, const struct dotenv *env, char *err,
 		cfg->secret_len = len;
 	} else {
 		snprintf(err, errlen, "TOKEN_SECRET: not set (environment or "
-		    ".env); make one with: openssl rand -hex 64");
+		    ".env); make one with: authctl gen-secret");
 		return -1;
 	}
 

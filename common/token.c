@@ -323,15 +323,24 @@ token_verify(const struct config *cfg, const char *tok, time_t now,
 char *
 token_sign(const struct config *cfg, const char *user, time_t now)
 {
-	jwt_t	*jwt = NULL;
-	char	*out = NULL, *sig;
+	unsigned char	 id[TOKEN_JTI_BYTES];
+	char		 jti[sodium_base64_ENCODED_LEN(TOKEN_JTI_BYTES,
+			    sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	jwt_t		*jwt = NULL;
+	char		*out = NULL, *sig;
 
 	if (cfg->secret_len < CONFIG_SECRET_MIN ||
 	    !username_valid(user, strlen(user)))
 		return NULL;
 	if (jwt_new(&jwt) != 0)
 		return NULL;
-	if (jwt_add_grant(jwt, "sub", user) != 0 ||
+	/* RFC 7519 §4.1.7: each token its own id, so two made in the same
+	 * second for the same user (two refreshes) are never the same. */
+	randombytes_buf(id, sizeof(id));
+	sodium_bin2base64(jti, sizeof(jti), id, sizeof(id),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	if (jwt_add_grant(jwt, "jti", jti) != 0 ||
+	    jwt_add_grant(jwt, "sub", user) != 0 ||
 	    jwt_add_grant(jwt, "username", user) != 0 ||
 	    jwt_add_grant_int(jwt, "iat", (long)now) != 0 ||
 	    jwt_add_grant_int(jwt, "exp", (long)now + cfg->access_ttl) != 0)

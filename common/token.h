@@ -14,6 +14,7 @@
 #include "common/config.h"
 
 #define TOKEN_MAX_LEN	4096	/* bytes; longer is invalid (CONTRACT.md) */
+#define TOKEN_JTI_BYTES	16	/* random bytes of a token's id (jti) */
 #define TOKEN_USER_MAX	64	/* bytes of a user name */
 
 enum token_err {

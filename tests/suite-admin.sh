@@ -189,7 +189,7 @@ check_eq "admin/ uses no sprintf/strcat/strncpy/strtok/atoi/memcmp" "" "$hits"
 
 ctl0 DATABASE_PATH="$DB" user list
 check_run "no secret: exit 1, the service's own message" 1 "" \
-    "authctl: TOKEN_SECRET: not set (environment or .env); make one with: openssl rand -hex 64"
+    "authctl: TOKEN_SECRET: not set (environment or .env); make one with: authctl gen-secret"
 ctl TOKEN_SECRET=0123456789abcdef0123456789abcde user list
 check_run "a 31-byte secret: exit 1" 1 "" \
     "authctl: TOKEN_SECRET: shorter than 32 bytes"
@@ -559,7 +559,7 @@ ctl token check ""
 check_run "an empty token: malformed" 1 "invalid: The token is malformed" ""
 ctl0 DATABASE_PATH="$DB" token check "$ALICE_AT"
 check_run "token check without a secret: a configuration error, exit 1" 1 "" \
-    "authctl: TOKEN_SECRET: not set (environment or .env); make one with: openssl rand -hex 64"
+    "authctl: TOKEN_SECRET: not set (environment or .env); make one with: authctl gen-secret"
 
 # ---------------------------------------------------------------------------
 # token issue

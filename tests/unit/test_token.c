@@ -197,6 +197,41 @@ test_sign_header_and_claims(void)
 	free(tok);
 }
 
+/*
+ * Two tokens for one user in the same second differ (two refreshes must
+ * not hand back the same token): each has its own jti, 16 random bytes
+ * as 22 base64url characters.
+ */
+static void
+test_sign_jti_unique(void)
+{
+	struct config	 cfg;
+	char		*a, *b, seg[512], user[TOKEN_USER_MAX + 1];
+	const char	*j;
+
+	tokenkit_cfg(&cfg);
+	a = token_sign(&cfg, "alice", NOW);
+	b = token_sign(&cfg, "alice", NOW);
+	CHECK(a != NULL && b != NULL);
+	if (a != NULL && b != NULL) {
+		CHECK(strcmp(a, b) != 0);
+		CHECK_INT(decode_segment(a, 1, seg, sizeof(seg)), 0);
+		j = strstr(seg, "\"jti\":\"");
+		CHECK(j != NULL);
+		if (j != NULL) {
+			j += 7;
+			CHECK_INT(strspn(j, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "abcdefghijklmnopqrstuvwxyz0123456789-_"), 22);
+			CHECK(j[22] == '"');
+		}
+		/* Control: both verify as alice. */
+		CHECK_INT(token_verify(&cfg, a, NOW, user), TOKEN_OK);
+		CHECK_INT(token_verify(&cfg, b, NOW, user), TOKEN_OK);
+	}
+	free(a);
+	free(b);
+}
+
 static void
 test_sign_with_issuer_audience(void)
 {
@@ -771,6 +806,7 @@ UNIT_TESTS(
 	T(test_shape_matches_reference),
 	T(test_round_trip),
 	T(test_sign_header_and_claims),
+	T(test_sign_jti_unique),
 	T(test_sign_with_issuer_audience),
 	T(test_sign_expires_after_ttl),
 	T(test_sign_short_secret_null),

@@ -1,6 +1,6 @@
 /*
  * Request bodies.  libfcgi never enforces CONTENT_LENGTH and servers send
- * it in four shapes (LIBS.md §0.14): parse it strictly, cap it before
+ * it in four shapes (docs/security.md): parse it strictly, cap it before
  * allocating, and treat a short read as the client's error.
  */
 #include <errno.h>

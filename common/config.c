@@ -198,7 +198,7 @@ config_secret(struct config *cfg, const struct dotenv *env, char *err,
 		return -1;
 	}
 
-	/* libjwt treats a short or empty key as no key at all (LIBS.md §0.1). */
+	/* libjwt takes an empty key for no key at all (docs/security.md). */
 	if (cfg->secret_len < CONFIG_SECRET_MIN) {
 		snprintf(err, errlen, "%s: shorter than %d bytes", name,
 		    CONFIG_SECRET_MIN);

@@ -1,7 +1,7 @@
 /*
  * Argon2id password hashes.  The dummy hash gives an unknown user the
  * same Argon2id work as a known one, so login time does not say whether
- * a name exists (CONTRACT.md: "in about the same time").
+ * a name exists (docs/api.md, POST /api/login: "in about the same time").
  */
 #include <string.h>
 

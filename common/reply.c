@@ -1,7 +1,7 @@
 /*
  * Responses.  Header lines hold only fixed strings and numbers: nothing a
  * client sent reaches one.  They are built by copying (not libfcgi's own
- * printf, which truncates silently on %zu, LIBS.md §2.4; not snprintf,
+ * printf, which truncates silently on %zu, docs/security.md; not snprintf,
  * whose format parsing was most of a reply's cost).
  */
 #include <stdio.h>

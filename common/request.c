@@ -138,7 +138,7 @@ request_init(struct request *req)
 
 	/*
 	 * REQUEST_URI is what the client asked for, whatever the server made
-	 * of SCRIPT_NAME and PATH_INFO (LIBS.md §2.7: Apache puts the whole
+	 * of SCRIPT_NAME and PATH_INFO (docs/security.md: Apache puts the whole
 	 * path in SCRIPT_NAME, lighttpd splits it).
 	 */
 	if ((uri = request_param(req, "REQUEST_URI")) != NULL && *uri != '\0') {
@@ -195,8 +195,8 @@ request_write(struct request *req, const char *buf, size_t len)
 	if (req->write_failed)
 		return -1;
 	if (req->out != NULL) {
-		/* A client that went away shows as EPIPE here (LIBS.md
-		 * §2.5): stop writing and let the request finish. */
+		/* A client that went away shows as EPIPE (docs/security.md,
+		 * libfcgi): stop writing and let the request finish. */
 		if (len > INT32_MAX ||
 		    FCGX_PutStr(buf, (int)len, req->out) != (int)len)
 			req->write_failed = 1;

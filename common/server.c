@@ -1,8 +1,8 @@
 /*
  * The process: configuration and store before the first accept (libfcgi
- * may replace environ per request, LIBS.md §0.9), then the FCGX loop.
+ * may replace environ per request, docs/security.md), then the FCGX loop.
  * SIGTERM is blocked while a request is served, so the request in flight
- * finishes and the process leaves at the next accept (LIBS.md §2.5).
+ * finishes and the process leaves at the next accept (docs/security.md).
  */
 #include <signal.h>
 #include <stdio.h>

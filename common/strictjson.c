@@ -77,7 +77,7 @@ strictjson_hex4(const char *p)
 }
 
 /*
- * What json-c's strict mode still lets through (LIBS.md §3.1): single-quoted
+ * What strict json-c still lets through (docs/security.md): single-quoted
  * names, NaN and Infinity, raw control characters inside strings (RFC 8259
  * §7), and escaped lone surrogates (json-c makes them U+FFFD).  Outside
  * strings JSON has only white space, punctuation, numbers and the letters
@@ -189,7 +189,7 @@ strictjson_object(const char *buf, size_t len, int depth)
 		len--;
 	if (len == 0 || len > INT32_MAX)
 		return NULL;
-	/* A NUL ends json-c's parse "successfully" (LIBS.md §3.1). */
+	/* A NUL ends json-c's parse "successfully" (docs/security.md). */
 	if (memchr(buf, '\0', len) != NULL ||
 	    !strictjson_utf8_valid((const unsigned char *)buf, len) ||
 	    (names = strictjson_lex(buf, len)) == -1)

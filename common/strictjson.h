@@ -1,6 +1,6 @@
 /*
  * Strict JSON input.  json-c's default parser takes trailing garbage,
- * comments and invalid UTF-8 (LIBS.md §3.1); this one takes exactly one
+ * comments and invalid UTF-8 (docs/security.md); this one takes exactly one
  * JSON object and nothing else.
  */
 #ifndef COMMON_STRICTJSON_H

@@ -1,7 +1,7 @@
 /*
  * Access tokens.  Signing goes through libjwt.  Verification is done here,
  * in full: libjwt 1.10.2 checks only the signature, and even that with
- * whatever HS* algorithm the header names (LIBS.md §0, RFC 8725), and its
+ * whatever HS* algorithm the header names (docs/security.md, RFC 8725), and its
  * jwt_decode keys a new HMAC on every call, which was most of the time of a
  * request.  So: the shape, then the header (alg exactly HS256), then the
  * HMAC-SHA256 of "header.payload" under the key set up at start-up
@@ -65,7 +65,7 @@ token_err_str(enum token_err err)
 
 /*
  * Check the shape before anything decodes the token: three non-empty
- * base64url segments, at most TOKEN_MAX_LEN bytes (LIBS.md §0.5: libjwt
+ * base64url segments, at most TOKEN_MAX_LEN bytes (docs/security.md: libjwt
  * itself would decode a huge segment into alloca()).  Sets the two dot
  * offsets.
  */
@@ -295,14 +295,14 @@ token_verify(const struct config *cfg, const char *tok, time_t now,
 	size_t				 dot1 = 0, dot2 = 0, len;
 	enum token_err			 rc;
 
-	/* A short key, or none set up, verifies nothing (LIBS.md §0.1). */
+	/* A short key, or none set up, verifies nothing (docs/security.md). */
 	assert(cfg->secret_len >= CONFIG_SECRET_MIN && cfg->key != NULL);
 	if (cfg->secret_len < CONFIG_SECRET_MIN || cfg->key == NULL)
 		return TOKEN_BADSIG;
 
 	if ((rc = token_shape(tok, &dot1, &dot2)) != TOKEN_OK)
 		return rc;
-	/* The alg is ours to choose, never the token's (LIBS.md §0.2). */
+	/* The alg is ours to choose, never the token's (docs/security.md). */
 	if ((rc = token_header(tok, dot1)) != TOKEN_OK)
 		return rc;
 	len = dot2 + 1 + strlen(tok + dot2 + 1);
@@ -316,7 +316,7 @@ token_verify(const struct config *cfg, const char *tok, time_t now,
 		return TOKEN_BADSIG;
 
 	/* The payload segment is the signed text: parse it with strict
-	 * types, never trusting a getter's defaults (§0.4). */
+	 * types, never trusting a getter's defaults (docs/security.md). */
 	return token_claims(cfg, tok, len, dot1, dot2, now, user);
 }
 
@@ -350,7 +350,7 @@ token_sign(const struct config *cfg, const char *user, time_t now)
 	if (cfg->audience != NULL &&
 	    jwt_add_grant(jwt, "aud", cfg->audience) != 0)
 		goto out;
-	/* A failed jwt_set_alg leaves alg "none": never encode then (§0.7). */
+	/* A failed jwt_set_alg sets "none": never encode (docs/security.md). */
 	if (jwt_set_alg(jwt, JWT_ALG_HS256, cfg->secret,
 	    (int)cfg->secret_len) != 0 || jwt_get_alg(jwt) != JWT_ALG_HS256)
 		goto out;

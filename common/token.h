@@ -1,7 +1,7 @@
 /*
  * Access tokens: HS256 JWTs, signed with libjwt 1.10.2 and verified here
  * with the key set up once (hs256.c), with every check libjwt would leave
- * to its caller (LIBS.md §0): shape and size before decoding, the header's
+ * to callers (docs/security.md): shape and size before decoding, the header's
  * alg pinned, and the claims (exp, nbf, iat, iss, aud, user name) read
  * with strict JSON types.
  */
@@ -13,7 +13,7 @@
 
 #include "common/config.h"
 
-#define TOKEN_MAX_LEN	4096	/* bytes; longer is invalid (CONTRACT.md) */
+#define TOKEN_MAX_LEN	4096	/* bytes; longer is invalid (docs/api.md) */
 #define TOKEN_JTI_BYTES	16	/* random bytes of a token's id (jti) */
 #define TOKEN_USER_MAX	64	/* bytes of a user name */
 

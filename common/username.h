@@ -1,5 +1,5 @@
 /*
- * User names, as CONTRACT.md defines them: 1 to 64 bytes of
+ * User names, as docs/api.md defines them: 1 to 64 bytes of
  * A-Z a-z 0-9 . _ @ -.  The same rule guards sign-up and token claims, so
  * a name that reaches a log line or a header is always plain ASCII.
  */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/contract.sh BASE_URL: the HTTP contract (CONTRACT.md), black box,
+# tests/contract.sh BASE_URL: the HTTP contract (docs/api.md), black box,
 # against any deployment of the service.
 #
 #	tests/contract.sh http://127.0.0.1:8080

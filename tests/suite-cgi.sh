@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# The HTTP contract (CONTRACT.md) through the three executables run as plain
+# The HTTP contract (docs/api.md) through the three executables run as plain
 # CGI: every status and error code, the bearer verification against forged
 # and malformed tokens (each attack next to a positive control), start-up
 # configuration failures, and the command line.

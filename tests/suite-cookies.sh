@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Cookie mode (AUTH_COOKIES=1, CONTRACT.md "The browser client"), as plain
+# Cookie mode (AUTH_COOKIES=1, docs/api.md "Cookie mode"), as plain
 # CGI: the Set-Cookie attributes, the cookie as credentials when there is
 # no Authorization header, refresh and logout through the cookie, and the
 # controls: cookies ignored when the mode is off, the header winning.

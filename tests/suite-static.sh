@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Source rules that LIBS.md §0 turns into "never": each is checked over
+# Source rules that docs/security.md turns into "never": each is checked over
 # common/ and cgi-bin/, and each checker is first shown to catch a planted
 # offender (the positive control), so a check that cannot fail fails here.
 set -u
@@ -30,22 +30,22 @@ rule() {
 	if [ -z "$hits" ]; then t_ok "$name"; else t_fail "$name" "$hits"; fi
 }
 
-# §0.10: fcgi_stdio.h redefines FILE and stdout under other libraries.
+# docs/security.md: fcgi_stdio.h redefines FILE and stdout under other libs.
 rule "no fcgi_stdio.h (FCGX API only)" '#[[:space:]]*include[[:space:]]*[<"]fcgi_stdio\.h' \
 	'#include <fcgi_stdio.h>'
-# §0.11: libfcgi's printf truncates silently on %zu.
+# docs/security.md: libfcgi's printf truncates silently on %zu.
 rule "no FCGX_FPrintF (snprintf + FCGX_PutStr instead)" '\bFCGX_V?FPrintF[[:space:]]*\(' \
 	'	FCGX_FPrintF(out, "%zu", n);'
-# §0.9: the secret vanishes from environ after accept: getenv only in config.
+# docs/security.md: the secret leaves environ at accept: getenv only in config.
 # (admin/authctl is no FastCGI program: environ is never replaced there.)
 hits=$(code_grep '\bgetenv[[:space:]]*\(' | grep -v -e '/common/config\.c:' -e '/admin/')
 if [ -z "$hits" ]; then t_ok "getenv only in config.c (read before the first accept)"; else t_fail "getenv only in config.c" "$hits"; fi
-# §0.6: never compare secrets with strcmp/memcmp.
+# docs/security.md: never compare secrets with strcmp/memcmp.
 rule "no memcmp (sodium_memcmp for secrets)" '\bmemcmp[[:space:]]*\(' '	if (memcmp(sig, want, 32) == 0)'
-# STYLE.md: what curl bans, and atoi.
+# docs/design.md, source rules: what curl bans, and atoi.
 rule "no sprintf/strcat/strncpy/strtok/atoi" '(^|[^n_])(sprintf|strcat|strncpy|strtok|atoi)[[:space:]]*\(' \
 	'	sprintf(buf, "%s", s);'
-# §0.1/§0.2: libjwt's jwt_decode trusts the header's alg and takes an empty
+# docs/security.md: jwt_decode trusts the header's alg and takes an empty
 # key as none; the service verifies with hs256.c instead, never with it.
 rule "no jwt_decode (token_verify + hs256_verify instead)" '\bjwt_decode[[:space:]]*\(' \
 	'	if (jwt_decode(&jwt, tok, key, len) != 0)'
@@ -58,7 +58,7 @@ if [ "$order" = ok ]; then
 else
 	t_fail "token_verify checks the header's alg before the signature"
 fi
-# §0.7: jwt_set_alg's result is checked, and the alg checked again.
+# docs/security.md: jwt_set_alg's result is checked, and the alg again.
 if grep -A2 'jwt_set_alg(' "$ROOT/common/token.c" | grep -q 'jwt_get_alg(jwt) != JWT_ALG_HS256'; then
 	t_ok "token.c checks jwt_set_alg and the algorithm before encoding"
 else

@@ -144,7 +144,7 @@ fuzz_check_ok(const struct config *cfg, const char *tok, const char *user)
  * libjwt's signature check as a second opinion: jwt_decode with the alg
  * pinned, as this service used it before hs256.c.  Called only on tokens
  * that passed our shape and header checks (jwt_decode is unsafe on others,
- * LIBS.md §0.5).  Returns 1 when libjwt accepts the signature.
+ * docs/security.md).  Returns 1 when libjwt accepts the signature.
  */
 static int
 fuzz_libjwt_accepts(const struct config *cfg, const char *tok)

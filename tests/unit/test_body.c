@@ -1,5 +1,5 @@
 /*
- * body_content_length: CONTENT_LENGTH as servers send it (LIBS.md §0.14):
+ * body_content_length: CONTENT_LENGTH as servers send it (docs/security.md):
  * unset or "" is 0; otherwise digits only, no sign, no white space, no
  * overflow.  The 16 KiB cap is body_json()'s, not this parser's.
  */

@@ -1,7 +1,7 @@
 /*
  * strictjson: exactly one JSON object (RFC 8259), valid UTF-8 (RFC 3629),
  * nesting at most depth, nothing after it; and the typed getters that
- * refuse what json-c would coerce (LIBS.md §3).
+ * refuse what json-c would coerce (docs/security.md, json-c).
  */
 #include <stdint.h>
 #include <string.h>

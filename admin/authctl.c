@@ -665,7 +665,7 @@ read_token(int *toolong)
 static int
 cmd_token_check(struct ctx *c, const char *arg)
 {
-	char		*tok = NULL, user[TOKEN_USER_MAX + 1], when[TIME_LEN];
+	char		*tok = NULL, user[USERNAME_MAX + 1], when[TIME_LEN];
 	int64_t		 exp;
 	int		 toolong, ret = EXIT_FAILURE;
 	enum token_err	 err;
@@ -930,8 +930,10 @@ run_cmd(const struct cmd *cmd, int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	c.now = time(NULL);
 	c.flag = flag;
-	if (config_load(&c.cfg, err, sizeof(err)) == -1) {
+	if (config_load(&c.cfg, err, sizeof(err)) == -1 ||
+	    token_init(&c.cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", progname, err);
+		config_free(&c.cfg);
 		return EXIT_FAILURE;
 	}
 	if ((cmd->need & NEED_PWHASH) && pwhash_init() == -1) {
@@ -947,6 +949,7 @@ run_cmd(const struct cmd *cmd, int argc, char **argv)
 	ret = cmd->run(&c, arg != NULL ? arg : "");
 out:
 	store_close(c.store);
+	token_fini(&c.cfg);
 	config_free(&c.cfg);
 	return ret;
 }

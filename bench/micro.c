@@ -21,6 +21,7 @@
 #include "common/pwhash.h"
 #include "common/token.h"
 #include "common/tokencache.h"
+#include "common/username.h"
 
 static double
 now_ns(void)
@@ -39,7 +40,7 @@ main(int argc, char **argv)
 	struct config		 cfg;
 	crypto_auth_hmacsha256_state keyed, st;
 	unsigned char		 mac[crypto_auth_hmacsha256_BYTES];
-	char			 user[TOKEN_USER_MAX + 1], hash[PWHASH_LEN];
+	char			 user[USERNAME_MAX + 1], hash[PWHASH_LEN];
 	char			*tok, *t;
 	double			 t0, verify, uncached, sign, floor_ns;
 	double			 sodium_ns;

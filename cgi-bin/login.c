@@ -18,6 +18,7 @@
 #include "common/rtoken.h"
 #include "common/seclog.h"
 #include "common/server.h"
+#include "common/service.h"
 #include "common/store.h"
 #include "common/strictjson.h"
 #include "common/throttle.h"
@@ -106,7 +107,7 @@ create_user(struct request *req)
 		reply_error(req, 409, "user_exists",
 		    "That user name is taken");
 	else if (rc != STORE_OK)
-		reply_store_error(req, rc);
+		service_unavailable(req, rc);
 	else
 		grant_reply(req, 201, user, rtok);
 out:
@@ -134,7 +135,7 @@ login_verify(struct request *req, const char *user, size_t ulen,
 		rc = store_user_hash(st, user, hash);
 	if (rc != STORE_OK && rc != STORE_NOTFOUND) {
 		pwslot_release(slot);
-		reply_store_error(req, rc);
+		service_unavailable(req, rc);
 		return -1;
 	}
 	ok = pwhash_check(rc == STORE_OK ? hash : NULL, pw, pwlen, &rehash);
@@ -191,7 +192,7 @@ login(struct request *req)
 	rc = store_refresh_issue(req->svc->store, user, rhash, req->now,
 	    req->now + cfg->refresh_ttl);
 	if (rc != STORE_OK)
-		reply_store_error(req, rc);
+		service_unavailable(req, rc);
 	else
 		grant_reply(req, 200, user, rtok);
 	sodium_memzero(rtok, sizeof(rtok));

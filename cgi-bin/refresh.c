@@ -17,8 +17,10 @@
 #include "common/rtoken.h"
 #include "common/seclog.h"
 #include "common/server.h"
+#include "common/service.h"
 #include "common/store.h"
 #include "common/token.h"
+#include "common/username.h"
 
 /*
  * The refresh_token field of the body, hashed; in cookie mode a body
@@ -77,7 +79,7 @@ token_refresh(struct request *req)
 	struct clientaddr	 ca;
 	unsigned char		 old[RTOKEN_HASHLEN], new[RTOKEN_HASHLEN];
 	char			 rtok[RTOKEN_LEN + 1];
-	char			 user[TOKEN_USER_MAX + 1];
+	char			 user[USERNAME_MAX + 1];
 	enum store_rc		 rc;
 
 	switch (refresh_field(req, &body, old)) {
@@ -98,7 +100,7 @@ token_refresh(struct request *req)
 	} else if (rc == STORE_INVALID)
 		refresh_invalid(req);
 	else if (rc != STORE_OK)
-		reply_store_error(req, rc);
+		service_unavailable(req, rc);
 	else
 		grant_reply(req, 200, user, rtok);
 	sodium_memzero(rtok, sizeof(rtok));
@@ -123,7 +125,7 @@ logout(struct request *req)
 	}
 	rc = store_refresh_revoke(req->svc->store, hash, req->now);
 	if (rc != STORE_OK)
-		reply_store_error(req, rc);
+		service_unavailable(req, rc);
 	else
 		logout_done(req);
 out:

@@ -21,8 +21,10 @@
 #include "common/rfc3339.h"
 #include "common/request.h"
 #include "common/server.h"
+#include "common/service.h"
 #include "common/store.h"
 #include "common/token.h"
+#include "common/username.h"
 
 #define QUANTITY_MAX	1000
 #define LIST_DEFAULT	100	/* orders a page holds unless ?limit= says */
@@ -162,7 +164,7 @@ orders_list(struct request *req)
 {
 	struct orders_out	 out;
 	char			 buf[ORDERS_BUF];
-	char			 user[TOKEN_USER_MAX + 1];
+	char			 user[USERNAME_MAX + 1];
 	char			 next[CURSOR_LEN + 1];
 	int64_t			 after;
 	enum store_rc		 rc;
@@ -191,7 +193,7 @@ orders_list(struct request *req)
 		    __func__);
 		reply_error(req, 500, "server_error", "Out of memory");
 	} else if (rc != STORE_OK)
-		reply_store_error(req, rc);
+		service_unavailable(req, rc);
 	else
 		reply_json_text(req, 200, NULL, out.w.buf, out.w.len);
 	jsonw_free(&out.w);
@@ -205,7 +207,7 @@ orders_add(struct request *req)
 	struct jsonw		 w;
 	struct order		 o;
 	char			 buf[512];
-	char			 user[TOKEN_USER_MAX + 1];
+	char			 user[USERNAME_MAX + 1];
 	const char		*item;
 	size_t			 len;
 	int			 qty;
@@ -221,7 +223,7 @@ orders_add(struct request *req)
 		goto out;
 	rc = store_order_add(req->svc->store, user, item, qty, req->now, &o);
 	if (rc != STORE_OK) {
-		reply_store_error(req, rc);
+		service_unavailable(req, rc);
 		goto out;
 	}
 	jsonw_init(&w, buf, sizeof(buf));

@@ -12,6 +12,7 @@
 #include "common/cookie.h"
 #include "common/reply.h"
 #include "common/request.h"
+#include "common/service.h"
 #include "common/token.h"
 
 int

@@ -8,9 +8,10 @@
 
 #include "common/request.h"
 #include "common/token.h"
+#include "common/username.h"
 
 /*
- * Authenticate req.  Returns 0 with the user name in user (TOKEN_USER_MAX
+ * Authenticate req.  Returns 0 with the user name in user (USERNAME_MAX
  * + 1 bytes), or -1 after replying 401 (no usable credentials) or the
  * configured invalid status (an invalid token).
  */

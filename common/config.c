@@ -16,7 +16,6 @@
 
 #include "common/config.h"
 #include "common/dotenv.h"
-#include "common/hs256.h"
 
 #define DURATION_MAX	(10L * 365 * 24 * 3600)	/* ten years */
 #define LEEWAY_MAX	3600L
@@ -204,13 +203,6 @@ config_secret(struct config *cfg, const struct dotenv *env, char *err,
 		    CONFIG_SECRET_MIN);
 		return -1;
 	}
-	/* Key set-up belongs to start-up, not to every verification. */
-	if ((cfg->key = hs256_key_new(cfg->secret, cfg->secret_len,
-	    CONFIG_SECRET_MIN)) == NULL) {
-		snprintf(err, errlen, "%s: cannot set up HMAC-SHA256 with it",
-		    name);
-		return -1;
-	}
 	return 0;
 }
 
@@ -232,25 +224,44 @@ config_optional(const struct dotenv *env, const char *name, char **out,
 }
 
 /*
- * The throttling limits: a whole number each, 0 turning it off.  A
- * default of 0 here means "the number of CPUs".
+ * The numeric settings, one row each (as lighttpd's config_plugin_keys_t
+ * declares its keys): a duration ("900", "30m", ...) from 1 s (0 too when
+ * min is 0) to max seconds, or a count from 0 to max, where 0 turns a
+ * limit off.  A NULL default is the number of CPUs.
  */
-static const struct config_limit {
-	const char	*name;
-	long		 def;
-	long		 max;
-	size_t		 offset;	/* of the long in struct config */
-} config_limits[] = {
-	{ "LOGIN_MAX_FAILURES", 5, 1000,
+enum config_type {
+	CONFIG_DURATION,
+	CONFIG_COUNT,
+};
+
+static const struct config_key {
+	const char		*name;
+	enum config_type	 type;
+	const char		*def;
+	long			 min, max;
+	size_t			 offset;	/* of the long in struct config */
+} config_keys[] = {
+	{ "ACCESS_TOKEN_TTL", CONFIG_DURATION, "1800s", 1, DURATION_MAX,
+	    offsetof(struct config, access_ttl) },
+	{ "REFRESH_TOKEN_TTL", CONFIG_DURATION, "7d", 1, DURATION_MAX,
+	    offsetof(struct config, refresh_ttl) },
+	{ "TOKEN_LEEWAY", CONFIG_COUNT, "0", 0, LEEWAY_MAX,
+	    offsetof(struct config, leeway) },
+	{ "LOGIN_WINDOW", CONFIG_DURATION, "15m", 1, DURATION_MAX,
+	    offsetof(struct config, login_window) },
+	{ "LOGIN_MAX_FAILURES", CONFIG_COUNT, "5", 0, 1000,
 	    offsetof(struct config, login_max) },
-	{ "LOGIN_MAX_FAILURES_PER_ADDRESS", 50, 100000,
+	{ "LOGIN_MAX_FAILURES_PER_ADDRESS", CONFIG_COUNT, "50", 0, 100000,
 	    offsetof(struct config, login_max_addr) },
-	{ "LOGIN_MAX_FAILURES_PER_NAME", 100, 100000,
+	{ "LOGIN_MAX_FAILURES_PER_NAME", CONFIG_COUNT, "100", 0, 100000,
 	    offsetof(struct config, login_max_name) },
-	{ "SIGNUP_MAX_PER_ADDRESS", 20, 100000,
+	{ "SIGNUP_MAX_PER_ADDRESS", CONFIG_COUNT, "20", 0, 100000,
 	    offsetof(struct config, signup_max) },
-	{ "PWHASH_MAX_CONCURRENT", 0, 1024,
+	{ "PWHASH_MAX_CONCURRENT", CONFIG_COUNT, NULL, 0, 1024,
 	    offsetof(struct config, pwhash_max) },
+	/* 0: answer 503 at once when every hashing slot is busy. */
+	{ "PWHASH_WAIT", CONFIG_DURATION, "5s", 0, PWHASH_WAIT_MAX,
+	    offsetof(struct config, pwhash_wait) },
 };
 
 /* Online CPUs, at least 1: the default cap on Argon2id at once. */
@@ -262,40 +273,54 @@ config_ncpu(void)
 	return n > 0 ? n : 1;
 }
 
+/* Read the setting k describes into cfg.  Returns 0, or -1 with err. */
+static int
+config_key(struct config *cfg, const struct dotenv *env,
+    const struct config_key *k, char *err, size_t errlen)
+{
+	const char	*v = config_get(env, k->name);
+	long		 n = 0;
+	int		 rc;
+
+	if (v == NULL && k->def == NULL)
+		n = config_ncpu();
+	else {
+		if (v == NULL)
+			v = k->def;
+		if (k->type == CONFIG_COUNT)
+			rc = config_parse_uint(v, k->max, &n);
+		else if (k->min == 0 && strcmp(v, "0") == 0)
+			rc = 0;
+		else
+			rc = config_parse_duration(v, &n);
+		if (rc == -1 || n < k->min || n > k->max) {
+			if (k->type == CONFIG_COUNT)
+				snprintf(err, errlen, "%s: not a number from "
+				    "%ld to %ld", k->name, k->min, k->max);
+			else
+				snprintf(err, errlen, "%s: not a duration "
+				    "(900, 1800s, 30m, 1h or 7d) from %lds to "
+				    "%lds", k->name, k->min, k->max);
+			return -1;
+		}
+	}
+	*(long *)(void *)((char *)cfg + k->offset) = n;
+	return 0;
+}
+
 static int
 config_values(struct config *cfg, const struct dotenv *env, char *err,
     size_t errlen)
 {
-	const struct config_limit	*lim;
-	const char			*v;
-	size_t				 i;
-	long				 n;
+	const char	*v;
+	size_t		 i;
+	long		 n;
 
 	if (config_secret(cfg, env, err, errlen) == -1)
 		return -1;
-
-	v = config_get(env, "ACCESS_TOKEN_TTL");
-	if (config_parse_duration(v != NULL ? v : "1800s",
-	    &cfg->access_ttl) == -1) {
-		snprintf(err, errlen, "ACCESS_TOKEN_TTL: not a duration "
-		    "(900, 1800s, 30m, 1h or 7d)");
-		return -1;
-	}
-	v = config_get(env, "REFRESH_TOKEN_TTL");
-	if (config_parse_duration(v != NULL ? v : "7d",
-	    &cfg->refresh_ttl) == -1) {
-		snprintf(err, errlen, "REFRESH_TOKEN_TTL: not a duration "
-		    "(900, 1800s, 30m, 1h or 7d)");
-		return -1;
-	}
-
-	v = config_get(env, "TOKEN_LEEWAY");
-	if (config_parse_uint(v != NULL ? v : "0", LEEWAY_MAX,
-	    &cfg->leeway) == -1) {
-		snprintf(err, errlen, "TOKEN_LEEWAY: not a number of seconds "
-		    "from 0 to %ld", LEEWAY_MAX);
-		return -1;
-	}
+	for (i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
+		if (config_key(cfg, env, &config_keys[i], err, errlen) == -1)
+			return -1;
 
 	v = config_get(env, "AUTH_INVALID_STATUS");
 	if (config_parse_uint(v != NULL ? v : "403", 999, &n) == -1 ||
@@ -313,36 +338,6 @@ config_values(struct config *cfg, const struct dotenv *env, char *err,
 	}
 	cfg->cookies = v != NULL && strcmp(v, "1") == 0;
 
-	for (i = 0; i < sizeof(config_limits) / sizeof(config_limits[0]);
-	    i++) {
-		lim = &config_limits[i];
-		v = config_get(env, lim->name);
-		if (v == NULL)
-			n = lim->def > 0 ? lim->def : config_ncpu();
-		else if (config_parse_uint(v, lim->max, &n) == -1) {
-			snprintf(err, errlen, "%s: not a number from 0 (off) "
-			    "to %ld", lim->name, lim->max);
-			return -1;
-		}
-		*(long *)((char *)cfg + lim->offset) = n;
-	}
-	v = config_get(env, "LOGIN_WINDOW");
-	if (config_parse_duration(v != NULL ? v : "15m",
-	    &cfg->login_window) == -1) {
-		snprintf(err, errlen, "LOGIN_WINDOW: not a duration "
-		    "(900, 1800s, 30m, 1h or 7d)");
-		return -1;
-	}
-	/* 0 is allowed here: answer 503 at once when every slot is busy. */
-	v = config_get(env, "PWHASH_WAIT");
-	if (v != NULL && strcmp(v, "0") == 0)
-		cfg->pwhash_wait = 0;
-	else if (config_parse_duration(v != NULL ? v : "5s",
-	    &cfg->pwhash_wait) == -1 || cfg->pwhash_wait > PWHASH_WAIT_MAX) {
-		snprintf(err, errlen, "PWHASH_WAIT: not a duration from 0 to "
-		    "%lds (0, 5, 5s, 1m)", PWHASH_WAIT_MAX);
-		return -1;
-	}
 	v = config_get(env, "TRUSTED_PROXIES");
 	if (clientaddr_parse_ranges(v != NULL ? v : "", &cfg->proxies,
 	    &cfg->nproxies) == -1) {
@@ -401,7 +396,6 @@ config_free(struct config *cfg)
 	if (cfg->secret != NULL)
 		sodium_memzero(cfg->secret, cfg->secret_len);
 	free(cfg->secret);
-	hs256_key_free(cfg->key);
 	free(cfg->issuer);
 	free(cfg->audience);
 	free(cfg->database_path);

@@ -11,15 +11,16 @@
 #include <stddef.h>
 
 #include "common/clientaddr.h"
-#include "common/hs256.h"
 
 #define CONFIG_SECRET_MIN	32	/* bytes; HS256 wants >= the hash size */
 #define CONFIG_SECRET_MAX	4096	/* bytes */
 
+struct hs256_key;		/* hs256.h */
+
 struct config {
 	unsigned char	*secret;	/* HMAC key, raw bytes (not hex-decoded) */
 	size_t		 secret_len;	/* >= CONFIG_SECRET_MIN */
-	struct hs256_key *key;		/* keyed from secret once (token_verify) */
+	struct hs256_key *key;		/* token_init: keyed from secret once */
 	long		 access_ttl;	/* seconds, ACCESS_TOKEN_TTL */
 	long		 refresh_ttl;	/* seconds, REFRESH_TOKEN_TTL */
 	char		*issuer;	/* TOKEN_ISSUER, or NULL */
@@ -48,7 +49,8 @@ struct config {
  */
 int	config_load(struct config *cfg, char *err, size_t errlen);
 
-/* Wipe the secret and free every member; cfg may be zeroed or NULL. */
+/* Wipe the secret and free every member but the key (token_fini frees
+ * that); cfg may be zeroed or NULL. */
 void	config_free(struct config *cfg);
 
 /*

@@ -8,6 +8,7 @@
 
 #include "common/cookie.h"
 #include "common/request.h"
+#include "common/service.h"
 
 const char *
 cookie_get(const struct request *req, const char *name, size_t *len)

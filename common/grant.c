@@ -8,6 +8,7 @@
 #include "common/grant.h"
 #include "common/jsonout.h"
 #include "common/reply.h"
+#include "common/service.h"
 #include "common/token.h"
 
 void

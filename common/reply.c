@@ -11,7 +11,6 @@
 
 #include "common/reply.h"
 #include "common/request.h"
-#include "common/store.h"
 
 /* Sent with every response: tokens and per-user data are never cached. */
 #define REPLY_COMMON \
@@ -186,16 +185,6 @@ reply_bearer_error(struct request *req, int status, const char *code,
 	if (n < 0 || (size_t)n >= sizeof(hdr))
 		hdr[0] = '\0';
 	reply_error_hdr(req, status, hdr, code, msg);
-}
-
-void
-reply_store_error(struct request *req, enum store_rc rc)
-{
-	request_log(req, "store failed: %s", rc == STORE_BUSY ?
-	    "still locked after the busy timeout" :
-	    store_errmsg(req->svc->store));
-	reply_error_hdr(req, 503, "Retry-After: 1\r\n", "service_unavailable",
-	    "The service is unavailable; try again shortly");
 }
 
 void

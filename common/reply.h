@@ -8,7 +8,6 @@
 #include <json-c/json.h>
 
 #include "common/request.h"
-#include "common/store.h"
 
 /*
  * Send status with body (borrowed; NULL for none) and extra header lines
@@ -33,9 +32,6 @@ void	reply_error_hdr(struct request *req, int status, const char *headers,
 /* 401 or the invalid status, with WWW-Authenticate (RFC 6750 §3). */
 void	reply_bearer_error(struct request *req, int status,
 	    const char *code, const char *msg);
-
-/* 503 for a store that failed or stayed locked: logged, never a 4xx. */
-void	reply_store_error(struct request *req, enum store_rc rc);
 
 /* 204 No Content. */
 void	reply_empty(struct request *req, int status);

@@ -11,6 +11,7 @@
 #include <fcgiapp.h>
 
 #include "common/request.h"
+#include "common/service.h"
 
 #define REQUEST_PATH_MAX	2048	/* longer paths match no route */
 

@@ -12,17 +12,10 @@
 #include <fcgiapp.h>
 
 #include "common/clientaddr.h"
-#include "common/config.h"
-#include "common/store.h"
 
 #define REQUEST_BODY_MAX	16384	/* bytes; more is 413 */
 
-/* What lives for the whole process: set up before the first accept. */
-struct service {
-	const char	*name;		/* executable name, for logs */
-	struct config	 cfg;
-	struct store	*store;
-};
+struct service;		/* service.h: configuration and store */
 
 struct request {
 	struct service	*svc;		/* borrowed, process lifetime */

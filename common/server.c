@@ -17,7 +17,9 @@
 #include "common/reply.h"
 #include "common/request.h"
 #include "common/server.h"
+#include "common/service.h"
 #include "common/store.h"
+#include "common/token.h"
 
 extern char	**environ;
 
@@ -184,9 +186,11 @@ server_main(const struct server_def *def, int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", def->name, err);
 		return 1;
 	}
-	if ((svc.store = store_open(svc.cfg.database_path, err,
+	if (token_init(&svc.cfg, err, sizeof(err)) == -1 ||
+	    (svc.store = store_open(svc.cfg.database_path, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "%s: %s\n", def->name, err);
+		token_fini(&svc.cfg);
 		config_free(&svc.cfg);
 		return 1;
 	}
@@ -198,6 +202,7 @@ server_main(const struct server_def *def, int argc, char **argv)
 	else
 		rc = server_fcgi(def, &svc);
 	store_close(svc.store);
+	token_fini(&svc.cfg);
 	config_free(&svc.cfg);
 	return rc;
 }

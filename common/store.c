@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "common/store.h"
+#include "common/username.h"
 
 #define STORE_BUSY_MS		5000	/* longest wait for the write lock */
 #define STORE_PRUNE_AFTER	86400	/* keep spent tokens a day (reuse) */
@@ -933,7 +934,7 @@ out:
 struct store_token {
 	sqlite3_int64	 id, family, expires;
 	int		 spent, revoked;
-	char		 user[TOKEN_USER_MAX + 1];
+	char		 user[USERNAME_MAX + 1];
 };
 
 static enum store_rc
@@ -954,7 +955,7 @@ store_token_find(struct store *st, const unsigned char hash[RTOKEN_HASHLEN],
 		t->spent = sqlite3_column_type(s, 3) != SQLITE_NULL;
 		t->revoked = sqlite3_column_type(s, 4) != SQLITE_NULL;
 		u = (const char *)sqlite3_column_text(s, 5);
-		if (u != NULL && strlen(u) <= TOKEN_USER_MAX) {
+		if (u != NULL && strlen(u) <= USERNAME_MAX) {
 			memcpy(t->user, u, strlen(u) + 1);
 			out = STORE_OK;
 		} else

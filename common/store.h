@@ -15,7 +15,7 @@
 
 #include "common/pwhash.h"
 #include "common/rtoken.h"
-#include "common/token.h"
+#include "common/username.h"
 
 #define STORE_ITEM_MAX		200	/* bytes of an order's item */
 #define STORE_SCHEMA_VERSION	5
@@ -179,7 +179,7 @@ enum store_rc	 store_refresh_issue(struct store *st, const char *user,
 /*
  * Spend the token whose hash is old and store new in its family.  A token
  * already spent revokes its whole family (RFC 6819 §5.2.2.3).  Returns
- * STORE_OK with the owner in user (TOKEN_USER_MAX + 1 bytes),
+ * STORE_OK with the owner in user (USERNAME_MAX + 1 bytes),
  * STORE_REUSED (the owner in user too) when the token was spent before,
  * or STORE_INVALID for an unknown, revoked or expired token.
  */

@@ -13,6 +13,7 @@
 #include "common/reply.h"
 #include "common/request.h"
 #include "common/seclog.h"
+#include "common/service.h"
 #include "common/store.h"
 #include "common/throttle.h"
 
@@ -57,7 +58,7 @@ throttle_take(struct request *req, struct throttle *t, enum seclog_event ev,
 	    cfg->login_window, &retry);
 	if (rc != STORE_OK) {
 		t->n = 0;
-		reply_store_error(req, rc);
+		service_unavailable(req, rc);
 		return -1;
 	}
 	if (retry == 0)
@@ -96,7 +97,7 @@ throttle_login(struct request *req, const char *user, size_t ulen,
 		    req->now - cfg->refresh_ttl, &known);
 		if (rc != STORE_OK) {
 			t->n = 0;
-			reply_store_error(req, rc);
+			service_unavailable(req, rc);
 			return -1;
 		}
 		l = &t->lim[t->n++];

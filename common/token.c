@@ -10,6 +10,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -318,6 +319,26 @@ token_verify(const struct config *cfg, const char *tok, time_t now,
 	/* The payload segment is the signed text: parse it with strict
 	 * types, never trusting a getter's defaults (docs/security.md). */
 	return token_claims(cfg, tok, len, dot1, dot2, now, user);
+}
+
+int
+token_init(struct config *cfg, char *err, size_t errlen)
+{
+	cfg->key = hs256_key_new(cfg->secret, cfg->secret_len,
+	    CONFIG_SECRET_MIN);
+	if (cfg->key == NULL) {
+		snprintf(err, errlen, "TOKEN_SECRET: cannot set up HMAC-SHA256 "
+		    "with it");
+		return -1;
+	}
+	return 0;
+}
+
+void
+token_fini(struct config *cfg)
+{
+	hs256_key_free(cfg->key);
+	cfg->key = NULL;
 }
 
 char *

@@ -12,10 +12,10 @@
 #include <time.h>
 
 #include "common/config.h"
+#include "common/username.h"
 
 #define TOKEN_MAX_LEN	4096	/* bytes; longer is invalid (docs/api.md) */
 #define TOKEN_JTI_BYTES	16	/* random bytes of a token's id (jti) */
-#define TOKEN_USER_MAX	64	/* bytes of a user name */
 
 enum token_err {
 	TOKEN_OK = 0,
@@ -41,11 +41,19 @@ const char	*token_err_str(enum token_err err);
 
 /*
  * Verify tok (NUL-terminated) against cfg at time now.  On TOKEN_OK the
- * user name (at most TOKEN_USER_MAX bytes) is copied into user, which must
- * hold TOKEN_USER_MAX + 1 bytes.
+ * user name (at most USERNAME_MAX bytes) is copied into user, which must
+ * hold USERNAME_MAX + 1 bytes.
  */
 enum token_err	 token_verify(const struct config *cfg, const char *tok,
 		    time_t now, char *user);
+
+/*
+ * Set up cfg->key from cfg->secret: the HMAC key is made once at start-up,
+ * not per verification.  Returns 0, or -1 with one line in err.  Release
+ * it with token_fini() before config_free().
+ */
+int		 token_init(struct config *cfg, char *err, size_t errlen);
+void		 token_fini(struct config *cfg);
 
 /*
  * Sign an access token for user, issued at now, expiring after

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "common/token.h"
+#include "common/username.h"
 
 #define TOKENCACHE_SLOTS	64	/* direct-mapped entries */
 #define TOKENCACHE_TOKEN	1024	/* bytes; longer tokens go uncached */
@@ -35,7 +36,7 @@ struct token_reading {
 	int64_t		 nbf;
 	int64_t		 iat;
 	enum token_err	 rest;		/* iss, aud, then user: first failure */
-	char		 user[TOKEN_USER_MAX + 1]; /* when rest is TOKEN_OK */
+	char		 user[USERNAME_MAX + 1]; /* when rest is TOKEN_OK */
 };
 
 /*

@@ -10,7 +10,8 @@ FUZZ_DIR	 = $(BUILD)/fuzz
 FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		   -fno-omit-frame-pointer
 FUZZ_CFLAGS	 = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-		   -O1 -g $(WARNINGS) $(FUZZ_SAN) -I. $(CFLAGS_PKG)
+		   -O1 -g $(WARNINGS) $(FUZZ_SAN) -DJWT_AUTH_VERSION='"$(VERSION)"' \
+		   -I. $(CFLAGS_PKG)
 FUZZ_SRC	 = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS	 = $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 FUZZ_COMMON_OBJ	 = $(COMMON_SRC:common/%.c=$(FUZZ_DIR)/obj/common/%.o)

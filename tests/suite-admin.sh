@@ -195,7 +195,7 @@ check_run "a 31-byte secret: exit 1" 1 "" \
     "authctl: TOKEN_SECRET: shorter than 32 bytes"
 ctl ACCESS_TOKEN_TTL=soon user list
 check_run "a bad ACCESS_TOKEN_TTL: exit 1" 1 "" \
-    "authctl: ACCESS_TOKEN_TTL: not a duration (900, 1800s, 30m, 1h or 7d)"
+    "authctl: ACCESS_TOKEN_TTL: not a duration (900, 1800s, 30m, 1h or 7d) from 1s to 315360000s"
 ctl ENV_FILE="$T_TMP/nothing-here" user list
 check_run "ENV_FILE naming a missing file: exit 1" 1 "" \
     "authctl: ENV_FILE: cannot read $T_TMP/nothing-here: No such file or directory"

@@ -64,6 +64,53 @@ if grep -A2 'jwt_set_alg(' "$ROOT/common/token.c" | grep -q 'jwt_get_alg(jwt) !=
 else
 	t_fail "token.c checks jwt_set_alg and the algorithm before encoding"
 fi
+# Includes run one way (docs/design.md): util <- domain <- request <-
+# executables.  A file may include common/ headers of its own layer or a
+# lower one, never a higher one; request.h and reply.h, included by every
+# request-level file, include neither the configuration nor the store.
+layer_of() {
+	case $1 in
+	bearer|clientaddr|dotenv|hs256|jsonout|jsonw|pwhash|pwslot|query|\
+	rfc3339|rtoken|strictjson|username) echo 0 ;;
+	config|store|token|tokencache) echo 1 ;;
+	auth|body|cookie|field|grant|reply|request|seclog|server|service|\
+	throttle) echo 2 ;;
+	*) echo unknown ;;
+	esac
+}
+# include_violations FILE...: "file: includes X (layer M over L)" lines.
+include_violations() {
+	local f base l inc il
+	for f in "$@"; do
+		base=$(basename "$f"); base=${base%.*}
+		case $f in
+		*/cgi-bin/*|*/admin/*) l=3 ;;
+		*) l=$(layer_of "$base") ;;
+		esac
+		if [ "$l" = unknown ]; then
+			echo "$f: not in a layer (add it to layer_of)"
+			continue
+		fi
+		for inc in $(sed -n 's|^#include "common/\([a-z0-9]*\)\.h".*|\1|p' "$f"); do
+			il=$(layer_of "$inc")
+			if [ "$il" = unknown ] || [ "$il" -gt "$l" ]; then
+				echo "$f: includes $inc.h (layer $il over $l)"
+			fi
+		done
+	done
+	for f in "$@"; do
+		case $f in */common/request.h|*/common/reply.h) ;; *) continue ;; esac
+		grep -Hn '#include "common/\(config\|store\)\.h"' "$f"
+	done
+}
+mkdir -p "$T_TMP/planted/common"
+printf '#include "common/request.h"\n' >"$T_TMP/planted/common/store.c"
+printf '#include "common/store.h"\n' >"$T_TMP/planted/common/reply.h"
+planted=$(include_violations "$T_TMP/planted/common/store.c" "$T_TMP/planted/common/reply.h" | wc -l)
+check_eq "control: the include-direction check catches a store.c including request.h and a reply.h including store.h" 2 "$planted"
+check_eq "includes run one way: util, domain, request, executables" "" \
+    "$(include_violations "$ROOT"/common/*.[ch] "$ROOT"/cgi-bin/*.c "$ROOT"/admin/*.[ch])"
+
 # The build refuses warnings.
 if grep -Eq '^WERROR[[:space:]]*\?=[[:space:]]*-Werror' "$ROOT/Makefile" &&
    grep -q -- '-Wall -Wextra' "$ROOT/Makefile"; then

@@ -192,7 +192,7 @@ fuzz_sodium_signed(const struct config *cfg, const char *tok)
 static enum token_err
 fuzz_verify(const struct config *cfg, const char *tok)
 {
-	char		 user[TOKEN_USER_MAX + 1];
+	char		 user[USERNAME_MAX + 1];
 	enum token_err	 rc;
 
 	memset(user, 0, sizeof(user));

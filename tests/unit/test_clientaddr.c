@@ -9,6 +9,7 @@
 
 #include "common/clientaddr.h"
 #include "common/request.h"
+#include "common/service.h"
 #include "tests/unit/unit.h"
 
 static struct netrange	*ranges;

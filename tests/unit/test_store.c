@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "common/store.h"
+#include "common/username.h"
 #include "tests/unit/unit.h"
 
 #define NOW	1767225600L
@@ -403,7 +404,7 @@ static void
 test_user_exists_keeps_nothing(void)
 {
 	struct store	*st;
-	char		 hash[PWHASH_LEN] = "", user[TOKEN_USER_MAX + 1];
+	char		 hash[PWHASH_LEN] = "", user[USERNAME_MAX + 1];
 
 	if ((st = with_alice()) == NULL)
 		return;
@@ -596,7 +597,7 @@ static void
 test_refresh_rotate(void)
 {
 	struct store	*st;
-	char		 user[TOKEN_USER_MAX + 1] = "";
+	char		 user[USERNAME_MAX + 1] = "";
 
 	if ((st = with_alice()) == NULL)
 		return;
@@ -616,7 +617,7 @@ static void
 test_refresh_reuse_revokes_family(void)
 {
 	struct store	*st;
-	char		 user[TOKEN_USER_MAX + 1];
+	char		 user[USERNAME_MAX + 1];
 
 	if ((st = with_alice()) == NULL)
 		return;
@@ -641,7 +642,7 @@ static void
 test_refresh_reuse_spares_other_family(void)
 {
 	struct store	*st;
-	char		 user[TOKEN_USER_MAX + 1];
+	char		 user[USERNAME_MAX + 1];
 
 	if ((st = with_alice()) == NULL)
 		return;
@@ -668,7 +669,7 @@ static void
 test_refresh_reuse_after_expiry_revokes_family(void)
 {
 	struct store	*st;
-	char		 user[TOKEN_USER_MAX + 1];
+	char		 user[USERNAME_MAX + 1];
 	int		 replay;
 
 	for (replay = 0; replay <= 1; replay++) {
@@ -694,7 +695,7 @@ static void
 test_refresh_expired(void)
 {
 	struct store	*st;
-	char		 user[TOKEN_USER_MAX + 1];
+	char		 user[USERNAME_MAX + 1];
 
 	if ((st = with_alice()) == NULL)
 		return;
@@ -714,7 +715,7 @@ static void
 test_refresh_unknown(void)
 {
 	struct store	*st;
-	char		 user[TOKEN_USER_MAX + 1];
+	char		 user[USERNAME_MAX + 1];
 
 	if ((st = with_alice()) == NULL)
 		return;
@@ -728,7 +729,7 @@ static void
 test_refresh_revoke(void)
 {
 	struct store	*st;
-	char		 user[TOKEN_USER_MAX + 1];
+	char		 user[USERNAME_MAX + 1];
 
 	if ((st = with_alice()) == NULL)
 		return;
@@ -762,7 +763,7 @@ static void
 test_refresh_revoke_family(void)
 {
 	struct store	*st;
-	char		 user[TOKEN_USER_MAX + 1];
+	char		 user[USERNAME_MAX + 1];
 
 	if ((st = with_alice()) == NULL)
 		return;
@@ -782,7 +783,7 @@ static void
 test_signup_token_rotates(void)
 {
 	struct store	*st;
-	char		 user[TOKEN_USER_MAX + 1] = "";
+	char		 user[USERNAME_MAX + 1] = "";
 
 	if ((st = with_alice()) == NULL)
 		return;
@@ -888,7 +889,7 @@ static int
 child_rotate(int i)
 {
 	struct store	*st;
-	char		 err[256], user[TOKEN_USER_MAX + 1];
+	char		 err[256], user[USERNAME_MAX + 1];
 	enum store_rc	 rc;
 
 	if ((st = store_open(dbpath, err, sizeof(err))) == NULL)
@@ -1255,7 +1256,7 @@ static void
 test_user_disable_enable(void)
 {
 	struct store	*st;
-	char		 hash[PWHASH_LEN], user[TOKEN_USER_MAX + 1];
+	char		 hash[PWHASH_LEN], user[USERNAME_MAX + 1];
 	int		 n = -1, disabled = -1;
 
 	if ((st = with_alice()) == NULL)
@@ -1289,7 +1290,7 @@ test_user_delete(void)
 {
 	struct store	*st;
 	struct order	 o;
-	char		 user[TOKEN_USER_MAX + 1];
+	char		 user[USERNAME_MAX + 1];
 	int		 sessions = -1, orders = -1;
 
 	if ((st = with_alice()) == NULL)

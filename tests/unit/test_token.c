@@ -26,6 +26,7 @@
 
 #include "common/config.h"
 #include "common/token.h"
+#include "common/username.h"
 #include "tests/unit/tokenkit.h"
 #include "tests/unit/unit.h"
 
@@ -113,7 +114,7 @@ append(char *tok, const char *s)
 static enum token_err
 verify_at(const struct config *cfg, const char *tok, time_t now)
 {
-	char		 user[TOKEN_USER_MAX + 1];
+	char		 user[USERNAME_MAX + 1];
 	enum token_err	 rc;
 
 	/* Twice: the second may come from the claims cache; same answer. */
@@ -162,7 +163,7 @@ test_round_trip(void)
 {
 	struct config	 cfg;
 	char		*tok;
-	char		 user[TOKEN_USER_MAX + 1] = "";
+	char		 user[USERNAME_MAX + 1] = "";
 
 	tokenkit_cfg(&cfg);
 	tok = token_sign(&cfg, "alice", NOW);
@@ -206,7 +207,7 @@ static void
 test_sign_jti_unique(void)
 {
 	struct config	 cfg;
-	char		*a, *b, seg[512], user[TOKEN_USER_MAX + 1];
+	char		*a, *b, seg[512], user[USERNAME_MAX + 1];
 	const char	*j;
 
 	tokenkit_cfg(&cfg);
@@ -297,7 +298,7 @@ static void
 test_sign_bad_user_null(void)
 {
 	struct config	 cfg;
-	char		 long_name[TOKEN_USER_MAX + 2];
+	char		 long_name[USERNAME_MAX + 2];
 
 	tokenkit_cfg(&cfg);
 	memset(long_name, 'a', sizeof(long_name) - 1);
@@ -757,7 +758,7 @@ test_shape_matches_reference(void)
 	static const char	 alpha[] = "..aZ09-_+/= \x80";
 	static char		 tok[TOKEN_MAX_LEN + 16];
 	struct config		 cfg;
-	char			 user[TOKEN_USER_MAX + 1];
+	char			 user[USERNAME_MAX + 1];
 	enum token_err		 want, got;
 	uint32_t		 seed = 12345;
 	size_t			 len, i;

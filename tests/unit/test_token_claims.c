@@ -12,6 +12,7 @@
 
 #include "common/config.h"
 #include "common/token.h"
+#include "common/username.h"
 #include "tests/unit/tokenkit.h"
 #include "tests/unit/unit.h"
 
@@ -30,8 +31,8 @@
 static enum token_err
 try_cfg(const struct config *cfg, const char *hdr, const char *payload)
 {
-	char		 tok[TOKBUF], user[TOKEN_USER_MAX + 1];
-	char		 again[TOKEN_USER_MAX + 1];
+	char		 tok[TOKBUF], user[USERNAME_MAX + 1];
+	char		 again[USERNAME_MAX + 1];
 	enum token_err	 rc;
 
 	memset(user, 0, sizeof(user));
@@ -252,7 +253,7 @@ try_user(const char *user_claims, char *user)
 static void
 test_user_username_only(void)
 {
-	char	 user[TOKEN_USER_MAX + 1] = "";
+	char	 user[USERNAME_MAX + 1] = "";
 
 	CHECK_INT(try_user("\"username\":\"alice\"", user), TOKEN_OK);
 	CHECK_STR(user, "alice");
@@ -261,7 +262,7 @@ test_user_username_only(void)
 static void
 test_user_sub_only(void)
 {
-	char	 user[TOKEN_USER_MAX + 1] = "";
+	char	 user[USERNAME_MAX + 1] = "";
 
 	CHECK_INT(try_user("\"sub\":\"bob\"", user), TOKEN_OK);
 	CHECK_STR(user, "bob");
@@ -270,7 +271,7 @@ test_user_sub_only(void)
 static void
 test_user_both_agree(void)
 {
-	char	 user[TOKEN_USER_MAX + 1] = "";
+	char	 user[USERNAME_MAX + 1] = "";
 
 	CHECK_INT(try_user("\"sub\":\"bob\",\"username\":\"bob\"", user),
 	    TOKEN_OK);
@@ -280,7 +281,7 @@ test_user_both_agree(void)
 static void
 test_user_both_disagree_refused(void)
 {
-	char	 user[TOKEN_USER_MAX + 1];
+	char	 user[USERNAME_MAX + 1];
 
 	CHECK_INT(try_user("\"sub\":\"admin\",\"username\":\"bob\"", user),
 	    TOKEN_NOUSER);
@@ -291,7 +292,7 @@ test_user_both_disagree_refused(void)
 static void
 test_user_missing_refused(void)
 {
-	char	 user[TOKEN_USER_MAX + 1];
+	char	 user[USERNAME_MAX + 1];
 
 	CHECK_INT(try_user("", user), TOKEN_NOUSER);
 	CHECK_INT(try_user("\"name\":\"alice\"", user), TOKEN_NOUSER);
@@ -300,7 +301,7 @@ test_user_missing_refused(void)
 static void
 test_user_non_string_refused(void)
 {
-	char	 user[TOKEN_USER_MAX + 1];
+	char	 user[USERNAME_MAX + 1];
 
 	CHECK_INT(try_user("\"username\":123", user), TOKEN_NOUSER);
 	CHECK_INT(try_user("\"sub\":123", user), TOKEN_NOUSER);
@@ -318,7 +319,7 @@ test_user_non_string_refused(void)
 static void
 test_user_nul_refused(void)
 {
-	char	 user[TOKEN_USER_MAX + 1];
+	char	 user[USERNAME_MAX + 1];
 
 	CHECK(try_user("\"username\":\"al\\u0000ice\"", user) != TOKEN_OK);
 	CHECK(try_user("\"sub\":\"alice\\u0000\"", user) != TOKEN_OK);
@@ -334,7 +335,7 @@ test_user_nul_refused(void)
 static void
 test_claim_nul_name_refused(void)
 {
-	char	 user[TOKEN_USER_MAX + 1] = "";
+	char	 user[USERNAME_MAX + 1] = "";
 
 	CHECK_INT(try_user("\"username\\u0000x\":\"alice\"", user),
 	    TOKEN_BADPAYLOAD);
@@ -357,7 +358,7 @@ test_claim_nul_name_exp_refused(void)
 static void
 test_claim_nul_name_duplicate_refused(void)
 {
-	char	 user[TOKEN_USER_MAX + 1] = "";
+	char	 user[USERNAME_MAX + 1] = "";
 
 	CHECK_INT(try_user("\"sub\":\"alice\",\"sub\\u0000\":\"admin\"", user),
 	    TOKEN_BADPAYLOAD);
@@ -372,7 +373,7 @@ test_claim_nul_name_duplicate_refused(void)
 static void
 test_user_invalid_chars_refused(void)
 {
-	char	 user[TOKEN_USER_MAX + 1];
+	char	 user[USERNAME_MAX + 1];
 
 	CHECK_INT(try_user("\"username\":\"al ice\"", user), TOKEN_NOUSER);
 	CHECK_INT(try_user("\"username\":\"al/ice\"", user), TOKEN_NOUSER);
@@ -387,13 +388,13 @@ test_user_invalid_chars_refused(void)
 static void
 test_user_length(void)
 {
-	char	 claim[128], user[TOKEN_USER_MAX + 1] = "";
+	char	 claim[128], user[USERNAME_MAX + 1] = "";
 
-	snprintf(claim, sizeof(claim), "\"sub\":\"%0*d\"", TOKEN_USER_MAX, 7);
+	snprintf(claim, sizeof(claim), "\"sub\":\"%0*d\"", USERNAME_MAX, 7);
 	CHECK_INT(try_user(claim, user), TOKEN_OK);
 	CHECK_INT(strlen(user), 64);
 	snprintf(claim, sizeof(claim), "\"sub\":\"%0*d\"",
-	    TOKEN_USER_MAX + 1, 7);
+	    USERNAME_MAX + 1, 7);
 	CHECK_INT(try_user(claim, user), TOKEN_NOUSER);
 }
 

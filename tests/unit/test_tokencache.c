@@ -14,6 +14,7 @@
 #include "common/hs256.h"
 #include "common/token.h"
 #include "common/tokencache.h"
+#include "common/username.h"
 #include "tests/unit/tokenkit.h"
 #include "tests/unit/unit.h"
 
@@ -34,7 +35,7 @@ static void
 test_verified_token_is_cached(void)
 {
 	struct config	 cfg;
-	char		 tok[TOKBUF], user[TOKEN_USER_MAX + 1];
+	char		 tok[TOKBUF], user[USERNAME_MAX + 1];
 
 	tokenkit_cfg(&cfg);
 	tokenkit_mint(tok, TOKBUF, HDR,
@@ -53,7 +54,7 @@ static void
 test_cached_token_still_expires(void)
 {
 	struct config	 cfg;
-	char		 tok[TOKBUF], user[TOKEN_USER_MAX + 1];
+	char		 tok[TOKBUF], user[USERNAME_MAX + 1];
 
 	tokenkit_cfg(&cfg);
 	tokenkit_mint(tok, TOKBUF, HDR,
@@ -72,7 +73,7 @@ static void
 test_cached_payload_bad_signature_refused(void)
 {
 	struct config	 cfg;
-	char		 tok[TOKBUF], user[TOKEN_USER_MAX + 1], *sig, orig;
+	char		 tok[TOKBUF], user[USERNAME_MAX + 1], *sig, orig;
 
 	tokenkit_cfg(&cfg);
 	tokenkit_mint(tok, TOKBUF, HDR,
@@ -91,7 +92,7 @@ static void
 test_issuer_and_audience_are_part_of_the_key(void)
 {
 	struct config	 cfg;
-	char		 tok[TOKBUF], user[TOKEN_USER_MAX + 1];
+	char		 tok[TOKBUF], user[USERNAME_MAX + 1];
 
 	tokenkit_cfg(&cfg);
 	tokenkit_mint(tok, TOKBUF, HDR,
@@ -116,7 +117,7 @@ static void
 test_long_token_not_cached(void)
 {
 	struct config	 cfg;
-	char		 tok[TOKBUF], payload[1024], user[TOKEN_USER_MAX + 1];
+	char		 tok[TOKBUF], payload[1024], user[USERNAME_MAX + 1];
 	int		 pad;
 
 	tokenkit_cfg(&cfg);
@@ -151,7 +152,7 @@ test_other_key_not_trusted(void)
 	static const unsigned char	 other[] =
 	    "fedcba9876543210fedcba9876543210";
 	struct config			 cfg, cfg2;
-	char				 tok[TOKBUF], user[TOKEN_USER_MAX + 1];
+	char				 tok[TOKBUF], user[USERNAME_MAX + 1];
 
 	tokenkit_cfg(&cfg);
 	tokenkit_mint(tok, TOKBUF, HDR,
@@ -176,7 +177,7 @@ static void
 test_other_header_not_trusted(void)
 {
 	struct config	 cfg;
-	char		 tok[TOKBUF], forged[TOKBUF], user[TOKEN_USER_MAX + 1];
+	char		 tok[TOKBUF], forged[TOKBUF], user[USERNAME_MAX + 1];
 	char		 other[TOKBUF];
 	const char	*rest;
 
@@ -203,7 +204,7 @@ test_slots_do_not_mix(void)
 {
 	struct config	 cfg;
 	char		 tok[TOKBUF], payload[128], name[32];
-	char		 user[TOKEN_USER_MAX + 1];
+	char		 user[USERNAME_MAX + 1];
 	int		 i, round, bad = 0;
 
 	tokenkit_cfg(&cfg);
@@ -225,7 +226,7 @@ static void
 test_cached_refusal_stays_refused(void)
 {
 	struct config	 cfg;
-	char		 tok[TOKBUF], user[TOKEN_USER_MAX + 1];
+	char		 tok[TOKBUF], user[USERNAME_MAX + 1];
 
 	tokenkit_cfg(&cfg);
 	tokenkit_mint(tok, TOKBUF, HDR,

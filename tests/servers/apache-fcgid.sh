@@ -34,7 +34,7 @@ server_start() {
 		return 1
 	fi
 	apache_main_conf "$t/apache2.conf" "$t/site.conf" \
-	    authz_core alias dir mime fcgid || return 1
+	    authz_core alias dir headers mime fcgid || return 1
 	apache_start "$t/apache2.conf" "http://127.0.0.1:$PORT" || return 1
 	SERVER_PIDS=$APACHE_PID
 	# shellcheck disable=SC2034 # read by tests/suite-servers.sh

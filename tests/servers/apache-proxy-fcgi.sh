@@ -73,7 +73,7 @@ server_start() {
 	apache_subst "$ROOT/deploy/apache-proxy-fcgi.conf" "$t/site.conf" \
 	    WEB_DIR="$ROOT/web" PORT="$PORT" RUN_DIR="$t/run" LOG_DIR="$t/log" &&
 	    apache_main_conf "$t/apache2.conf" "$t/site.conf" \
-	    authz_core dir mime proxy proxy_fcgi &&
+	    authz_core alias dir headers mime proxy proxy_fcgi &&
 	    apache_start "$t/apache2.conf" "http://127.0.0.1:$PORT"
 	# shellcheck disable=SC2181 # the chain above
 	if [ $? -ne 0 ]; then

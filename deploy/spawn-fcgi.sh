@@ -111,6 +111,18 @@ if [ "$(id -u)" -eq 0 ]; then
 		[ "$uid" -ne 0 ] || die "-u $user is root: give an unprivileged user"
 		args+=(-u "$user")
 		[ -z "$group" ] || args+=(-g "$group")
+		# spawn-fcgi would bind the socket and then fail silently
+		# (the web server answering 503): say so now when USER cannot
+		# enter APP_ROOT or run the executable (a checkout in a
+		# private home folder, say).
+		if command -v setpriv >/dev/null; then
+			for p in "$APP_ROOT" "$exe"; do
+				setpriv --reuid="$uid" \
+				    --regid="${group:-$(id -g "$user")}" \
+				    --init-groups -- test -x "$p" ||
+				    die "$user cannot reach $p (every folder above it must let $user through)"
+			done
+		fi
 	elif [ "${ALLOW_ROOT:-}" != 1 ]; then
 		die "refusing to run $exe as root: give -u USER (and -G the web server's group), or set ALLOW_ROOT=1 for tests"
 	fi

@@ -9,6 +9,10 @@
 # failure.  SERVERS="nginx lighttpd" runs only those (an entry with a '/'
 # is the path of a start script elsewhere).
 #
+# The servers run from a copy of the checkout (stage_app,
+# tests/http/helpers.sh) that www-data can read: the checkout itself may be
+# private (a clone in root's home, or in a mktemp -d folder).
+#
 # ---------------------------------------------------------------------------
 # The server start-script interface (tests/servers/NAME.sh)
 #
@@ -19,8 +23,14 @@
 #
 # server_start
 #	Gets, exported by this suite:
-#	  ROOT		the repository, absolute; binaries in $ROOT/build
-#			(`make all` has run)
+#	  ROOT		the repository, absolute (`make all` has run); it may
+#			be closed to every other user: start nothing from it
+#	  APP_ROOT	a copy of what the deployment runs, readable and
+#			traversable by every user (0755/0644 on a 0711
+#			path): APP_ROOT/build/{login,userorders,refresh},
+#			APP_ROOT/deploy (deploy/ as it is in ROOT),
+#			APP_ROOT/web.  Shared by every server: change nothing
+#			in it
 #	  TMPDIR_SERVER	an empty private temporary directory, absolute, mode
 #			0711 (traversable, not listable: a web server whose
 #			workers run as www-data can reach sockets in it) on a
@@ -30,9 +40,10 @@
 #	  PORT		a free TCP port; listen on 127.0.0.1:$PORT only
 #	  SECRET	the TOKEN_SECRET to configure (128 hex characters,
 #			used as bytes); never print or log it
-#	Starts the deployment from the real files in $ROOT/deploy/ (paths
-#	substituted into a copy in $TMPDIR_SERVER, or passed via env; never a
-#	configuration embedded in the script), with an empty database in
+#	Starts the deployment from the real files of deploy/, in
+#	$APP_ROOT/deploy/ (paths substituted into a copy in $TMPDIR_SERVER,
+#	or passed via env; never a configuration embedded in the script),
+#	with an empty database in
 #	$TMPDIR_SERVER and the contract's defaults for every other setting
 #	(AUTH_INVALID_STATUS 403, ACCESS_TOKEN_TTL 1800s, no issuer or
 #	audience, no AUTH_COOKIES).  Waits, bounded (20 s at most), until
@@ -106,6 +117,13 @@ fi
 
 t_tmpdir
 chmod 0711 "$T_TMP"
+# What the servers run, where www-data may read it (see above).
+APP_ROOT=$T_TMP/app
+if ! stage_app "$APP_ROOT" 2>"$T_TMP/stage.err"; then
+	t_fail "a copy of build/, deploy/ and web/ for the servers" "$(cat "$T_TMP/stage.err")"
+	t_done
+	exit 1
+fi
 RUNNING=	# the subshell serving the current server
 # stop_running: on an interrupt, the subshell stops its server itself
 # (server_stop, in its EXIT trap): give it time to, then kill it.
@@ -177,7 +195,7 @@ run_server() {
 	TMPDIR_SERVER=$out/srv
 	mkdir -m 0711 "$TMPDIR_SERVER"
 	PORT=$(free_port) || { echo "no free port" >"$out/start"; exit 1; }
-	export ROOT TMPDIR_SERVER PORT SECRET
+	export ROOT APP_ROOT TMPDIR_SERVER PORT SECRET
 	t0=$(now_ms)
 	server_start >"$out/start" 2>&1
 	rc=$?

@@ -24,8 +24,8 @@ server_start() {
 	SERVER_PIDS=
 	apache_prepare_tmp && apache_prepare_app &&
 	    mkdir -m 0755 "$t/fcgid" || return 1
-	apache_subst "$ROOT/deploy/apache-fcgid.conf" "$t/site.conf" \
-	    BIN_DIR="$ROOT/build" WEB_DIR="$ROOT/web" PORT="$PORT" \
+	apache_subst "$APP_ROOT/deploy/apache-fcgid.conf" "$t/site.conf" \
+	    BIN_DIR="$APP_ROOT/build" WEB_DIR="$APP_ROOT/web" PORT="$PORT" \
 	    FCGID_DIR="$t/fcgid" LOG_DIR="$t/log" ENV_FILE="$t/etc/auth.env" \
 	    TOKEN_SECRET_FILE="$t/etc/token_secret" \
 	    DATABASE_PATH="$t/data/auth.db" || return 1

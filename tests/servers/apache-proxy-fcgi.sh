@@ -31,7 +31,7 @@ proxy_spawn() {
 	for name in login userorders refresh; do
 		ENV_FILE=$t/etc/auth.env TOKEN_SECRET_FILE=$t/etc/token_secret \
 		    DATABASE_PATH=$t/data/auth.db \
-		    "$ROOT/deploy/spawn-fcgi.sh" "${as[@]}" \
+		    "$APP_ROOT/deploy/spawn-fcgi.sh" "${as[@]}" \
 		    "$name" "$t/run/$name.sock" \
 		    </dev/null >>"$t/log/spawn-$name.log" 2>&1 &
 		PROXY_BACKENDS="$PROXY_BACKENDS $!"
@@ -70,8 +70,8 @@ server_start() {
 		return 1
 	fi
 
-	apache_subst "$ROOT/deploy/apache-proxy-fcgi.conf" "$t/site.conf" \
-	    WEB_DIR="$ROOT/web" PORT="$PORT" RUN_DIR="$t/run" LOG_DIR="$t/log" &&
+	apache_subst "$APP_ROOT/deploy/apache-proxy-fcgi.conf" "$t/site.conf" \
+	    WEB_DIR="$APP_ROOT/web" PORT="$PORT" RUN_DIR="$t/run" LOG_DIR="$t/log" &&
 	    apache_main_conf "$t/apache2.conf" "$t/site.conf" \
 	    authz_core alias dir headers mime proxy proxy_fcgi &&
 	    apache_start "$t/apache2.conf" "http://127.0.0.1:$PORT"

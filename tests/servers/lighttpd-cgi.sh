@@ -19,11 +19,11 @@ server_start() {
 	# An empty environment plus exactly what the conf's banner names.
 	(
 		umask 0077
-		exec env - PATH="$PATH" APP_ROOT="$ROOT" PORT="$PORT" \
+		exec env - PATH="$PATH" APP_ROOT="$APP_ROOT" PORT="$PORT" \
 		    RUN_DIR="$TMPDIR_SERVER/run" LOG_DIR="$TMPDIR_SERVER/log" \
 		    ENV_FILE="$TMPDIR_SERVER/auth.env" \
 		    DATABASE_PATH="$TMPDIR_SERVER/auth.db" \
-		    "$lighttpd" -D -f "$ROOT/deploy/lighttpd-cgi.conf"
+		    "$lighttpd" -D -f "$APP_ROOT/deploy/lighttpd-cgi.conf"
 	) </dev/null >"$CGI_ERR" 2>&1 &
 	CGI_PID=$!
 	# shellcheck disable=SC2034 # read by tests/suite-servers.sh

@@ -18,11 +18,11 @@ server_start() {
 	# an empty environment plus exactly what the conf's banner names.
 	(
 		umask 0007
-		exec env - PATH="$PATH" APP_ROOT="$ROOT" PORT="$PORT" \
+		exec env - PATH="$PATH" APP_ROOT="$APP_ROOT" PORT="$PORT" \
 		    RUN_DIR="$TMPDIR_SERVER/run" LOG_DIR="$TMPDIR_SERVER/log" \
 		    ENV_FILE="$TMPDIR_SERVER/auth.env" \
 		    DATABASE_PATH="$TMPDIR_SERVER/auth.db" \
-		    "$lighttpd" -D -f "$ROOT/deploy/lighttpd.conf"
+		    "$lighttpd" -D -f "$APP_ROOT/deploy/lighttpd.conf"
 	) </dev/null >"$LIGHTTPD_ERR" 2>&1 &
 	LIGHTTPD_PID=$!
 	SERVER_PIDS=$LIGHTTPD_PID

@@ -43,9 +43,9 @@ server_start() {
 		as=(-u www-data -G www-data)
 	fi
 
-	sed -e "s|@APP_ROOT@|$ROOT|g" -e "s|@RUN_DIR@|$NGX_RUN|g" \
+	sed -e "s|@APP_ROOT@|$APP_ROOT|g" -e "s|@RUN_DIR@|$NGX_RUN|g" \
 	    -e "s|@LOG_DIR@|$NGX_LOG|g" -e "s|@PORT@|$PORT|g" \
-	    "$ROOT/deploy/nginx.conf" >"$conf" || return 1
+	    "$APP_ROOT/deploy/nginx.conf" >"$conf" || return 1
 	if grep -n '@[A-Z_]*@' "$conf"; then
 		echo "deploy/nginx.conf has a placeholder this script does not know (above)"
 		return 1
@@ -54,7 +54,7 @@ server_start() {
 	for name in login userorders refresh; do
 		ENV_FILE=$TMPDIR_SERVER/etc/auth.env \
 		    DATABASE_PATH=$TMPDIR_SERVER/data/auth.db \
-		    "$ROOT/deploy/spawn-fcgi.sh" "${as[@]}" "$name" "$NGX_RUN/$name.sock" \
+		    "$APP_ROOT/deploy/spawn-fcgi.sh" "${as[@]}" "$name" "$NGX_RUN/$name.sock" \
 		    </dev/null >"$NGX_LOG/spawn-$name.log" 2>&1 &
 		SPAWN_PIDS="$SPAWN_PIDS $!"
 	done

@@ -21,6 +21,11 @@
 
 PROXY_BACKENDS=		# deploy/spawn-fcgi.sh's PIDs (the executables')
 
+# What Apache answers itself (deploy/apache-proxy-fcgi.conf's banner): 400
+# for a 9 KiB header, 413, 411, and 503 for an executable that is down.
+# shellcheck disable=SC2034 # read by tests/suite-servers.sh
+SERVER_OWN_STATUS="400 413 411 503"
+
 # proxy_spawn: start the three executables with deploy/spawn-fcgi.sh and
 # wait (10 s at most) for their sockets.  Sets PROXY_BACKENDS.
 proxy_spawn() {
@@ -84,6 +89,13 @@ server_start() {
 	SERVER_PIDS="$APACHE_PID$PROXY_BACKENDS"
 	# shellcheck disable=SC2034 # read by tests/suite-servers.sh
 	SERVER_NOTE="$(apache_version) mod_proxy_fcgi + spawn-fcgi"
+}
+
+# Down: the executables stopped (spawn-fcgi never starts them again); their
+# sockets stay and refuse, and Apache answers 503.
+server_stop_backends() {
+	# shellcheck disable=SC2086 # a list of PIDs
+	apache_stop_pids 30 $PROXY_BACKENDS
 }
 
 server_stop() {

@@ -9,10 +9,12 @@
 # "server NAME: N passed, N failed (...)" (the contract's).  Then the
 # summaries (one line per request: "<check> <status> <error> <www-auth>")
 # are compared across servers: every server must answer every request as
-# the others do.  Before the servers, a static check: the error bodies
-# are the same bytes on every deployment.  Ends with "servers: N passed,
-# N failed"; non-zero on any failure.  SERVERS="nginx lighttpd" runs only
-# those (an entry with a '/' is the path of a start script elsewhere).
+# the others do.  Before the servers, two static checks: every setting of
+# .env.example is on each deployment's list of what reaches the
+# executables, and the error bodies are the same bytes on every
+# deployment.  Ends with "servers: N passed, N failed"; non-zero on any
+# failure.  SERVERS="nginx lighttpd" runs only those (an entry with a '/'
+# is the path of a start script elsewhere).
 #
 # The servers run from a copy of the checkout (stage_app,
 # tests/http/helpers.sh) that www-data can read: the checkout itself may be
@@ -116,6 +118,83 @@ if [ -n "$missing" ]; then
 	t_done
 	exit 1
 fi
+
+# ---------------------------------------------------------------------------
+# Static: every setting reaches the executables on every deployment.  Each
+# deployment passes them a list of variables (the rest of its environment
+# stays out); a setting missing from one list is silently ignored there,
+# unless it is in ENV_FILE.
+
+# settings FILE: the variables a .env.example names ("#NAME=..." lines).
+settings() { sed -n 's/^#\([A-Z][A-Z0-9_]*\)=.*/\1/p' "$1" | sort -u; }
+
+# passed DEPLOY-DIR KIND: the variables a deployment passes on, one a line:
+# lighttpd (deploy/lighttpd.conf: var.copy_env and var.backend_env),
+# spawn-fcgi (deploy/spawn-fcgi.sh's allowlist: nginx and Apache
+# mod_proxy_fcgi), run (deploy/run.sh's, for `make run`), fcgid
+# (deploy/apache-fcgid.conf's FcgidInitialEnv lines, commented ones too).
+passed() {
+	local d=$1
+	case $2 in
+	lighttpd)
+		awk '/^var\.(copy_env|backend_env)[[:space:]]*=/ { f = 1 }
+		    f { print } f && /\)/ { f = 0 }' "$d/lighttpd.conf" |
+		    grep -oE '"[A-Z][A-Z0-9_]*"' | tr -d '"' ;;
+	spawn-fcgi)
+		awk '/^for v in / { f = 1 } f { print } f && /; do$/ { f = 0 }' \
+		    "$d/spawn-fcgi.sh" | grep -oE '\<[A-Z][A-Z0-9_]+\>' ;;
+	run)
+		{
+			awk '/^for v in / { f = 1 } f { print } f && /; do$/ { f = 0 }' \
+			    "$d/run.sh"
+			grep -E '^[[:space:]]*keep=' "$d/run.sh"
+		} | grep -oE '\<[A-Z][A-Z0-9_]+\>' ;;
+	fcgid)
+		sed -n 's/^[[:space:]]*#\{0,1\}FcgidInitialEnv[[:space:]]\{1,\}\([A-Z][A-Z0-9_]*\).*/\1/p' \
+		    "$d/apache-fcgid.conf" ;;
+	esac | sort -u
+}
+
+# unpassed ENV-EXAMPLE DEPLOY-DIR KIND: the settings that KIND does not
+# pass on, space-separated.  The secrets never go in FcgidInitialEnv,
+# which cuts values at 127 bytes: mod_fcgid's executables take them from
+# TOKEN_SECRET_FILE (or ENV_FILE).
+unpassed() {
+	local skip=
+	[ "$3" = fcgid ] && skip='^(TOKEN_SECRET|ACCESS_TOKEN_SECRET)$'
+	comm -23 <(settings "$1" | grep -vE "${skip:-^$}") <(passed "$2" "$3") |
+	    paste -sd' '
+}
+
+check_allowlists() {
+	local kind planted=$T_TMP/planted
+	# The control: a setting added to .env.example alone is reported.
+	mkdir -p "$planted"
+	{ cat "$ROOT/.env.example"; echo '#PLANTED_SETTING=1'; } >"$planted/env.example"
+	for kind in lighttpd spawn-fcgi run fcgid; do
+		check_match "control: a setting only in .env.example is reported missing from $kind's list" \
+		    '(^| )PLANTED_SETTING( |$)' \
+		    "$(unpassed "$planted/env.example" "$ROOT/deploy" "$kind")"
+	done
+	check_eq "every setting of .env.example is in deploy/lighttpd.conf's var.copy_env (or var.backend_env)" \
+	    "" "$(unpassed "$ROOT/.env.example" "$ROOT/deploy" lighttpd)"
+	check_eq "... in deploy/spawn-fcgi.sh's allowlist (nginx, Apache mod_proxy_fcgi)" \
+	    "" "$(unpassed "$ROOT/.env.example" "$ROOT/deploy" spawn-fcgi)"
+	check_eq "... in deploy/run.sh's list (make run)" \
+	    "" "$(unpassed "$ROOT/.env.example" "$ROOT/deploy" run)"
+	check_eq "... in deploy/apache-fcgid.conf's FcgidInitialEnv lines (but the secrets)" \
+	    "" "$(unpassed "$ROOT/.env.example" "$ROOT/deploy" fcgid)"
+	check_eq "no secret in a FcgidInitialEnv line (mod_fcgid cuts values at 127 bytes)" "" \
+	    "$(grep -nE '^[[:space:]]*FcgidInitialEnv[[:space:]]+(TOKEN_SECRET|ACCESS_TOKEN_SECRET)[[:space:]]' \
+	    "$ROOT/deploy/apache-fcgid.conf")"
+	# mod_cgi and systemd pass no list: a whole file.
+	check_match "deploy/lighttpd-cgi.conf gives the programs ENV_FILE, which holds every setting" \
+	    '"ENV_FILE"[[:space:]]*=>[[:space:]]*env\.ENV_FILE' \
+	    "$(grep -F '"ENV_FILE"' "$ROOT/deploy/lighttpd-cgi.conf")"
+	check_match "deploy/systemd/jwt-auth@.service passes every line of its EnvironmentFile" \
+	    '^EnvironmentFile=-?/' \
+	    "$(grep '^EnvironmentFile=' "$ROOT/deploy/systemd/jwt-auth@.service")"
+}
 
 # ---------------------------------------------------------------------------
 # Static: the error bodies the web servers send themselves are the same
@@ -226,6 +305,7 @@ fi
 
 t_tmpdir
 chmod 0711 "$T_TMP"
+check_allowlists
 check_error_bodies
 # What the servers run, where www-data may read it (see above).
 APP_ROOT=$T_TMP/app

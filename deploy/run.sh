@@ -109,12 +109,16 @@ else
 	DATABASE_PATH=$APP_ROOT/var/auth.db
 fi
 
-# The service's own settings in our environment reach the backends and win
-# over ENV_FILE (dotenv's rule, CONTRACT.md); nothing else does.
+# The service's own settings in our environment (every one of .env.example;
+# deploy/lighttpd.conf's var.copy_env passes the same) reach the backends
+# and win over ENV_FILE (dotenv's rule, CONTRACT.md); nothing else does.
 passed=()
 for v in TOKEN_SECRET ACCESS_TOKEN_SECRET TOKEN_SECRET_FILE ACCESS_TOKEN_TTL \
 	REFRESH_TOKEN_TTL TOKEN_ISSUER TOKEN_AUDIENCE TOKEN_LEEWAY \
-	AUTH_INVALID_STATUS AUTH_COOKIES; do
+	AUTH_INVALID_STATUS AUTH_COOKIES LOGIN_MAX_FAILURES \
+	LOGIN_MAX_FAILURES_PER_ADDRESS LOGIN_MAX_FAILURES_PER_NAME LOGIN_WINDOW \
+	TRUSTED_PROXIES SIGNUP_MAX_PER_ADDRESS PWHASH_MAX_CONCURRENT \
+	PWHASH_WAIT; do
 	[[ -n ${!v+set} ]] && passed+=("$v")
 done
 

@@ -39,7 +39,10 @@
 # TOKEN_SECRET_FILE and the service's settings (TOKEN_SECRET,
 # ACCESS_TOKEN_SECRET, ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL, TOKEN_ISSUER,
 # TOKEN_AUDIENCE, TOKEN_LEEWAY, AUTH_INVALID_STATUS, AUTH_COOKIES,
-# LOGIN_MAX_FAILURES, LOGIN_WINDOW), which win over ENV_FILE (dotenv's rule).
+# LOGIN_MAX_FAILURES, LOGIN_MAX_FAILURES_PER_ADDRESS,
+# LOGIN_MAX_FAILURES_PER_NAME, LOGIN_WINDOW, TRUSTED_PROXIES,
+# SIGNUP_MAX_PER_ADDRESS, PWHASH_MAX_CONCURRENT, PWHASH_WAIT: every one of
+# .env.example), which win over ENV_FILE (dotenv's rule).
 # Prefer the secret in ENV_FILE or TOKEN_SECRET_FILE (mode 0640, root:USER)
 # to TOKEN_SECRET in the environment.  Its working directory is APP_ROOT, so
 # a relative ENV_FILE or DATABASE_PATH (default .env and var/auth.db) is
@@ -111,6 +114,18 @@ if [ "$(id -u)" -eq 0 ]; then
 		[ "$uid" -ne 0 ] || die "-u $user is root: give an unprivileged user"
 		args+=(-u "$user")
 		[ -z "$group" ] || args+=(-g "$group")
+		# spawn-fcgi would bind the socket and then fail silently
+		# (the web server answering 503): say so now when USER cannot
+		# enter APP_ROOT or run the executable (a checkout in a
+		# private home folder, say).
+		if command -v setpriv >/dev/null; then
+			for p in "$APP_ROOT" "$exe"; do
+				setpriv --reuid="$uid" \
+				    --regid="${group:-$(id -g "$user")}" \
+				    --init-groups -- test -x "$p" ||
+				    die "$user cannot reach $p (every folder above it must let $user through)"
+			done
+		fi
 	elif [ "${ALLOW_ROOT:-}" != 1 ]; then
 		die "refusing to run $exe as root: give -u USER (and -G the web server's group), or set ALLOW_ROOT=1 for tests"
 	fi
@@ -131,7 +146,9 @@ envs=()
 for v in PATH ENV_FILE DATABASE_PATH TOKEN_SECRET_FILE TOKEN_SECRET \
 	ACCESS_TOKEN_SECRET ACCESS_TOKEN_TTL REFRESH_TOKEN_TTL TOKEN_ISSUER \
 	TOKEN_AUDIENCE TOKEN_LEEWAY AUTH_INVALID_STATUS AUTH_COOKIES \
-	LOGIN_MAX_FAILURES LOGIN_WINDOW; do
+	LOGIN_MAX_FAILURES LOGIN_MAX_FAILURES_PER_ADDRESS \
+	LOGIN_MAX_FAILURES_PER_NAME LOGIN_WINDOW TRUSTED_PROXIES \
+	SIGNUP_MAX_PER_ADDRESS PWHASH_MAX_CONCURRENT PWHASH_WAIT; do
 	[ -n "${!v+set}" ] && envs+=("$v=${!v}")
 done
 

@@ -52,8 +52,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-faults_setup
-echo "# running the service as: $(as_app id -un) (uid $(as_app id -u))"
+if ! faults_setup 2>"$T_TMP/setup.err"; then
+	t_fail "a copy of build/, deploy/ and web/ the service's user can run" "$(cat "$T_TMP/setup.err")"
+	t_done
+	exit 1
+fi
+echo "# running the service as: $(as_app id -un) (uid $(as_app id -u)), from $APP_ROOT"
 
 PW='correct horse battery'
 DB=$T_TMP/db/auth.db

@@ -152,6 +152,10 @@ done
 for f in "$ROOT"/deploy/systemd/*; do
 	[ -e "$f" ] && want "usr/share/jwt-auth/deploy/systemd/${f##*/}" 644 "$f"
 done
+# The JSON error bodies lighttpd sends (server.errorfile-prefix).
+for f in "$ROOT"/deploy/errors/*; do
+	[ -e "$f" ] && want "usr/share/jwt-auth/deploy/errors/${f##*/}" 644 "$f"
+done
 while IFS= read -r f; do
 	want "usr/share/jwt-auth/$f" 644 "$ROOT/$f"
 done < <(cd "$ROOT" && find web -type f | sort)

@@ -5,10 +5,13 @@
 # instances from deploy/lighttpd.conf (each with its own run and log
 # folders under $T_TMP, a free port, stopped by PID), the service run as an
 # unprivileged user when we are root, and requests with curl.  Source it
-# after tests/lib.sh and tests/http/helpers.sh.
+# after tests/lib.sh and tests/http/helpers.sh.  lighttpd runs from a copy
+# of build/, deploy/ and web/ in $T_TMP/app (stage_app), which that user
+# can read even when the checkout is private to its owner.
 
 LIGHTTPD=$(PATH=$PATH:/usr/sbin:/sbin command -v lighttpd)
-CONF=$ROOT/deploy/lighttpd.conf
+CONF=$ROOT/deploy/lighttpd.conf	# until faults_setup: its copy
+APP_ROOT=$ROOT
 APP_UID=$(id -u)
 AS=()
 LPIDS=()	# every lighttpd started, stopped by PID at exit
@@ -16,13 +19,22 @@ LPID=
 ALL_BACKENDS=()
 
 # faults_setup: after t_tmpdir.  As root, the service runs as nobody
-# (root ignores file modes), and $T_TMP becomes nobody's.
+# (root ignores file modes), and $T_TMP becomes nobody's.  Copies what
+# lighttpd runs into $T_TMP/app (APP_ROOT; CONF is its lighttpd.conf);
+# 1 when that fails.
 faults_setup() {
 	if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 		APP_UID=$(id -u nobody)
 		AS=(setpriv --reuid="$APP_UID" --regid="$(id -g nobody)" --clear-groups --)
 		chown "$APP_UID:$(id -g nobody)" "$T_TMP"
 		chmod 0700 "$T_TMP"
+	fi
+	stage_app "$T_TMP/app" || return 1
+	APP_ROOT=$T_TMP/app
+	CONF=$APP_ROOT/deploy/lighttpd.conf
+	if ! as_app test -r "$CONF" || ! as_app test -x "$APP_ROOT/build/login"; then
+		echo "faults_setup: $(as_app id -un) cannot read $CONF or run $APP_ROOT/build/login" >&2
+		return 1
 	fi
 	SECRET=$(od -An -tx1 -N48 /dev/urandom | tr -d ' \n')
 	ENV_FILE=$T_TMP/auth.env
@@ -55,7 +67,7 @@ start_lighttpd() {
 	for _ in 1 2 3 4 5; do
 		PORT=$((20000 + RANDOM % 40000))
 		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && continue
-		"${AS[@]}" env - PATH="$PATH" APP_ROOT="$ROOT" PORT="$PORT" \
+		"${AS[@]}" env - PATH="$PATH" APP_ROOT="$APP_ROOT" PORT="$PORT" \
 		    RUN_DIR="$dir/run" LOG_DIR="$dir/log" ENV_FILE="$ENV_FILE" \
 		    DATABASE_PATH="$db" \
 		    "$LIGHTTPD" -D -f "$CONF" </dev/null >>"$STDERR" 2>&1 &

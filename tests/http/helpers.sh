@@ -126,3 +126,38 @@ stop_lighttpd() {
 	echo "$(($(now_ms) - t0))"
 	return "$rc"
 }
+
+# stage_app DIR: a copy of what the web servers run, for the suites that
+# run a server or the executables as another user (www-data, nobody).  The
+# checkout itself may be private to its owner (a clone in a mode-0700 home
+# or mktemp -d folder, or made under umask 077), so such a server starts
+# from DIR instead: DIR/build/{login,userorders,refresh}, DIR/deploy (its
+# configuration files and scripts, and deploy/errors/), DIR/web, with the
+# modes `make install` gives them (folders and programs 0755, the rest
+# 0644), whatever the checkout's.  DIR must not exist yet, and its parent
+# must let the other user through (the caller's mktemp -d folder, made
+# 0711 or given to that user).  1, saying why on stderr, when a file is
+# missing (`make all` first).
+stage_app() {
+	local dir=$1 exe f
+	local -a dirs=() files=()
+	mkdir -m 0755 "$dir" "$dir/build" || return 1
+	for exe in login userorders refresh; do
+		install -m 0755 "$ROOT/build/$exe" "$dir/build/$exe" || return 1
+	done
+	mapfile -t dirs < <(cd "$ROOT" && find deploy web -type d)
+	mapfile -t files < <(cd "$ROOT" && find deploy web -type f)
+	for f in "${dirs[@]}"; do
+		install -d -m 0755 "$dir/$f" || return 1
+	done
+	for f in "${files[@]}"; do
+		case $f in
+		*.sh) install -m 0755 "$ROOT/$f" "$dir/$f" ;;
+		*) install -m 0644 "$ROOT/$f" "$dir/$f" ;;
+		esac || return 1
+	done
+	if [ ! -f "$dir/web/index.html" ] || [ ! -d "$dir/deploy/errors" ]; then
+		echo "stage_app: $ROOT has no web/index.html or deploy/errors/" >&2
+		return 1
+	fi
+}

@@ -136,8 +136,10 @@ apache_subst() {
 }
 
 # apache_prepare_tmp: check that www-data can reach TMPDIR_SERVER (the
-# suite makes it 0711 on a 0711 path) and run the binaries in ROOT/build;
-# create log/ and apache/ (root's, 0755) in it.
+# suite makes it 0711 on a 0711 path), run the binaries in APP_ROOT/build
+# and read APP_ROOT/web (the suite's copy of the checkout, which may be
+# closed to www-data); create log/ and apache/ (root's, 0755) in
+# TMPDIR_SERVER.
 apache_prepare_tmp() {
 	local exe
 	mkdir -m 0755 "$TMPDIR_SERVER/log" "$TMPDIR_SERVER/apache" || return 1
@@ -147,14 +149,14 @@ apache_prepare_tmp() {
 		return 1
 	fi
 	for exe in login userorders refresh; do
-		if ! apache_as_user test -x "$ROOT/build/$exe"; then
-			apache_say "$APACHE_USER cannot run $ROOT/build/$exe" \
+		if ! apache_as_user test -x "$APP_ROOT/build/$exe"; then
+			apache_say "$APACHE_USER cannot run $APP_ROOT/build/$exe" \
 			    "(make all; every parent directory must let it through)"
 			return 1
 		fi
 	done
-	if ! apache_as_user test -r "$ROOT/web/index.html"; then
-		apache_say "$APACHE_USER cannot read $ROOT/web/index.html"
+	if ! apache_as_user test -r "$APP_ROOT/web/index.html"; then
+		apache_say "$APACHE_USER cannot read $APP_ROOT/web/index.html"
 		return 1
 	fi
 }

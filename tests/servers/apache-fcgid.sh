@@ -18,14 +18,19 @@
 # shellcheck source=tests/servers/apache-common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/apache-common.sh"
 
+# What Apache answers itself (deploy/apache-fcgid.conf's banner): 400 for a
+# 9 KiB header, 413, 411, and 500 for an executable that cannot start.
+# shellcheck disable=SC2034 # read by tests/suite-servers.sh
+SERVER_OWN_STATUS="400 413 411 500"
+
 server_start() {
 	local t=$TMPDIR_SERVER
 	APACHE_WHO=apache-fcgid
 	SERVER_PIDS=
 	apache_prepare_tmp && apache_prepare_app &&
 	    mkdir -m 0755 "$t/fcgid" || return 1
-	apache_subst "$ROOT/deploy/apache-fcgid.conf" "$t/site.conf" \
-	    BIN_DIR="$ROOT/build" WEB_DIR="$ROOT/web" PORT="$PORT" \
+	apache_subst "$APP_ROOT/deploy/apache-fcgid.conf" "$t/site.conf" \
+	    BIN_DIR="$APP_ROOT/build" WEB_DIR="$APP_ROOT/web" PORT="$PORT" \
 	    FCGID_DIR="$t/fcgid" LOG_DIR="$t/log" ENV_FILE="$t/etc/auth.env" \
 	    TOKEN_SECRET_FILE="$t/etc/token_secret" \
 	    DATABASE_PATH="$t/data/auth.db" || return 1
@@ -34,11 +39,26 @@ server_start() {
 		return 1
 	fi
 	apache_main_conf "$t/apache2.conf" "$t/site.conf" \
-	    authz_core alias dir mime fcgid || return 1
+	    authz_core alias dir headers mime fcgid || return 1
 	apache_start "$t/apache2.conf" "http://127.0.0.1:$PORT" || return 1
 	SERVER_PIDS=$APACHE_PID
 	# shellcheck disable=SC2034 # read by tests/suite-servers.sh
 	SERVER_NOTE="$(apache_version) mod_fcgid; secret via TOKEN_SECRET_FILE"
+}
+
+# Down for good: a secret the executables refuse at start-up (too short),
+# then SIGTERM to every one mod_fcgid runs; it starts them again on demand,
+# they exit at once, and Apache answers 500.
+server_stop_backends() {
+	local p
+	local -a exes=()
+	printf 'too-short\n' >"$TMPDIR_SERVER/etc/token_secret" || return 1
+	for p in $(apache_descendants "$APACHE_PID"); do
+		case $(cat "/proc/$p/comm" 2>/dev/null) in
+		login | userorders | refresh) exes+=("$p") ;;
+		esac
+	done
+	apache_stop_pids 30 "${exes[@]}"
 }
 
 server_stop() {

@@ -21,6 +21,11 @@
 
 PROXY_BACKENDS=		# deploy/spawn-fcgi.sh's PIDs (the executables')
 
+# What Apache answers itself (deploy/apache-proxy-fcgi.conf's banner): 400
+# for a 9 KiB header, 413, 411, and 503 for an executable that is down.
+# shellcheck disable=SC2034 # read by tests/suite-servers.sh
+SERVER_OWN_STATUS="400 413 411 503"
+
 # proxy_spawn: start the three executables with deploy/spawn-fcgi.sh and
 # wait (10 s at most) for their sockets.  Sets PROXY_BACKENDS.
 proxy_spawn() {
@@ -31,7 +36,7 @@ proxy_spawn() {
 	for name in login userorders refresh; do
 		ENV_FILE=$t/etc/auth.env TOKEN_SECRET_FILE=$t/etc/token_secret \
 		    DATABASE_PATH=$t/data/auth.db \
-		    "$ROOT/deploy/spawn-fcgi.sh" "${as[@]}" \
+		    "$APP_ROOT/deploy/spawn-fcgi.sh" "${as[@]}" \
 		    "$name" "$t/run/$name.sock" \
 		    </dev/null >>"$t/log/spawn-$name.log" 2>&1 &
 		PROXY_BACKENDS="$PROXY_BACKENDS $!"
@@ -70,10 +75,10 @@ server_start() {
 		return 1
 	fi
 
-	apache_subst "$ROOT/deploy/apache-proxy-fcgi.conf" "$t/site.conf" \
-	    WEB_DIR="$ROOT/web" PORT="$PORT" RUN_DIR="$t/run" LOG_DIR="$t/log" &&
+	apache_subst "$APP_ROOT/deploy/apache-proxy-fcgi.conf" "$t/site.conf" \
+	    WEB_DIR="$APP_ROOT/web" PORT="$PORT" RUN_DIR="$t/run" LOG_DIR="$t/log" &&
 	    apache_main_conf "$t/apache2.conf" "$t/site.conf" \
-	    authz_core dir mime proxy proxy_fcgi &&
+	    authz_core alias dir headers mime proxy proxy_fcgi &&
 	    apache_start "$t/apache2.conf" "http://127.0.0.1:$PORT"
 	# shellcheck disable=SC2181 # the chain above
 	if [ $? -ne 0 ]; then
@@ -84,6 +89,13 @@ server_start() {
 	SERVER_PIDS="$APACHE_PID$PROXY_BACKENDS"
 	# shellcheck disable=SC2034 # read by tests/suite-servers.sh
 	SERVER_NOTE="$(apache_version) mod_proxy_fcgi + spawn-fcgi"
+}
+
+# Down: the executables stopped (spawn-fcgi never starts them again); their
+# sockets stay and refuse, and Apache answers 503.
+server_stop_backends() {
+	# shellcheck disable=SC2086 # a list of PIDs
+	apache_stop_pids 30 $PROXY_BACKENDS
 }
 
 server_stop() {

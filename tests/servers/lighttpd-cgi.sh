@@ -6,6 +6,11 @@
 # mod_cgi passes the programs none of lighttpd's environment.  Sourced by
 # tests/suite-servers.sh (the interface is described there).
 
+# What lighttpd answers itself (deploy/lighttpd-cgi.conf's banner): 431 for
+# a 9 KiB header, 413, 411, and 500 for a program that exits unanswered.
+# shellcheck disable=SC2034 # read by tests/suite-servers.sh
+SERVER_OWN_STATUS="431 413 411 500"
+
 server_start() {
 	local lighttpd
 	lighttpd=$(PATH=$PATH:/usr/sbin:/sbin command -v lighttpd) || {
@@ -19,11 +24,11 @@ server_start() {
 	# An empty environment plus exactly what the conf's banner names.
 	(
 		umask 0077
-		exec env - PATH="$PATH" APP_ROOT="$ROOT" PORT="$PORT" \
+		exec env - PATH="$PATH" APP_ROOT="$APP_ROOT" PORT="$PORT" \
 		    RUN_DIR="$TMPDIR_SERVER/run" LOG_DIR="$TMPDIR_SERVER/log" \
 		    ENV_FILE="$TMPDIR_SERVER/auth.env" \
 		    DATABASE_PATH="$TMPDIR_SERVER/auth.db" \
-		    "$lighttpd" -D -f "$ROOT/deploy/lighttpd-cgi.conf"
+		    "$lighttpd" -D -f "$APP_ROOT/deploy/lighttpd-cgi.conf"
 	) </dev/null >"$CGI_ERR" 2>&1 &
 	CGI_PID=$!
 	# shellcheck disable=SC2034 # read by tests/suite-servers.sh
@@ -37,6 +42,12 @@ server_start() {
 		return 1
 	fi
 	return 0
+}
+
+# Down for good: each program reads ENV_FILE as it starts, and now refuses
+# it (a short secret), so every run exits without an answer.
+server_stop_backends() {
+	printf 'TOKEN_SECRET=too-short\n' >"$TMPDIR_SERVER/auth.env"
 }
 
 # A CGI program still running (a request in flight) is lighttpd's child:

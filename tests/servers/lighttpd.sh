@@ -5,6 +5,11 @@
 # paths from the environment, so nothing is substituted.  Sourced by
 # tests/suite-servers.sh (the interface is described there).
 
+# What lighttpd answers itself (deploy/lighttpd.conf's banner): 431 for a
+# 9 KiB header, 413, 411, and 503 for an executable that is down.
+# shellcheck disable=SC2034 # read by tests/suite-servers.sh
+SERVER_OWN_STATUS="431 413 411 503"
+
 server_start() {
 	local lighttpd
 	lighttpd=$(PATH=$PATH:/usr/sbin:/sbin command -v lighttpd) || {
@@ -18,11 +23,11 @@ server_start() {
 	# an empty environment plus exactly what the conf's banner names.
 	(
 		umask 0007
-		exec env - PATH="$PATH" APP_ROOT="$ROOT" PORT="$PORT" \
+		exec env - PATH="$PATH" APP_ROOT="$APP_ROOT" PORT="$PORT" \
 		    RUN_DIR="$TMPDIR_SERVER/run" LOG_DIR="$TMPDIR_SERVER/log" \
 		    ENV_FILE="$TMPDIR_SERVER/auth.env" \
 		    DATABASE_PATH="$TMPDIR_SERVER/auth.db" \
-		    "$lighttpd" -D -f "$ROOT/deploy/lighttpd.conf"
+		    "$lighttpd" -D -f "$APP_ROOT/deploy/lighttpd.conf"
 	) </dev/null >"$LIGHTTPD_ERR" 2>&1 &
 	LIGHTTPD_PID=$!
 	SERVER_PIDS=$LIGHTTPD_PID
@@ -36,6 +41,17 @@ server_start() {
 	fi
 	SERVER_PIDS="$LIGHTTPD_PID $(children "$LIGHTTPD_PID" | tr "\n" " ")"
 	return 0
+}
+
+# Down for good: an ENV_FILE the executables refuse at start-up (a short
+# secret), then SIGTERM to every backend; lighttpd's attempts to start them
+# again fail, and it answers 503.
+server_stop_backends() {
+	local backends
+	printf 'TOKEN_SECRET=too-short\n' >"$TMPDIR_SERVER/auth.env" || return 1
+	backends=$(children "$LIGHTTPD_PID" | tr '\n' ' ')
+	# shellcheck disable=SC2086 # one PID per word
+	stop_pids $backends
 }
 
 # lighttpd SIGTERMs its backends as it stops but does not wait for them;

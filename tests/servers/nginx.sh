@@ -18,6 +18,10 @@
 #	etc/auth.env	0640 root:www-data in 0750 root:www-data: TOKEN_SECRET
 #	data/		0700, the executables' user: auth.db
 
+# What nginx answers itself (deploy/nginx.conf's banner): 431 for a 9 KiB
+# header (its 494), 413, 411, and 503 for an executable that is down.
+SERVER_OWN_STATUS="431 413 411 503"
+
 server_start() {
 	local nginx name conf left
 	nginx=$(PATH=$PATH:/usr/sbin:/sbin command -v nginx) || {
@@ -43,9 +47,9 @@ server_start() {
 		as=(-u www-data -G www-data)
 	fi
 
-	sed -e "s|@APP_ROOT@|$ROOT|g" -e "s|@RUN_DIR@|$NGX_RUN|g" \
+	sed -e "s|@APP_ROOT@|$APP_ROOT|g" -e "s|@RUN_DIR@|$NGX_RUN|g" \
 	    -e "s|@LOG_DIR@|$NGX_LOG|g" -e "s|@PORT@|$PORT|g" \
-	    "$ROOT/deploy/nginx.conf" >"$conf" || return 1
+	    "$APP_ROOT/deploy/nginx.conf" >"$conf" || return 1
 	if grep -n '@[A-Z_]*@' "$conf"; then
 		echo "deploy/nginx.conf has a placeholder this script does not know (above)"
 		return 1
@@ -54,7 +58,7 @@ server_start() {
 	for name in login userorders refresh; do
 		ENV_FILE=$TMPDIR_SERVER/etc/auth.env \
 		    DATABASE_PATH=$TMPDIR_SERVER/data/auth.db \
-		    "$ROOT/deploy/spawn-fcgi.sh" "${as[@]}" "$name" "$NGX_RUN/$name.sock" \
+		    "$APP_ROOT/deploy/spawn-fcgi.sh" "${as[@]}" "$name" "$NGX_RUN/$name.sock" \
 		    </dev/null >"$NGX_LOG/spawn-$name.log" 2>&1 &
 		SPAWN_PIDS="$SPAWN_PIDS $!"
 	done
@@ -97,6 +101,13 @@ server_start() {
 	fi
 	SERVER_PIDS="$NGINX_PID $(children "$NGINX_PID" | tr '\n' ' ')$SPAWN_PIDS"
 	return 0
+}
+
+# Down: the executables stopped (spawn-fcgi never starts them again); their
+# sockets stay and refuse, and nginx answers 503.
+server_stop_backends() {
+	# shellcheck disable=SC2086 # one PID per word
+	stop_pids $SPAWN_PIDS
 }
 
 # nginx first (SIGTERM: its master stops the workers and waits for them),

@@ -32,6 +32,8 @@ ADMIN_OBJ	 = $(ADMIN_SRC:%.c=$(BUILD)/%.o)
 DEPLOY_DATA	 = $(wildcard deploy/*.conf)
 DEPLOY_SCRIPTS	 = $(wildcard deploy/*.sh)
 DEPLOY_SYSTEMD	 = $(wildcard deploy/systemd/*)
+DEPLOY_ERRORS	 = $(wildcard deploy/errors/*)
+DEPLOY_FAIL2BAN	 = $(wildcard deploy/fail2ban/*/*)
 WEB_DIRS	 = $(sort $(shell find web -type d 2>/dev/null))
 WEB_FILES	 = $(sort $(shell find web -type f 2>/dev/null))
 UNIT_SRC	 = $(wildcard tests/unit/test_*.c)
@@ -108,6 +110,13 @@ install: all
 	    $(DESTDIR)$(SHAREDIR)/deploy/)
 	$(if $(DEPLOY_SYSTEMD),install -d -m 0755 \
 	    $(DESTDIR)$(SHAREDIR)/deploy/systemd)
+	$(if $(DEPLOY_ERRORS),install -d -m 0755 \
+	    $(DESTDIR)$(SHAREDIR)/deploy/errors)
+	$(if $(DEPLOY_ERRORS),install -m 0644 $(DEPLOY_ERRORS) \
+	    $(DESTDIR)$(SHAREDIR)/deploy/errors/)
+	for f in $(DEPLOY_FAIL2BAN); do \
+	    install -D -m 0644 "$$f" "$(DESTDIR)$(SHAREDIR)/$$f" || exit 1; \
+	done
 	for f in $(DEPLOY_SYSTEMD); do \
 	    t="$(DESTDIR)$(SHAREDIR)/deploy/systemd/$${f##*/}"; \
 	    sed 's|/usr/local/lib/jwt-auth/|$(LIBEXECDIR)/|g' "$$f" >"$$t" && \

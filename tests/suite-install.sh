@@ -156,6 +156,10 @@ done
 for f in "$ROOT"/deploy/errors/*; do
 	[ -e "$f" ] && want "usr/share/jwt-auth/deploy/errors/${f##*/}" 644 "$f"
 done
+# The fail2ban filter and example jail (deploy/fail2ban/).
+for f in "$ROOT"/deploy/fail2ban/*/*; do
+	[ -e "$f" ] && want "usr/share/jwt-auth/deploy/fail2ban/${f#"$ROOT"/deploy/fail2ban/}" 644 "$f"
+done
 while IFS= read -r f; do
 	want "usr/share/jwt-auth/$f" 644 "$ROOT/$f"
 done < <(cd "$ROOT" && find web -type f | sort)
@@ -379,5 +383,23 @@ out=$("$SYSUSERS" --root="$T_TMP/sysroot" --dry-run - \
     <"$UNITS/jwt-auth.sysusers" 2>&1); rc=$?
 check_match "systemd-sysusers --dry-run accepts jwt-auth.sysusers and makes user jwt-auth" \
     "^0 .*Creating user 'jwt-auth'" "$rc $(tr '\n' ' ' <<<"$out")"
+
+# ---------------------------------------------------------------------------
+# make uninstall: everything install put there goes, the operator's
+# configuration and data stay.
+
+mkdir -p "$D/etc/jwt-auth" "$D/var/lib/jwt-auth"
+echo keep >"$D/etc/jwt-auth/env"
+echo keep >"$D/var/lib/jwt-auth/auth.db"
+make -C "$ROOT" --no-print-directory uninstall DESTDIR="$D" PREFIX=/usr \
+    >"$T_TMP/uninstall.log" 2>&1
+check_eq "make uninstall: exit 0" 0 "$?"
+check_eq "… removes every file install put in place" "" \
+    "$(cd "$D" && find usr -type f 2>/dev/null | sort | paste -sd' ')"
+check_eq "… and leaves the operator's configuration and database" \
+    "etc/jwt-auth/env var/lib/jwt-auth/auth.db" \
+    "$(cd "$D" && find etc var -type f | sort | paste -sd' ')"
+check_eq "… and no folder of its own behind (PREFIX/lib/jwt-auth, PREFIX/share/jwt-auth)" \
+    "" "$(cd "$D" && find usr/lib/jwt-auth usr/share/jwt-auth 2>/dev/null)"
 
 t_done

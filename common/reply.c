@@ -74,12 +74,16 @@ reply_put_num(struct reply_head *h, unsigned long v)
 	reply_put(h, d + i);
 }
 
-/* Send the header block and body; a request is answered at most once. */
+/*
+ * Send the header block and body; a request is answered at most once.  A
+ * body ends with a newline, as text does (a terminal, `curl`, a log).
+ */
 static void
 reply_send(struct request *req, int status, const char *type,
     const char *headers, const char *body, size_t len)
 {
 	struct reply_head	 h;
+	size_t			 nl = body != NULL && len > 0;
 
 	if (req->status != 0)
 		return;
@@ -97,7 +101,7 @@ reply_send(struct request *req, int status, const char *type,
 		reply_put(&h, "\r\n");
 	}
 	reply_put(&h, REPLY_COMMON "Content-Length: ");
-	reply_put_num(&h, (unsigned long)len);
+	reply_put_num(&h, (unsigned long)(len + nl));
 	reply_put(&h, "\r\n");
 	if (headers != NULL)
 		reply_put(&h, headers);
@@ -109,11 +113,12 @@ reply_send(struct request *req, int status, const char *type,
 		reply_put(&h, "Status: 500 ");
 		reply_put(&h, reply_reason(500));
 		reply_put(&h, "\r\n\r\n");
-		len = 0;
+		len = nl = 0;
 	}
 	/* HEAD: the headers GET would send, Content-Length included. */
-	if (request_write(req, h.buf, h.len) == 0 && len > 0 && !req->head)
-		(void)request_write(req, body, len);
+	if (request_write(req, h.buf, h.len) == 0 && len > 0 && !req->head &&
+	    request_write(req, body, len) == 0 && nl)
+		(void)request_write(req, "\n", 1);
 }
 
 void

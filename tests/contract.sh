@@ -417,7 +417,7 @@ req orders.not-object POST /api/userOrders '[1]'
 expect "an array body → 400" 400 invalid_request
 req orders.list-after-400 GET /api/userOrders
 check_eq "… none of those stored an order" "200 3" "$STATUS $(json '.orders | length')"
-LIST_LEN=${#BODY}
+LIST_LEN=$(wc -c <"$T_TMP/b")	# ($BODY lost the final newline)
 
 # ---------------------------------------------------------------------------
 # Pages (?limit=, ?after=) and HEAD

@@ -322,6 +322,15 @@ bad_signup "invalid UTF-8 (UTF-16 surrogate, ED A0 80) in the password" \
 bad_signup "invalid UTF-8 (0xff) in the username" \
     "$(body_up "utf5$(printf '\377')" "$PW")"
 bad_signup "empty body" ''
+# Every JSON body ends with a newline, as text does; Content-Length counts it.
+call login POST /api/createNewUser "$(body_up nlcheck "$PW")"
+nl=no; [[ $BODY == *$'}\n' ]] && nl=yes
+is "a JSON body ends with a newline (a 201)" "201 yes" "$STATUS $nl"
+is "… and Content-Length counts it" "$(printf '%s' "$BODY" | wc -c)" \
+    "$(header Content-Length)"
+call login POST /api/login '{"username":"nlcheck"}'
+nl=no; [[ $BODY == *$'}\n' ]] && nl=yes
+is "an error body ends with a newline too (a 400)" "400 yes" "$STATUS $nl"
 # json-c cuts a member name at an escaped NUL: "username\u0000x" would read
 # as "username", a second name for the field.
 bad_signup "a member name with \\u0000 (username\\u0000x)" \

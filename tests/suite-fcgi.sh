@@ -150,7 +150,7 @@ check_eq "POST userOrders → 201" 201 "$STATUS"
 check_eq "the stored order comes back" "book 2" "$(json '"\(.item) \(.quantity)"')"
 fcgi "$ORDERS" PUT /api/userOrders '{}'
 check_eq "PUT userOrders → 405" 405 "$STATUS"
-check_eq "405 Allow lists GET and POST" "GET, POST" "$(header Allow)"
+check_eq "405 Allow lists GET, HEAD and POST" "GET, HEAD, POST" "$(header Allow)"
 FCGI_ENV=()
 fcgi "$ORDERS" GET /api/userOrders
 check_eq "no Authorization → 401 missing_token" "401 missing_token" "$STATUS $(json .error)"

@@ -82,11 +82,13 @@ req() {
 # bg_req OUT METHOD PATH BODY [curl args...]: a request for a background
 # job: appends "BODY<TAB>STATUS" as one line to OUT.
 bg_req() {
-	local out=$1 method=$2 path=$3 body=$4
+	local out=$1 method=$2 path=$3 body=$4 line
 	shift 4
-	curl -sS --max-time 20 -X "$method" -o - -w '\t%{http_code}\n' \
+	line=$(curl -sS --max-time 20 -X "$method" -o - -w '\t%{http_code}' \
 	    -H 'Content-Type: application/json' --data-binary "$body" "$@" \
-	    "$URL$path" >>"$out" 2>>"$T_TMP/curl.err"
+	    "$URL$path" 2>>"$T_TMP/curl.err")
+	# One line each (a body ends with a newline), in one write.
+	printf '%s\n' "${line//$'\n'/}" >>"$out"
 }
 
 # codes FILE...: the status column of bg_req lines, counted ("3 201 ...").

@@ -91,12 +91,12 @@ include_violations() {
 			echo "$f: not in a layer (add it to layer_of)"
 			continue
 		fi
-		for inc in $(sed -n 's|^#include "common/\([a-z0-9]*\)\.h".*|\1|p' "$f"); do
+		while IFS= read -r inc; do
 			il=$(layer_of "$inc")
 			if [ "$il" = unknown ] || [ "$il" -gt "$l" ]; then
 				echo "$f: includes $inc.h (layer $il over $l)"
 			fi
-		done
+		done < <(sed -n 's|^#include "common/\([a-z0-9]*\)\.h".*|\1|p' "$f")
 	done
 	for f in "$@"; do
 		case $f in */common/request.h|*/common/reply.h) ;; *) continue ;; esac

@@ -1,5 +1,6 @@
+# shellcheck shell=bash
 # tests/fcgi/helpers.sh: talking FastCGI to a worker without a web server,
-# for the suites that run workers under `spawn-fcgi -n` (fcgi, ordercache).
+# for the suites that run workers under `spawn-fcgi -n` (fcgi, valgrind).
 # The caller sets CGI_FCGI, SPAWN_FCGI, BUILD, DB, T_TMP and the arrays
 # WORKERS (PIDs to stop at exit) and FCGI_ENV (extra params), and FCGI_CT.
 
@@ -9,6 +10,7 @@ parse_response() {
 	out=$(cat "$1"; echo x)
 	out=${out%x}
 	HEADERS=${out%%$'\r\n\r\n'*}
+	# shellcheck disable=SC2034 # BODY is the caller's answer
 	BODY=${out#*$'\r\n\r\n'}
 	STATUS=$(printf '%s\n' "$HEADERS" | sed -n 's/^Status: \([0-9]*\).*/\1/p' | head -n1)
 }
@@ -43,7 +45,7 @@ start_worker() {
 	    >>"$T_TMP/workers.log" 2>&1 &
 	WPID=$!
 	WORKERS+=("$WPID")
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		if [ -S "$sock" ]; then
 			fcgi "$sock" GET /api/nope
 			[ "$STATUS" = 404 ] && return 0

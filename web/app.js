@@ -275,10 +275,19 @@
 	// ------------------------------------------------------------------
 	// The view
 	// ------------------------------------------------------------------
-	function showMessage(text) {
+	// The error banner belongs to the form whose action failed (null: to
+	// no form).  Typing in any form, entering another form, or a later
+	// action that succeeds takes it away.
+	let messageForm = null;
+	function showMessage(text, form) {
 		el.notice.hidden = true;
 		el.message.textContent = text;
 		el.message.hidden = !text;
+		messageForm = form || null;
+	}
+	function clearMessage() {
+		el.message.hidden = true;
+		el.message.textContent = '';
 	}
 	function showNotice(text) {
 		el.message.hidden = true;
@@ -286,8 +295,7 @@
 		el.notice.hidden = !text;
 	}
 	function clearMessages() {
-		el.message.hidden = true;
-		el.message.textContent = '';
+		clearMessage();
 		el.notice.hidden = true;
 		el.notice.textContent = '';
 	}
@@ -460,16 +468,18 @@
 		showNotice('You are signed out.');
 	}
 
-	// busy: run an action with its form's controls disabled, and report
-	// its error.
-	async function busy(controls, action) {
+	// busy: run an action with its controls disabled, and report its
+	// error; FORM, when the action is a form's, owns that error banner.
+	// What was shown before goes when the action starts.
+	async function busy(controls, action, form) {
 		const list = Array.from(controls);
 		list.forEach((c) => { c.disabled = true; });
 		document.body.setAttribute('aria-busy', 'true');
+		clearMessages();
 		try {
 			await action();
 		} catch (e) {
-			if (!(e instanceof SessionEnded)) showMessage(describe(e));
+			if (!(e instanceof SessionEnded)) showMessage(describe(e), form);
 		} finally {
 			list.forEach((c) => { c.disabled = false; });
 			document.body.removeAttribute('aria-busy');
@@ -488,7 +498,6 @@
 		ev.preventDefault();
 		const form = ev.currentTarget;
 		busy(controlsOf(form), async () => {
-			clearMessages();
 			const c = credentials(form);
 			const res = await send('POST', '/api/login', c);
 			if (res.status === 401) {
@@ -499,28 +508,26 @@
 			form.reset();
 			await startSession(body, c.username);
 			showNotice('Welcome back, ' + c.username + '.');
-		});
+		}, form);
 	});
 
 	el.signupForm.addEventListener('submit', (ev) => {
 		ev.preventDefault();
 		const form = ev.currentTarget;
 		busy(controlsOf(form), async () => {
-			clearMessages();
 			const c = credentials(form);
 			const res = await send('POST', '/api/createNewUser', c);
 			const body = expect(res, 201);
 			form.reset();
 			await startSession(body, c.username);
 			showNotice('Account created. Welcome, ' + c.username + '.');
-		});
+		}, form);
 	});
 
 	el.orderForm.addEventListener('submit', (ev) => {
 		ev.preventDefault();
 		const form = ev.currentTarget;
 		busy(controlsOf(form), async () => {
-			clearMessages();
 			// (form.elements.item is the collection's item() method)
 			const itemInput = form.elements.namedItem('item');
 			const quantityInput = form.elements.namedItem('quantity');
@@ -533,22 +540,26 @@
 			await loadOrders();
 			showNotice('Order ' + (order && order.id !== undefined ? '#' + order.id + ' ' : '') + 'added.');
 			itemInput.focus();
-		});
+		}, form);
 	});
 
 	el.reload.addEventListener('click', () => {
 		busy([el.reload], async () => {
-			clearMessages();
 			await loadOrders();
 			showNotice('List updated.');
 		});
 	});
 
 	el.logout.addEventListener('click', () => {
-		busy([el.logout, el.reload], async () => {
-			clearMessages();
-			await logout();
-		});
+		busy([el.logout, el.reload], logout);
+	});
+
+	document.addEventListener('input', (ev) => {
+		if (ev.target.form) clearMessage();
+	});
+	document.addEventListener('focusin', (ev) => {
+		const f = ev.target.form;
+		if (f && f !== messageForm) clearMessage();
 	});
 
 	// Another tab signed in or out: follow it.

@@ -185,6 +185,26 @@ async function alertMatching(page, re) {
 			throw new Error(e.message + '; shown: ' + JSON.stringify(shown));
 		});
 }
+// alertIs / noticeIs: the error banner (role alert) or the notice (role
+// status) shows exactly TEXT.
+async function shownIs(page, role, text) {
+	const box = page.getByRole(role);
+	return until(role + ' ' + JSON.stringify(text), async () =>
+		(await box.isVisible()) && (await box.innerText()).trim() === text)
+		.catch(async (e) => {
+			const shown = (await box.isVisible().catch(() => false)) ? await box.innerText() : '(none shown)';
+			throw new Error(e.message + '; shown: ' + JSON.stringify(shown));
+		});
+}
+const alertIs = (page, text) => shownIs(page, 'alert', text);
+const noticeIs = (page, text) => shownIs(page, 'status', text);
+async function noAlert(page, when) {
+	const alert = page.locator('#message');
+	return until('no error banner ' + when, async () => !(await alert.isVisible()))
+		.catch(async (e) => {
+			throw new Error(e.message + '; shown: ' + JSON.stringify(await alert.innerText()));
+		});
+}
 async function orderRows(page) {
 	return page.locator('#orders-body tr').evaluateAll((rows) =>
 		rows.map((r) => Array.from(r.cells).map((c) => c.textContent.trim())));
@@ -353,6 +373,23 @@ async function bearerScenario() {
 			await page.screenshot({ path: path.join(OUT_DIR, 'signed-out-error.png'), fullPage: true });
 		});
 
+		await step('bearer: the error banner goes when the person types in a form or moves to the other form', async () => {
+			const wrong = 'Wrong user name or password.';
+			const login = form(page, 'Log in');
+			await alertIs(page, wrong);
+			await login.getByLabel('Password', { exact: true }).pressSequentially('x');
+			await noAlert(page, 'after typing in the login form');
+			// Another failed login (an unknown name: alice's failures count
+			// towards her throttling limit), then a click into the same
+			// form keeps the banner and one into the other form clears it.
+			await fillCredentials(page, 'Log in', 'nobody-' + stamp, 'not the password');
+			await alertIs(page, wrong);
+			await login.getByLabel('User name', { exact: true }).click();
+			assert(await page.getByRole('alert').isVisible(), 'the banner went when the same form was clicked');
+			await form(page, 'Create an account').getByLabel('User name', { exact: true }).click();
+			await noAlert(page, 'after moving to the sign-up form');
+		});
+
 		await step('bearer: a 2000-byte password → invalid_request with the server\'s own message', async () => {
 			const n = m.responses.length;
 			await fillCredentials(page, 'Log in', user, 'x'.repeat(2000));
@@ -379,6 +416,30 @@ async function bearerScenario() {
 		await step('bearer: add an order → listed with id, item, quantity and created_at', async () => {
 			const row = await addOrder(page, 'Blue notebook', 3);
 			return row.join(' | ');
+		});
+
+		await step('bearer: a failed order\'s banner goes on typing in the order form, and when a later action succeeds', async () => {
+			const failed = 'The server ran into an error. Please try again later.';
+			const f = page.getByRole('form', { name: 'Add an order' });
+			await page.route('**/api/userOrders', (route) => (route.request().method() === 'POST'
+				? route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":"server_error","message":"Internal error"}' })
+				: route.fallback()));
+			try {
+				await f.getByLabel('Item').fill('Red pen');
+				await f.getByRole('button', { name: 'Add order' }).click();
+				await alertIs(page, failed);
+				await f.getByLabel('Quantity').pressSequentially('2');
+				await noAlert(page, 'after typing in the order form');
+				await f.getByRole('button', { name: 'Add order' }).click();
+				await alertIs(page, failed);
+			} finally {
+				await page.unroute('**/api/userOrders');
+			}
+			await page.getByRole('button', { name: 'Reload list' }).click();
+			await noticeIs(page, 'List updated.');
+			await noAlert(page, 'after Reload list succeeded');
+			await f.getByLabel('Item').fill('');
+			await f.getByLabel('Quantity').fill('1');
 		});
 
 		const shot = path.join(OUT_DIR, 'logged-in.png');

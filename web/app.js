@@ -321,9 +321,13 @@
 		return m ? m[1] + ' ' + m[2] : iso;
 	}
 
-	function renderOrders(orders) {
+	// The orders of this user as listed, oldest first: a row's number is
+	// its place in this list (1, 2, 3 …), never the server's global id.
+	let orders = [];
+
+	function renderOrders() {
 		const rows = document.createDocumentFragment();
-		for (const o of orders) {
+		orders.forEach((o, i) => {
 			const tr = document.createElement('tr');
 			const cell = (text, cls) => {
 				const td = document.createElement('td');
@@ -332,7 +336,7 @@
 				tr.appendChild(td);
 				return td;
 			};
-			cell(String(o.id), 'num');
+			cell(String(i + 1), 'num');
 			cell(String(o.item));
 			cell(String(o.quantity), 'num');
 			const td = cell('');
@@ -341,7 +345,7 @@
 			time.textContent = formatTime(o.created_at);
 			td.appendChild(time);
 			rows.appendChild(tr);
-		}
+		});
 		if (orders.length === 0) {
 			const tr = document.createElement('tr');
 			const td = document.createElement('td');
@@ -358,14 +362,16 @@
 	function showOrders(data) {
 		if (!data || !Array.isArray(data.orders)) throw new ApiError('bad_response', 200);
 		if (typeof data.username === 'string') user = data.username;
+		orders = data.orders;
 		render();
-		renderOrders(data.orders);
+		renderOrders();
 	}
 
 	function endSession(why) {
 		forgetSession();
 		mode = null;
 		user = null;
+		orders = [];
 		el.ordersBody.replaceChildren();
 		el.ordersCount.textContent = '';
 		render();
@@ -538,7 +544,8 @@
 			itemInput.value = '';
 			quantityInput.value = '1';
 			await loadOrders();
-			showNotice('Order ' + (order && order.id !== undefined ? '#' + order.id + ' ' : '') + 'added.');
+			const n = orders.findIndex((o) => order && o.id === order.id) + 1;
+			showNotice('Order ' + (n > 0 ? n + ' ' : '') + 'added: ' + item + ', quantity ' + quantity + '.');
 			itemInput.focus();
 		}, form);
 	});

@@ -262,16 +262,25 @@ async function assertNoTokenVisible(page, m, where) {
 }
 
 // The API, called directly (not through the page).
-async function apiPost(base, p, body) {
-	const res = await fetch(base + p, {
-		method: 'POST',
-		headers: { 'Content-Type': 'application/json' },
-		body: JSON.stringify(body),
-	});
+async function apiPost(base, p, body, access) {
+	const headers = { 'Content-Type': 'application/json' };
+	if (access) headers.Authorization = 'Bearer ' + access;
+	const res = await fetch(base + p, { method: 'POST', headers, body: JSON.stringify(body) });
 	const text = await res.text();
 	let data = null;
 	try { data = JSON.parse(text); } catch (e) { data = null; }
-	return { status: res.status, data };
+	return { status: res.status, data, retryAfter: res.headers.get('Retry-After') };
+}
+// apiUserWithOrders: sign USER up through the API and add N orders to it,
+// "<prefix> 001", "<prefix> 002" … with quantity 1, oldest first.
+async function apiUserWithOrders(base, user, n, prefix) {
+	const r = await apiPost(base, '/api/createNewUser', { username: user, password: PASSWORD });
+	assert(r.status === 201, 'sign-up of ' + user + ' through the API: ' + r.status);
+	for (let i = 1; i <= n; i++) {
+		const item = prefix + ' ' + String(i).padStart(3, '0');
+		const o = await apiPost(base, '/api/userOrders', { item, quantity: 1 }, r.data.access_token);
+		assert(o.status === 201, 'order ' + item + ' through the API: ' + o.status);
+	}
 }
 
 function summary(rs) {
@@ -326,6 +335,10 @@ async function bearerScenario() {
 	const { context, page } = await launch('bearer');
 	const m = monitor(context, page, base);
 	try {
+		await step('bearer: another user\'s orders made through the API first (the global ids are not alice\'s numbers)', async () => {
+			await apiUserWithOrders(base, 'bob-' + stamp, 2, 'Bob\'s order');
+		});
+
 		await step('bearer: the page loads signed out, with its own CSS and script only', async () => {
 			await page.goto(base + '/', { waitUntil: 'load' });
 			await signedOut(page);
@@ -413,8 +426,17 @@ async function bearerScenario() {
 			await until('the welcome notice', async () => /Welcome back/.test(await page.getByRole('status').innerText()));
 		});
 
-		await step('bearer: add an order → listed with id, item, quantity and created_at', async () => {
+		await step('bearer: add two orders → numbered 1 and 2 in alice\'s list and in the notice, never by the global id', async () => {
 			const row = await addOrder(page, 'Blue notebook', 3);
+			await noticeIs(page, 'Order 1 added: Blue notebook, quantity 3.');
+			await addOrder(page, 'Green pencil', 1);
+			await noticeIs(page, 'Order 2 added: Green pencil, quantity 1.');
+			const rows = await orderRows(page);
+			assert(JSON.stringify(rows.map((c) => c.slice(0, 3))) ===
+				JSON.stringify([['1', 'Blue notebook', '3'], ['2', 'Green pencil', '1']]),
+				'the table: ' + JSON.stringify(rows));
+			const head = await page.locator('#orders thead th').allTextContents();
+			assert(head[0].trim() === 'No.', 'the first column is headed ' + JSON.stringify(head[0]));
 			return row.join(' | ');
 		});
 

@@ -99,10 +99,20 @@
 	// The session ended (refresh refused): already shown, nothing more to say.
 	class SessionEnded extends Error {}
 
-	function retryHint(seconds) {
-		const n = parseInt(seconds, 10);
-		if (!Number.isFinite(n) || n <= 0) return 'Please try again in a moment.';
-		return 'Please try again in ' + n + (n === 1 ? ' second.' : ' seconds.');
+	// retryHint: Retry-After (seconds, or an HTTP date) in words a person
+	// reads, rounded up: "in 45 seconds", "in 1 minute", "in 14 minutes".
+	function retryHint(retryAfter) {
+		const v = String(retryAfter || '').trim();
+		const s = /^\d+$/.test(v) ? Number(v) : Math.ceil((Date.parse(v) - Date.now()) / 1000);
+		if (!(s > 0)) return 'Please try again in a moment.';
+		const count = (n, unit) => n + ' ' + unit + (n === 1 ? '' : 's');
+		const minutes = Math.ceil(s / 60);
+		const hours = Math.ceil(s / 3600);
+		const when = s < 60 ? count(s, 'second')
+			: minutes < 120 ? count(minutes, 'minute')
+				: hours < 48 ? count(hours, 'hour')
+					: count(Math.ceil(s / 86400), 'day');
+		return 'Please try again in ' + when + '.';
 	}
 
 	function describe(err) {

@@ -527,6 +527,16 @@
 		}, form);
 	});
 
+	// The server counts a password in bytes of UTF-8 (8 to 1024), not in
+	// characters as minlength and maxlength would.
+	const signupPassword = el.signupForm.elements.namedItem('password');
+	signupPassword.addEventListener('input', () => {
+		const n = new TextEncoder().encode(signupPassword.value).length;
+		signupPassword.setCustomValidity(n === 0 || (n >= 8 && n <= 1024) ? ''
+			: n < 8 ? 'The password needs at least 8 bytes; this one has ' + n + '.'
+				: 'The password can have at most 1024 bytes; this one has ' + n + '.');
+	});
+
 	el.signupForm.addEventListener('submit', (ev) => {
 		ev.preventDefault();
 		const form = ev.currentTarget;

@@ -582,6 +582,38 @@ async function bearerScenario() {
 			});
 		}
 
+		await step('bearer: sign-up counts the password in UTF-8 bytes as the server does; é×4 (8 bytes) signs up and logs in', async () => {
+			const name = 'dave-' + stamp;
+			const signup = form(page, 'Create an account');
+			const hints = await signup.locator('.hint').allTextContents();
+			assert(JSON.stringify(hints) === JSON.stringify([
+				'1 to 64 bytes: letters A-Z a-z, digits and ._@-',
+				'8 to 1024 bytes of UTF-8: a letter such as é counts as 2.']), 'the hints: ' + JSON.stringify(hints));
+			const pw = signup.getByLabel('Password', { exact: true });
+			const n = m.requests.length;
+			for (const [password, message] of [
+				['ééé', 'The password needs at least 8 bytes; this one has 6.'],
+				['é'.repeat(513), 'The password can have at most 1024 bytes; this one has 1026.'],
+			]) {
+				await fillCredentials(page, 'Create an account', name, password);
+				const v = await pw.evaluate((i) => ({ valid: i.form.checkValidity(), message: i.validationMessage }));
+				assert(!v.valid && v.message === message,
+					password.length + ' characters: valid ' + v.valid + ', ' + JSON.stringify(v.message));
+			}
+			await fillCredentials(page, 'Create an account', name, 'éééé');
+			await signedInAs(page, name);
+			await m.settle();
+			const sent = m.requests.slice(n).filter((r) => r.path === '/api/createNewUser');
+			assert(sent.length === 1 && JSON.parse(sent[0].post).password === 'éééé',
+				'POST /api/createNewUser sent ' + sent.length + ' times: ' + sent.map((r) => r.post.length + ' bytes').join(', '));
+			await page.getByRole('button', { name: 'Log out' }).click();
+			await signedOut(page);
+			await fillCredentials(page, 'Log in', name, 'éééé');
+			await signedInAs(page, name);
+			await page.getByRole('button', { name: 'Log out' }).click();
+			await signedOut(page);
+		});
+
 		await step('bearer: no token in any URL or console line, no other host, no script error', async () => {
 			await m.settle();
 			return assertHygiene(m);

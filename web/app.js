@@ -9,8 +9,9 @@
 //    token response.  Scripts cannot see them, so after a login the page
 //    asks for the orders WITHOUT an Authorization header: if that works, the
 //    cookies carry the session and the page keeps no token at all (only the
-//    non-secret hint "cookie" in localStorage, so that a reload knows to try
-//    the refresh cookie once the short-lived access cookie has gone).
+//    non-secret mark "cookie" in localStorage, so that a page load knows
+//    there may be a session to ask the server about, and asks nothing
+//    otherwise).
 // A request refused as invalid_token (or, in cookie mode, missing_token:
 // the browser drops the access cookie when it expires) is retried once
 // after POST /api/token; when that refresh is refused the page returns to
@@ -399,6 +400,8 @@
 	// After a token response: which mode is the server in?  The token
 	// response's Set-Cookie is invisible to scripts, so ask for the orders
 	// with no Authorization header: only the cookie can make that work.
+	// (In bearer mode that request is refused, and the browser logs the
+	// 401; the token response says nothing that would spare it.)
 	async function startSession(tokenBody, username) {
 		if (!tokenBody || typeof tokenBody.access_token !== 'string') {
 			throw new ApiError('bad_response', 200);
@@ -423,36 +426,28 @@
 	}
 
 	// On page load: a stored bearer session, a cookie session, or none.
+	// The HttpOnly cookies cannot be seen, so the server is asked only when
+	// the non-secret mark "cookie" (set at login, removed at logout) says
+	// there may be one: a page with no session makes no request, and so
+	// logs no refused one.  A missing or expired access cookie is then
+	// refreshed from the refresh cookie, as for any request.
 	async function restore() {
 		if (accessToken() || refreshToken()) {
 			mode = 'bearer';
 			await loadOrders();
 			return;
 		}
-		const hint = store.get(KEY_MODE);
-		const probe = await send('GET', '/api/userOrders');
-		if (probe.status === 200) {
-			mode = 'cookie';
-			store.set(KEY_MODE, 'cookie');
-			showOrders(probe.data);
+		if (store.get(KEY_MODE) !== 'cookie') {
+			endSession('');
 			return;
 		}
-		if (hint === 'cookie' && (probe.status === 401 || probe.status === 403)) {
-			// The access cookie expired (or went); the refresh cookie may
-			// still hold the session.
-			mode = 'cookie';
-			try {
-				await loadOrders();
-			} catch (e) {
-				if (e instanceof SessionEnded) {
-					showMessage('Your session has ended. Please log in again.');
-					return;
-				}
-				throw e;
-			}
-			return;
+		mode = 'cookie';
+		try {
+			await loadOrders();
+		} catch (e) {
+			if (!(e instanceof SessionEnded)) throw e;
+			showMessage('Your session has ended. Please log in again.');
 		}
-		endSession('');
 	}
 
 	async function logout() {

@@ -89,7 +89,8 @@ function monitor(context, page, base) {
 		responses: [],	// {method, path, status, error, message}
 		tokens: new Set(),	// every token the server handed out to the page
 		lastRefresh: null,	// the newest refresh token handed out
-		console: [],
+		console: [],	// {type, text}
+		failed: [],	// requests that got no answer: "METHOD url: error"
 		pageErrors: [],
 		external: [],
 		pending: [],
@@ -127,7 +128,9 @@ function monitor(context, page, base) {
 			}
 		}).catch(() => {}));
 	});
-	page.on('console', (msg) => m.console.push(msg.text()));
+	page.on('console', (msg) => m.console.push({ type: msg.type(), text: msg.text() }));
+	context.on('requestfailed', (req) => m.failed.push(req.method() + ' ' + req.url() + ': ' +
+		(req.failure() ? req.failure().errorText : '?')));
 	page.on('pageerror', (e) => m.pageErrors.push(String(e && e.message)));
 	m.settle = async () => {
 		await Promise.all(m.pending);
@@ -262,6 +265,22 @@ async function assertNoTokenVisible(page, m, where) {
 	return Object.keys(s.ls).length ? 'localStorage keys: ' + Object.keys(s.ls).join(', ') : 'localStorage empty';
 }
 
+// mark: where the monitor's records stand now.  assertQuiet: since MARK,
+// no console error or warning, no request without an answer and no answer
+// of 400 or more (each would be a red line in the console).
+const mark = (m) => ({ console: m.console.length, failed: m.failed.length,
+	responses: m.responses.length, requests: m.requests.length });
+function assertQuiet(m, since, where) {
+	const bad = m.console.slice(since.console).filter((l) => l.type === 'error' || l.type === 'warning')
+		.map((l) => 'console ' + l.type + ': ' + l.text)
+		.concat(m.failed.slice(since.failed).map((f) => 'failed request: ' + f))
+		.concat(m.since(since.responses).filter((x) => x.status >= 400)
+			.map((x) => 'answered ' + x.status + ': ' + x.method + ' ' + x.path));
+	assert(bad.length === 0, where + ': ' + bad.join('; '));
+	const api = m.requests.slice(since.requests).filter((q) => q.path.startsWith('/api/')).length;
+	return api + ' API requests, ' + (m.console.length - since.console) + ' console lines';
+}
+
 // The API, called directly (not through the page).
 async function apiPost(base, p, body, access) {
 	const headers = { 'Content-Type': 'application/json' };
@@ -317,8 +336,8 @@ function assertHygiene(m) {
 			bad.push('a token or password in the URL of ' + r.method + ' ' + r.path);
 		}
 	}
-	for (const line of m.console) {
-		if (/eyJ/.test(line) || [...m.tokens].some((t) => line.includes(t))) bad.push('a token in a console message');
+	for (const { text } of m.console) {
+		if (/eyJ/.test(text) || [...m.tokens].some((t) => text.includes(t))) bad.push('a token in a console message');
 	}
 	if (m.external.length) bad.push('requests to other hosts: ' + m.external.slice(0, 3).join(' '));
 	if (m.pageErrors.length) bad.push('script errors: ' + m.pageErrors.slice(0, 3).join(' | '));
@@ -340,14 +359,17 @@ async function bearerScenario() {
 			await apiUserWithOrders(base, 'bob-' + stamp, 2, 'Bob\'s order');
 		});
 
-		await step('bearer: the page loads signed out, with its own CSS and script only', async () => {
+		await step('bearer: the page loads signed out, with its own CSS and script only, no console error, no failed request', async () => {
+			const since = mark(m);
 			await page.goto(base + '/', { waitUntil: 'load' });
 			await signedOut(page);
+			await m.settle();
+			const quiet = assertQuiet(m, since, 'a fresh page load');
 			const title = await page.title();
 			assert(/Orders/.test(title), 'title: ' + title);
 			const css = await page.evaluate(() => getComputedStyle(document.querySelector('.card')).borderRadius);
 			assert(css && css !== '0px', 'app.css not applied (border-radius ' + css + ')');
-			return title;
+			return title + '; ' + quiet;
 		});
 
 		await step('bearer: sign up → signed in as the new user, empty list, tokens in localStorage', async () => {
@@ -636,10 +658,12 @@ async function cookieScenario() {
 	const apiCookies = async () => (await context.cookies(base + '/api/userOrders'))
 		.filter((c) => c.name === 'access_token' || c.name === 'refresh_token');
 	try {
-		await step('cookie: the page loads signed out', async () => {
+		await step('cookie: the page loads signed out, no console error, no failed request', async () => {
+			const since = mark(m);
 			await page.goto(base + '/', { waitUntil: 'load' });
 			await signedOut(page);
-			return assertNoTokenVisible(page, m, 'on load');
+			await m.settle();
+			return assertQuiet(m, since, 'a fresh page load') + '; ' + await assertNoTokenVisible(page, m, 'on load');
 		});
 
 		await step('cookie: sign up → signed in, cookie mode detected, nothing secret stored', async () => {
@@ -704,6 +728,16 @@ async function cookieScenario() {
 			return assertNoTokenVisible(page, m, 'after the reload');
 		});
 
+		await step('cookie: after the access TTL, a page reload restores the session through one POST /api/token with {}', async () => {
+			await sleep((TTL + 1.5) * 1000);
+			const n = m.responses.length;
+			await page.reload({ waitUntil: 'load' });
+			await signedInAs(page, user);
+			await hasOrder(page, 'Green teapot', 2);
+			await m.settle();
+			return assertRefreshed(m, n, ['missing_token', 'invalid_token']);
+		});
+
 		await step('cookie: log out → signed out, both cookies cleared, the API refuses the old refresh token', async () => {
 			await m.settle();
 			const rt = m.lastRefresh;
@@ -725,6 +759,14 @@ async function cookieScenario() {
 				r.status + ' ' + (r.data && r.data.error));
 			await assertNoTokenVisible(page, m, 'after logout');
 			return 'old refresh token → ' + r.status + ' ' + r.data.error;
+		});
+
+		await step('cookie: a reload after logout loads signed out, no console error, no failed request', async () => {
+			const since = mark(m);
+			await page.reload({ waitUntil: 'load' });
+			await signedOut(page);
+			await m.settle();
+			return assertQuiet(m, since, 'a reload after logout');
 		});
 
 		await step('cookie: no token in localStorage or document.cookie at any point, none in URLs or the console', async () => {

@@ -281,6 +281,23 @@ function assertQuiet(m, since, where) {
 	return api + ' API requests, ' + (m.console.length - since.console) + ' console lines';
 }
 
+// overflowing: the visible elements that reach outside the viewport's
+// width (a table scrolled inside its box counts: its columns are cut off).
+async function overflowing(page) {
+	return page.evaluate(() => {
+		const w = document.documentElement.clientWidth;
+		const out = [];
+		for (const e of document.body.querySelectorAll('*')) {
+			const r = e.getBoundingClientRect();
+			if (r.width < 2 || r.height < 2 || getComputedStyle(e).visibility === 'hidden') continue;
+			if (r.left < -0.5 || r.right > w + 0.5) {
+				out.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ' ' + Math.round(r.left) + '…' + Math.round(r.right));
+			}
+		}
+		return { scrollWidth: document.documentElement.scrollWidth, width: w, out };
+	});
+}
+
 // Waiting for the access token to expire.  Bearer mode: until the clock
 // is a second past the exp of the token stored in the page.  Cookie mode:
 // until the browser has dropped the access cookie (Max-Age = the TTL).
@@ -498,6 +515,21 @@ async function bearerScenario() {
 			await noAlert(page, 'after Reload list succeeded');
 			await f.getByLabel('Item').fill('');
 			await f.getByLabel('Quantity').fill('1');
+		});
+
+		await step('bearer: at 390×844 the page with orders fits the width (scrollWidth ≤ 390, nothing reaches outside)', async () => {
+			await addOrder(page, 'A rather long item name that goes on: ' + 'x'.repeat(60), 1000);
+			await page.setViewportSize({ width: 390, height: 844 });
+			try {
+				const o = await until('the narrow layout', async () =>
+					(await page.evaluate(() => document.documentElement.clientWidth)) === 390 && overflowing(page));
+				assert(o.scrollWidth <= 390 && o.out.length === 0,
+					'scrollWidth ' + o.scrollWidth + '; outside the width: ' + o.out.slice(0, 6).join(', '));
+				await page.screenshot({ path: path.join(OUT_DIR, 'narrow-390px.png'), fullPage: true });
+				return 'scrollWidth ' + o.scrollWidth;
+			} finally {
+				await page.setViewportSize({ width: 1100, height: 720 });
+			}
 		});
 
 		const shot = path.join(OUT_DIR, 'logged-in.png');

@@ -41,6 +41,7 @@
 		orderForm: $('order-form'),
 		ordersBody: $('orders-body'),
 		ordersCount: $('orders-count'),
+		more: $('more'),
 		sessionMode: $('session-mode'),
 	};
 
@@ -334,11 +335,17 @@
 
 	// The orders of this user as listed, oldest first: a row's number is
 	// its place in this list (1, 2, 3 …), never the server's global id.
+	// The server gives at most PAGE at a time; `next`, when more remain, is
+	// its cursor for the rest, and the More button asks for it.
+	const PAGE = 100;
 	let orders = [];
+	let next = null;
 
-	function renderOrders() {
+	// renderOrders: the rows from index FROM on (0: the whole table).
+	function renderOrders(from) {
 		const rows = document.createDocumentFragment();
-		orders.forEach((o, i) => {
+		for (let i = from; i < orders.length; i++) {
+			const o = orders[i];
 			const tr = document.createElement('tr');
 			const cell = (text, cls) => {
 				const td = document.createElement('td');
@@ -356,7 +363,7 @@
 			time.textContent = formatTime(o.created_at);
 			td.appendChild(time);
 			rows.appendChild(tr);
-		});
+		}
 		if (orders.length === 0) {
 			const tr = document.createElement('tr');
 			const td = document.createElement('td');
@@ -366,16 +373,31 @@
 			tr.appendChild(td);
 			rows.appendChild(tr);
 		}
-		el.ordersBody.replaceChildren(rows);
-		el.ordersCount.textContent = orders.length === 1 ? '1 order' : orders.length + ' orders';
+		if (from === 0) el.ordersBody.replaceChildren(rows);
+		else el.ordersBody.appendChild(rows);
+		el.ordersCount.textContent = next ? 'Showing the first ' + orders.length + ' orders.'
+			: orders.length === 1 ? '1 order' : orders.length + ' orders';
+		el.more.hidden = !next;
 	}
 
-	function showOrders(data) {
+	// A page of the list as the server answered it, checked.
+	function pageOf(data) {
 		if (!data || !Array.isArray(data.orders)) throw new ApiError('bad_response', 200);
 		if (typeof data.username === 'string') user = data.username;
-		orders = data.orders;
+		return { orders: data.orders, next: typeof data.next === 'string' ? data.next : null };
+	}
+	function ordersPath(after) {
+		return '/api/userOrders?limit=' + PAGE + (after ? '&after=' + encodeURIComponent(after) : '');
+	}
+	async function fetchPage(after) {
+		return pageOf(expect(await authed('GET', ordersPath(after)), 200));
+	}
+
+	function showOrders(list, cursor) {
+		orders = list;
+		next = cursor;
 		render();
-		renderOrders();
+		renderOrders(0);
 	}
 
 	function endSession(why) {
@@ -383,6 +405,8 @@
 		mode = null;
 		user = null;
 		orders = [];
+		next = null;
+		el.more.hidden = true;
 		el.ordersBody.replaceChildren();
 		el.ordersCount.textContent = '';
 		render();
@@ -392,9 +416,24 @@
 	// ------------------------------------------------------------------
 	// Actions
 	// ------------------------------------------------------------------
-	async function loadOrders() {
-		const res = await authed('GET', '/api/userOrders');
-		showOrders(expect(res, 200));
+	// loadOrders: the list from its start, page by page until it holds
+	// AT_LEAST orders or there are no more (a reload keeps what More had
+	// shown).
+	async function loadOrders(atLeast) {
+		let p = await fetchPage(null);
+		const list = p.orders;
+		while (p.next && list.length < (atLeast || 0)) {
+			p = await fetchPage(p.next);
+			list.push(...p.orders);
+		}
+		showOrders(list, p.next);
+	}
+	async function loadMore() {
+		const p = await fetchPage(next);
+		const from = orders.length;
+		orders = orders.concat(p.orders);
+		next = p.next;
+		renderOrders(from);
 	}
 
 	// After a token response: which mode is the server in?  The token
@@ -408,12 +447,13 @@
 		}
 		forgetSession();
 		user = username;
-		const probe = await send('GET', '/api/userOrders');
+		const probe = await send('GET', ordersPath(null));
 		if (probe.status === 200) {
 			mode = 'cookie';
 			store.set(KEY_MODE, 'cookie');
 			bumpGeneration();
-			showOrders(probe.data);
+			const p = pageOf(probe.data);
+			showOrders(p.orders, p.next);
 			return;
 		}
 		if (probe.status !== 401 && probe.status !== 403) throw errorOf(probe);
@@ -558,7 +598,8 @@
 			const order = expect(res, 201);
 			itemInput.value = '';
 			quantityInput.value = '1';
-			await loadOrders();
+			// The new order is the last one: shown only when all are.
+			await loadOrders(next ? orders.length : orders.length + 1);
 			const n = orders.findIndex((o) => order && o.id === order.id) + 1;
 			showNotice('Order ' + (n > 0 ? n + ' ' : '') + 'added: ' + item + ', quantity ' + quantity + '.');
 			itemInput.focus();
@@ -566,14 +607,18 @@
 	});
 
 	el.reload.addEventListener('click', () => {
-		busy([el.reload], async () => {
-			await loadOrders();
+		busy([el.reload, el.more], async () => {
+			await loadOrders(orders.length);
 			showNotice('List updated.');
 		});
 	});
 
+	el.more.addEventListener('click', () => {
+		busy([el.more, el.reload], loadMore);
+	});
+
 	el.logout.addEventListener('click', () => {
-		busy([el.logout, el.reload], logout);
+		busy([el.logout, el.reload, el.more], logout);
 	});
 
 	document.addEventListener('input', (ev) => {

@@ -110,7 +110,7 @@ function monitor(context, page, base) {
 	context.on('response', (res) => {
 		const url = res.url();
 		if (!url.startsWith(base + '/api/')) return;
-		const rec = { method: res.request().method(), path: new URL(url).pathname, status: res.status(),
+		const rec = { method: res.request().method(), path: new URL(url).pathname, search: new URL(url).search, status: res.status(),
 			retryAfter: res.headers()['retry-after'] };
 		m.responses.push(rec);
 		if (rec.status === 204) return;
@@ -121,6 +121,8 @@ function monitor(context, page, base) {
 			if (!b || typeof b !== 'object') return;
 			rec.error = b.error;
 			rec.message = b.message;
+			rec.next = b.next;
+			if (Array.isArray(b.orders)) rec.orders = b.orders.length;
 			if (typeof b.access_token === 'string') m.tokens.add(b.access_token);
 			if (typeof b.refresh_token === 'string') {
 				m.tokens.add(b.refresh_token);
@@ -281,6 +283,46 @@ function assertQuiet(m, since, where) {
 	return api + ' API requests, ' + (m.console.length - since.console) + ' console lines';
 }
 
+// morePages: signed in as a user with TOTAL orders (more than two pages of
+// 100) named ITEM(1), ITEM(2) …: the first page, "More" until all are
+// shown (each asking ?after= the "next" of the page before), then one
+// order added and numbered after them.  N: the monitor's responses before
+// the login.
+async function morePages(page, m, n, total, item) {
+	const more = page.getByRole('button', { name: 'More', exact: true });
+	const count = page.locator('#orders-count');
+	const rowsAre = (k) => until(k + ' rows numbered 1 to ' + k, async () => {
+		const rows = await orderRows(page);
+		return rows.length === k && rows.every((c, i) => c[0] === String(i + 1) && c[1] === item(i + 1));
+	});
+	await rowsAre(100);
+	assert((await count.innerText()) === 'Showing the first 100 orders.', 'count: ' + await count.innerText());
+	await more.scrollIntoViewIfNeeded();
+	await page.screenshot({ path: path.join(OUT_DIR, 'orders-more-button.png') });
+	const asked = [];
+	for (let shown = 200; ; shown += 100) {
+		await m.settle();
+		const last = m.since(n).filter((r) => r.path === '/api/userOrders' && r.status === 200).pop();
+		assert(last && typeof last.next === 'string' && last.orders === 100, 'the last page answered: ' + JSON.stringify(last));
+		const k = m.responses.length;
+		await more.click();
+		await rowsAre(Math.min(shown, total));
+		await m.settle();
+		const got = m.since(k).filter((r) => r.path === '/api/userOrders');
+		assert(got.length === 1 && new URLSearchParams(got[0].search).get('after') === last.next,
+			'More asked ' + got.map((r) => r.search).join(', ') + ' (next was ' + last.next + ')');
+		asked.push(got[0].search);
+		assert((await more.isVisible()) === (shown < total), 'More ' + (shown < total ? 'gone' : 'still shown') + ' at ' + shown);
+		if (shown >= total) break;
+	}
+	assert((await count.innerText()) === total + ' orders', 'count: ' + await count.innerText());
+	await addOrder(page, 'Yellow folder', 2);
+	await noticeIs(page, 'Order ' + (total + 1) + ' added: Yellow folder, quantity 2.');
+	const rows = await orderRows(page);
+	assert(rows.length === total + 1 && rows[total][0] === String(total + 1), rows.length + ' rows after adding');
+	return asked.join(' then ');
+}
+
 // overflowing: the visible elements that reach outside the viewport's
 // width (a table scrolled inside its box counts: its columns are cut off).
 async function overflowing(page) {
@@ -385,8 +427,12 @@ async function bearerScenario() {
 	const { context, page } = await launch('bearer');
 	const m = monitor(context, page, base);
 	try {
-		await step('bearer: another user\'s orders made through the API first (the global ids are not alice\'s numbers)', async () => {
-			await apiUserWithOrders(base, 'bob-' + stamp, 2, 'Bob\'s order');
+		const bob = 'bob-' + stamp;
+		const BOB_ORDERS = 205;	// more than two pages of 100
+		await step('bearer: another user\'s ' + BOB_ORDERS + ' orders made through the API first (the global ids are not alice\'s numbers)', async () => {
+			const t0 = Date.now();
+			await apiUserWithOrders(base, bob, BOB_ORDERS, 'Bob\'s order');
+			return (Date.now() - t0) + ' ms';
 		});
 
 		await step('bearer: the page loads signed out, with its own CSS and script only, no console error, no failed request', async () => {
@@ -571,6 +617,18 @@ async function bearerScenario() {
 				'POST /api/token with the logged-out refresh token: expected 403 invalid_token, got ' +
 				r.status + ' ' + (r.data && r.data.error));
 			return note + '; old refresh token → ' + r.status + ' ' + r.data.error;
+		});
+
+		await step('bearer: ' + BOB_ORDERS + ' orders come in pages of 100: "More" fetches ?after=<next> and appends until all are shown', async () => {
+			const n = m.responses.length;
+			await fillCredentials(page, 'Log in', bob, PASSWORD);
+			await signedInAs(page, bob);
+			try {
+				return await morePages(page, m, n, BOB_ORDERS, (i) => 'Bob\'s order ' + String(i).padStart(3, '0'));
+			} finally {
+				await page.getByRole('button', { name: 'Log out' }).click();
+				await signedOut(page);
+			}
 		});
 
 		await step('bearer: a refused refresh returns to the signed-out state with a clear message', async () => {

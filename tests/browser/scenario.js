@@ -298,7 +298,7 @@ async function morePages(page, m, n, total, item) {
 	await rowsAre(100);
 	assert((await count.innerText()) === 'Showing the first 100 orders.', 'count: ' + await count.innerText());
 	await more.scrollIntoViewIfNeeded();
-	await page.screenshot({ path: path.join(OUT_DIR, 'orders-more-button.png') });
+	await shoot(page, 'orders-more-button', false);
 	const asked = [];
 	for (let shown = 200; ; shown += 100) {
 		await m.settle();
@@ -321,6 +321,13 @@ async function morePages(page, m, n, total, item) {
 	const rows = await orderRows(page);
 	assert(rows.length === total + 1 && rows[total][0] === String(total + 1), rows.length + ' rows after adding');
 	return asked.join(' then ');
+}
+
+// shoot: a screenshot of one state of the page, as OUT_DIR/NAME.png (the
+// whole page unless FULL is false).  tests/suite-browser.sh lists them.
+async function shoot(page, name, full = true) {
+	await page.screenshot({ path: path.join(OUT_DIR, name + '.png'), fullPage: full });
+	return name + '.png';
 }
 
 // overflowing: the visible elements that reach outside the viewport's
@@ -441,6 +448,7 @@ async function bearerScenario() {
 			await signedOut(page);
 			await m.settle();
 			const quiet = assertQuiet(m, since, 'a fresh page load');
+			await shoot(page, 'signed-out');
 			const title = await page.title();
 			assert(/Orders/.test(title), 'title: ' + title);
 			const css = await page.evaluate(() => getComputedStyle(document.querySelector('.card')).borderRadius);
@@ -452,6 +460,8 @@ async function bearerScenario() {
 			await fillCredentials(page, 'Create an account', user, PASSWORD);
 			await signedInAs(page, user);
 			await until('the empty-list row', async () => /No orders yet/.test(await page.locator('#orders-body').innerText()));
+			await noticeIs(page, 'Account created. Welcome, ' + user + '.');
+			await shoot(page, 'signed-up');
 			await m.settle();
 			const s = await visibleState(page);
 			assert(s.ls['jwtauth.access_token'] && m.tokens.has(s.ls['jwtauth.access_token']), 'no access token in localStorage');
@@ -482,7 +492,7 @@ async function bearerScenario() {
 			await alertMatching(page, /Wrong user name or password/);
 			await signedOut(page);
 			await assertNoTokenVisible(page, m, 'after the failed login');
-			await page.screenshot({ path: path.join(OUT_DIR, 'signed-out-error.png'), fullPage: true });
+			await shoot(page, 'error-banner');
 		});
 
 		await step('bearer: the error banner goes when the person types in a form or moves to the other form', async () => {
@@ -571,19 +581,14 @@ async function bearerScenario() {
 					(await page.evaluate(() => document.documentElement.clientWidth)) === 390 && overflowing(page));
 				assert(o.scrollWidth <= 390 && o.out.length === 0,
 					'scrollWidth ' + o.scrollWidth + '; outside the width: ' + o.out.slice(0, 6).join(', '));
-				await page.screenshot({ path: path.join(OUT_DIR, 'narrow-390px.png'), fullPage: true });
+				await shoot(page, 'narrow-390px');
 				return 'scrollWidth ' + o.scrollWidth;
 			} finally {
 				await page.setViewportSize({ width: 1100, height: 720 });
 			}
 		});
 
-		const shot = path.join(OUT_DIR, 'logged-in.png');
-		await step('bearer: screenshot of the signed-in page with the order', async () => {
-			await page.screenshot({ path: shot, fullPage: true });
-			console.log('# screenshot: ' + shot);
-			return shot;
-		});
+		await step('bearer: screenshot of the signed-in page with orders', async () => shoot(page, 'logged-in-orders'));
 
 		await step('bearer: after the access TTL, Reload list succeeds through one automatic POST /api/token', async () => {
 			const before = await page.evaluate(() => localStorage.getItem('jwtauth.refresh_token'));
@@ -665,6 +670,7 @@ async function bearerScenario() {
 			assert(ra > 840 && ra <= 900, 'Retry-After ' + r.retryAfter + ' (LOGIN_WINDOW is 15 minutes)');
 			await alertIs(page, 'Too many attempts. Please try again in 15 minutes.');
 			await signedOut(page);
+			await shoot(page, 'rate-limited-429');
 			return 'Retry-After: ' + r.retryAfter;
 		});
 
@@ -746,7 +752,6 @@ async function bearerScenario() {
 	} finally {
 		await context.close().catch(() => {});
 	}
-	return path.join(OUT_DIR, 'logged-in.png');
 }
 
 // ----------------------------------------------------------------------
@@ -800,12 +805,7 @@ async function cookieScenario() {
 			return row.join(' | ');
 		});
 
-		await step('cookie: screenshot of the signed-in page with the order', async () => {
-			const shot = path.join(OUT_DIR, 'logged-in-cookie-mode.png');
-			await page.screenshot({ path: shot, fullPage: true });
-			console.log('# screenshot: ' + shot);
-			return shot;
-		});
+		await step('cookie: screenshot of the signed-in page with the order', async () => shoot(page, 'cookie-mode-logged-in'));
 
 		await step('cookie: after the access TTL, Reload list succeeds through one automatic POST /api/token with {}', async () => {
 			await untilAccessCookieGone(context, base);

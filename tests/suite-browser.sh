@@ -5,14 +5,17 @@
 # port on 127.0.0.1, a fresh secret and database), both with a short
 # ACCESS_TOKEN_TTL and the second with AUTH_COOKIES=1, then drives Debian's
 # Chromium (headless, a fresh profile) with playwright-core through
-# tests/browser/scenario.js: sign up, log out, log in, orders, an automatic
-# refresh after the access token expired, logout, the error messages; and
-# the same core flow in cookie mode, where no token may ever be visible to
-# scripts.  playwright-core is pinned in tests/browser/package.json and
-# package-lock.json (1.61, the newest that runs on Node 18, Debian 12's)
+# tests/browser/scenario.js: sign up, log out, log in, orders (numbered per
+# user, in pages with a More button), an automatic refresh after the access
+# token expired, logout, the error messages (exact texts, a real 429), the
+# byte rule for passwords, a 390 px wide layout, a page load that logs no
+# error; and the same core flow in cookie mode, where no token may ever be
+# visible to scripts.  playwright-core is pinned in tests/browser/package.json
+# and package-lock.json (1.61, the newest that runs on Node 18, Debian 12's)
 # and installed by tests/node/ensure-modules.sh with `npm ci` when missing
-# (it downloads no browser).  Screenshots go to tests/out/browser/.  Ends
-# with "browser: N passed, N failed"; stops everything it started.
+# (it downloads no browser).  One screenshot per state (SHOTS below) goes
+# to tests/out/browser/, listed at the end.  Ends with "browser: N passed,
+# N failed"; stops everything it started.
 set -u
 T_NAME=browser
 # shellcheck source=tests/lib.sh
@@ -28,8 +31,20 @@ OUT_DIR=$ROOT/tests/out/browser
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 CONF=$ROOT/deploy/lighttpd.conf
 LIGHTTPD=$(PATH=$PATH:/usr/sbin:/sbin command -v lighttpd)
-ACCESS_TTL=3		# seconds: the scenario waits past it, twice
+ACCESS_TTL=3		# seconds: the scenario waits past it, three times
 SCENARIO_LIMIT=150	# seconds for the whole browser scenario
+# The screenshots the scenario takes, one per state of the page, as
+# tests/out/browser/NAME.png.
+SHOTS=(
+	signed-out		# a fresh page load
+	signed-up		# just after signing up: the empty list
+	error-banner		# a wrong password
+	narrow-390px		# a 390x844 viewport, signed in with orders
+	logged-in-orders	# signed in with orders (bearer mode)
+	orders-more-button	# a list longer than a page: the More button
+	rate-limited-429	# the 429 of the real login throttle
+	cookie-mode-logged-in	# signed in with an order (AUTH_COOKIES=1)
+)
 
 # Nothing from the caller's environment may change what is tested.
 unset TOKEN_SECRET ACCESS_TOKEN_SECRET TOKEN_SECRET_FILE TOKEN_ISSUER \
@@ -181,6 +196,7 @@ check_eq "cookie instance: expires_in $ACCESS_TTL, two HttpOnly token cookies" "
 # The browser scenario
 # ---------------------------------------------------------------------
 mkdir -p "$OUT_DIR" "$T_TMP/profiles"
+rm -f "$OUT_DIR"/*.png	# each run's own screenshots only
 pending=	# a "not ok" line waiting for its indented details
 details=()
 flush() {
@@ -220,7 +236,12 @@ case $node_status in
 	t_fail "the browser scenario ran to its end" "node exited $node_status" "$(tail -n 6 "$T_TMP/node.stderr")"
    fi ;;
 esac
-[ -s "$OUT_DIR/logged-in.png" ] && echo "# screenshot: $OUT_DIR/logged-in.png"
+expected=$(printf '%s.png\n' "${SHOTS[@]}" | sort | tr '\n' ' ')
+written=$(cd "$OUT_DIR" && find . -maxdepth 1 -name '*.png' -size +0 | sed 's|^\./||' | sort | tr '\n' ' ')
+check_eq "one screenshot per state (${#SHOTS[@]}) in ${OUT_DIR#"$ROOT"/}/" "$expected" "$written"
+for shot in "${SHOTS[@]}"; do
+	[ -s "$OUT_DIR/$shot.png" ] && echo "# screenshot: ${OUT_DIR#"$ROOT"/}/$shot.png"
+done
 
 # ---------------------------------------------------------------------
 # Stopping, and what the servers logged

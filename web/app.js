@@ -9,8 +9,9 @@
 //    token response.  Scripts cannot see them, so after a login the page
 //    asks for the orders WITHOUT an Authorization header: if that works, the
 //    cookies carry the session and the page keeps no token at all (only the
-//    non-secret hint "cookie" in localStorage, so that a reload knows to try
-//    the refresh cookie once the short-lived access cookie has gone).
+//    non-secret mark "cookie" in localStorage, so that a page load knows
+//    there may be a session to ask the server about, and asks nothing
+//    otherwise).
 // A request refused as invalid_token (or, in cookie mode, missing_token:
 // the browser drops the access cookie when it expires) is retried once
 // after POST /api/token; when that refresh is refused the page returns to
@@ -40,6 +41,7 @@
 		orderForm: $('order-form'),
 		ordersBody: $('orders-body'),
 		ordersCount: $('orders-count'),
+		more: $('more'),
 		sessionMode: $('session-mode'),
 	};
 
@@ -99,10 +101,20 @@
 	// The session ended (refresh refused): already shown, nothing more to say.
 	class SessionEnded extends Error {}
 
-	function retryHint(seconds) {
-		const n = parseInt(seconds, 10);
-		if (!Number.isFinite(n) || n <= 0) return 'Please try again in a moment.';
-		return 'Please try again in ' + n + (n === 1 ? ' second.' : ' seconds.');
+	// retryHint: Retry-After (seconds, or an HTTP date) in words a person
+	// reads, rounded up: "in 45 seconds", "in 1 minute", "in 14 minutes".
+	function retryHint(retryAfter) {
+		const v = String(retryAfter || '').trim();
+		const s = /^\d+$/.test(v) ? Number(v) : Math.ceil((Date.parse(v) - Date.now()) / 1000);
+		if (!(s > 0)) return 'Please try again in a moment.';
+		const count = (n, unit) => n + ' ' + unit + (n === 1 ? '' : 's');
+		const minutes = Math.ceil(s / 60);
+		const hours = Math.ceil(s / 3600);
+		const when = s < 60 ? count(s, 'second')
+			: minutes < 120 ? count(minutes, 'minute')
+				: hours < 48 ? count(hours, 'hour')
+					: count(Math.ceil(s / 86400), 'day');
+		return 'Please try again in ' + when + '.';
 	}
 
 	function describe(err) {
@@ -275,10 +287,19 @@
 	// ------------------------------------------------------------------
 	// The view
 	// ------------------------------------------------------------------
-	function showMessage(text) {
+	// The error banner belongs to the form whose action failed (null: to
+	// no form).  Typing in any form, entering another form, or a later
+	// action that succeeds takes it away.
+	let messageForm = null;
+	function showMessage(text, form) {
 		el.notice.hidden = true;
 		el.message.textContent = text;
 		el.message.hidden = !text;
+		messageForm = form || null;
+	}
+	function clearMessage() {
+		el.message.hidden = true;
+		el.message.textContent = '';
 	}
 	function showNotice(text) {
 		el.message.hidden = true;
@@ -286,8 +307,7 @@
 		el.notice.hidden = !text;
 	}
 	function clearMessages() {
-		el.message.hidden = true;
-		el.message.textContent = '';
+		clearMessage();
 		el.notice.hidden = true;
 		el.notice.textContent = '';
 	}
@@ -313,9 +333,19 @@
 		return m ? m[1] + ' ' + m[2] : iso;
 	}
 
-	function renderOrders(orders) {
+	// The orders of this user as listed, oldest first: a row's number is
+	// its place in this list (1, 2, 3 …), never the server's global id.
+	// The server gives at most PAGE at a time; `next`, when more remain, is
+	// its cursor for the rest, and the More button asks for it.
+	const PAGE = 100;
+	let orders = [];
+	let next = null;
+
+	// renderOrders: the rows from index FROM on (0: the whole table).
+	function renderOrders(from) {
 		const rows = document.createDocumentFragment();
-		for (const o of orders) {
+		for (let i = from; i < orders.length; i++) {
+			const o = orders[i];
 			const tr = document.createElement('tr');
 			const cell = (text, cls) => {
 				const td = document.createElement('td');
@@ -324,7 +354,7 @@
 				tr.appendChild(td);
 				return td;
 			};
-			cell(String(o.id), 'num');
+			cell(String(i + 1), 'num');
 			cell(String(o.item));
 			cell(String(o.quantity), 'num');
 			const td = cell('');
@@ -343,21 +373,40 @@
 			tr.appendChild(td);
 			rows.appendChild(tr);
 		}
-		el.ordersBody.replaceChildren(rows);
-		el.ordersCount.textContent = orders.length === 1 ? '1 order' : orders.length + ' orders';
+		if (from === 0) el.ordersBody.replaceChildren(rows);
+		else el.ordersBody.appendChild(rows);
+		el.ordersCount.textContent = next ? 'Showing the first ' + orders.length + ' orders.'
+			: orders.length === 1 ? '1 order' : orders.length + ' orders';
+		el.more.hidden = !next;
 	}
 
-	function showOrders(data) {
+	// A page of the list as the server answered it, checked.
+	function pageOf(data) {
 		if (!data || !Array.isArray(data.orders)) throw new ApiError('bad_response', 200);
 		if (typeof data.username === 'string') user = data.username;
+		return { orders: data.orders, next: typeof data.next === 'string' ? data.next : null };
+	}
+	function ordersPath(after) {
+		return '/api/userOrders?limit=' + PAGE + (after ? '&after=' + encodeURIComponent(after) : '');
+	}
+	async function fetchPage(after) {
+		return pageOf(expect(await authed('GET', ordersPath(after)), 200));
+	}
+
+	function showOrders(list, cursor) {
+		orders = list;
+		next = cursor;
 		render();
-		renderOrders(data.orders);
+		renderOrders(0);
 	}
 
 	function endSession(why) {
 		forgetSession();
 		mode = null;
 		user = null;
+		orders = [];
+		next = null;
+		el.more.hidden = true;
 		el.ordersBody.replaceChildren();
 		el.ordersCount.textContent = '';
 		render();
@@ -367,26 +416,44 @@
 	// ------------------------------------------------------------------
 	// Actions
 	// ------------------------------------------------------------------
-	async function loadOrders() {
-		const res = await authed('GET', '/api/userOrders');
-		showOrders(expect(res, 200));
+	// loadOrders: the list from its start, page by page until it holds
+	// AT_LEAST orders or there are no more (a reload keeps what More had
+	// shown).
+	async function loadOrders(atLeast) {
+		let p = await fetchPage(null);
+		const list = p.orders;
+		while (p.next && list.length < (atLeast || 0)) {
+			p = await fetchPage(p.next);
+			list.push(...p.orders);
+		}
+		showOrders(list, p.next);
+	}
+	async function loadMore() {
+		const p = await fetchPage(next);
+		const from = orders.length;
+		orders = orders.concat(p.orders);
+		next = p.next;
+		renderOrders(from);
 	}
 
 	// After a token response: which mode is the server in?  The token
 	// response's Set-Cookie is invisible to scripts, so ask for the orders
 	// with no Authorization header: only the cookie can make that work.
+	// (In bearer mode that request is refused, and the browser logs the
+	// 401; the token response says nothing that would spare it.)
 	async function startSession(tokenBody, username) {
 		if (!tokenBody || typeof tokenBody.access_token !== 'string') {
 			throw new ApiError('bad_response', 200);
 		}
 		forgetSession();
 		user = username;
-		const probe = await send('GET', '/api/userOrders');
+		const probe = await send('GET', ordersPath(null));
 		if (probe.status === 200) {
 			mode = 'cookie';
 			store.set(KEY_MODE, 'cookie');
 			bumpGeneration();
-			showOrders(probe.data);
+			const p = pageOf(probe.data);
+			showOrders(p.orders, p.next);
 			return;
 		}
 		if (probe.status !== 401 && probe.status !== 403) throw errorOf(probe);
@@ -399,36 +466,28 @@
 	}
 
 	// On page load: a stored bearer session, a cookie session, or none.
+	// The HttpOnly cookies cannot be seen, so the server is asked only when
+	// the non-secret mark "cookie" (set at login, removed at logout) says
+	// there may be one: a page with no session makes no request, and so
+	// logs no refused one.  A missing or expired access cookie is then
+	// refreshed from the refresh cookie, as for any request.
 	async function restore() {
 		if (accessToken() || refreshToken()) {
 			mode = 'bearer';
 			await loadOrders();
 			return;
 		}
-		const hint = store.get(KEY_MODE);
-		const probe = await send('GET', '/api/userOrders');
-		if (probe.status === 200) {
-			mode = 'cookie';
-			store.set(KEY_MODE, 'cookie');
-			showOrders(probe.data);
+		if (store.get(KEY_MODE) !== 'cookie') {
+			endSession('');
 			return;
 		}
-		if (hint === 'cookie' && (probe.status === 401 || probe.status === 403)) {
-			// The access cookie expired (or went); the refresh cookie may
-			// still hold the session.
-			mode = 'cookie';
-			try {
-				await loadOrders();
-			} catch (e) {
-				if (e instanceof SessionEnded) {
-					showMessage('Your session has ended. Please log in again.');
-					return;
-				}
-				throw e;
-			}
-			return;
+		mode = 'cookie';
+		try {
+			await loadOrders();
+		} catch (e) {
+			if (!(e instanceof SessionEnded)) throw e;
+			showMessage('Your session has ended. Please log in again.');
 		}
-		endSession('');
 	}
 
 	async function logout() {
@@ -460,16 +519,18 @@
 		showNotice('You are signed out.');
 	}
 
-	// busy: run an action with its form's controls disabled, and report
-	// its error.
-	async function busy(controls, action) {
+	// busy: run an action with its controls disabled, and report its
+	// error; FORM, when the action is a form's, owns that error banner.
+	// What was shown before goes when the action starts.
+	async function busy(controls, action, form) {
 		const list = Array.from(controls);
 		list.forEach((c) => { c.disabled = true; });
 		document.body.setAttribute('aria-busy', 'true');
+		clearMessages();
 		try {
 			await action();
 		} catch (e) {
-			if (!(e instanceof SessionEnded)) showMessage(describe(e));
+			if (!(e instanceof SessionEnded)) showMessage(describe(e), form);
 		} finally {
 			list.forEach((c) => { c.disabled = false; });
 			document.body.removeAttribute('aria-busy');
@@ -488,7 +549,6 @@
 		ev.preventDefault();
 		const form = ev.currentTarget;
 		busy(controlsOf(form), async () => {
-			clearMessages();
 			const c = credentials(form);
 			const res = await send('POST', '/api/login', c);
 			if (res.status === 401) {
@@ -499,28 +559,36 @@
 			form.reset();
 			await startSession(body, c.username);
 			showNotice('Welcome back, ' + c.username + '.');
-		});
+		}, form);
+	});
+
+	// The server counts a password in bytes of UTF-8 (8 to 1024), not in
+	// characters as minlength and maxlength would.
+	const signupPassword = el.signupForm.elements.namedItem('password');
+	signupPassword.addEventListener('input', () => {
+		const n = new TextEncoder().encode(signupPassword.value).length;
+		signupPassword.setCustomValidity(n === 0 || (n >= 8 && n <= 1024) ? ''
+			: n < 8 ? 'The password needs at least 8 bytes; this one has ' + n + '.'
+				: 'The password can have at most 1024 bytes; this one has ' + n + '.');
 	});
 
 	el.signupForm.addEventListener('submit', (ev) => {
 		ev.preventDefault();
 		const form = ev.currentTarget;
 		busy(controlsOf(form), async () => {
-			clearMessages();
 			const c = credentials(form);
 			const res = await send('POST', '/api/createNewUser', c);
 			const body = expect(res, 201);
 			form.reset();
 			await startSession(body, c.username);
 			showNotice('Account created. Welcome, ' + c.username + '.');
-		});
+		}, form);
 	});
 
 	el.orderForm.addEventListener('submit', (ev) => {
 		ev.preventDefault();
 		const form = ev.currentTarget;
 		busy(controlsOf(form), async () => {
-			clearMessages();
 			// (form.elements.item is the collection's item() method)
 			const itemInput = form.elements.namedItem('item');
 			const quantityInput = form.elements.namedItem('quantity');
@@ -530,25 +598,35 @@
 			const order = expect(res, 201);
 			itemInput.value = '';
 			quantityInput.value = '1';
-			await loadOrders();
-			showNotice('Order ' + (order && order.id !== undefined ? '#' + order.id + ' ' : '') + 'added.');
+			// The new order is the last one: shown only when all are.
+			await loadOrders(next ? orders.length : orders.length + 1);
+			const n = orders.findIndex((o) => order && o.id === order.id) + 1;
+			showNotice('Order ' + (n > 0 ? n + ' ' : '') + 'added: ' + item + ', quantity ' + quantity + '.');
 			itemInput.focus();
-		});
+		}, form);
 	});
 
 	el.reload.addEventListener('click', () => {
-		busy([el.reload], async () => {
-			clearMessages();
-			await loadOrders();
+		busy([el.reload, el.more], async () => {
+			await loadOrders(orders.length);
 			showNotice('List updated.');
 		});
 	});
 
+	el.more.addEventListener('click', () => {
+		busy([el.more, el.reload], loadMore);
+	});
+
 	el.logout.addEventListener('click', () => {
-		busy([el.logout, el.reload], async () => {
-			clearMessages();
-			await logout();
-		});
+		busy([el.logout, el.reload, el.more], logout);
+	});
+
+	document.addEventListener('input', (ev) => {
+		if (ev.target.form) clearMessage();
+	});
+	document.addEventListener('focusin', (ev) => {
+		const f = ev.target.form;
+		if (f && f !== messageForm) clearMessage();
 	});
 
 	// Another tab signed in or out: follow it.

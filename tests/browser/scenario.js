@@ -89,7 +89,8 @@ function monitor(context, page, base) {
 		responses: [],	// {method, path, status, error, message}
 		tokens: new Set(),	// every token the server handed out to the page
 		lastRefresh: null,	// the newest refresh token handed out
-		console: [],
+		console: [],	// {type, text}
+		failed: [],	// requests that got no answer: "METHOD url: error"
 		pageErrors: [],
 		external: [],
 		pending: [],
@@ -109,7 +110,8 @@ function monitor(context, page, base) {
 	context.on('response', (res) => {
 		const url = res.url();
 		if (!url.startsWith(base + '/api/')) return;
-		const rec = { method: res.request().method(), path: new URL(url).pathname, status: res.status() };
+		const rec = { method: res.request().method(), path: new URL(url).pathname, search: new URL(url).search, status: res.status(),
+			retryAfter: res.headers()['retry-after'] };
 		m.responses.push(rec);
 		if (rec.status === 204) return;
 		// A body nobody reads may never arrive: wait 3 s at most.
@@ -119,6 +121,8 @@ function monitor(context, page, base) {
 			if (!b || typeof b !== 'object') return;
 			rec.error = b.error;
 			rec.message = b.message;
+			rec.next = b.next;
+			if (Array.isArray(b.orders)) rec.orders = b.orders.length;
 			if (typeof b.access_token === 'string') m.tokens.add(b.access_token);
 			if (typeof b.refresh_token === 'string') {
 				m.tokens.add(b.refresh_token);
@@ -126,7 +130,9 @@ function monitor(context, page, base) {
 			}
 		}).catch(() => {}));
 	});
-	page.on('console', (msg) => m.console.push(msg.text()));
+	page.on('console', (msg) => m.console.push({ type: msg.type(), text: msg.text() }));
+	context.on('requestfailed', (req) => m.failed.push(req.method() + ' ' + req.url() + ': ' +
+		(req.failure() ? req.failure().errorText : '?')));
 	page.on('pageerror', (e) => m.pageErrors.push(String(e && e.message)));
 	m.settle = async () => {
 		await Promise.all(m.pending);
@@ -185,6 +191,26 @@ async function alertMatching(page, re) {
 			throw new Error(e.message + '; shown: ' + JSON.stringify(shown));
 		});
 }
+// alertIs / noticeIs: the error banner (role alert) or the notice (role
+// status) shows exactly TEXT.
+async function shownIs(page, role, text) {
+	const box = page.getByRole(role);
+	return until(role + ' ' + JSON.stringify(text), async () =>
+		(await box.isVisible()) && (await box.innerText()).trim() === text)
+		.catch(async (e) => {
+			const shown = (await box.isVisible().catch(() => false)) ? await box.innerText() : '(none shown)';
+			throw new Error(e.message + '; shown: ' + JSON.stringify(shown));
+		});
+}
+const alertIs = (page, text) => shownIs(page, 'alert', text);
+const noticeIs = (page, text) => shownIs(page, 'status', text);
+async function noAlert(page, when) {
+	const alert = page.locator('#message');
+	return until('no error banner ' + when, async () => !(await alert.isVisible()))
+		.catch(async (e) => {
+			throw new Error(e.message + '; shown: ' + JSON.stringify(await alert.innerText()));
+		});
+}
 async function orderRows(page) {
 	return page.locator('#orders-body tr').evaluateAll((rows) =>
 		rows.map((r) => Array.from(r.cells).map((c) => c.textContent.trim())));
@@ -241,17 +267,119 @@ async function assertNoTokenVisible(page, m, where) {
 	return Object.keys(s.ls).length ? 'localStorage keys: ' + Object.keys(s.ls).join(', ') : 'localStorage empty';
 }
 
-// The API, called directly (not through the page).
-async function apiPost(base, p, body) {
-	const res = await fetch(base + p, {
-		method: 'POST',
-		headers: { 'Content-Type': 'application/json' },
-		body: JSON.stringify(body),
+// mark: where the monitor's records stand now.  assertQuiet: since MARK,
+// no console error or warning, no request without an answer and no answer
+// of 400 or more (each would be a red line in the console).
+const mark = (m) => ({ console: m.console.length, failed: m.failed.length,
+	responses: m.responses.length, requests: m.requests.length });
+function assertQuiet(m, since, where) {
+	const bad = m.console.slice(since.console).filter((l) => l.type === 'error' || l.type === 'warning')
+		.map((l) => 'console ' + l.type + ': ' + l.text)
+		.concat(m.failed.slice(since.failed).map((f) => 'failed request: ' + f))
+		.concat(m.since(since.responses).filter((x) => x.status >= 400)
+			.map((x) => 'answered ' + x.status + ': ' + x.method + ' ' + x.path));
+	assert(bad.length === 0, where + ': ' + bad.join('; '));
+	const api = m.requests.slice(since.requests).filter((q) => q.path.startsWith('/api/')).length;
+	return api + ' API requests, ' + (m.console.length - since.console) + ' console lines';
+}
+
+// morePages: signed in as a user with TOTAL orders (more than two pages of
+// 100) named ITEM(1), ITEM(2) …: the first page, "More" until all are
+// shown (each asking ?after= the "next" of the page before), then one
+// order added and numbered after them.  N: the monitor's responses before
+// the login.
+async function morePages(page, m, n, total, item) {
+	const more = page.getByRole('button', { name: 'More', exact: true });
+	const count = page.locator('#orders-count');
+	const rowsAre = (k) => until(k + ' rows numbered 1 to ' + k, async () => {
+		const rows = await orderRows(page);
+		return rows.length === k && rows.every((c, i) => c[0] === String(i + 1) && c[1] === item(i + 1));
 	});
+	await rowsAre(100);
+	assert((await count.innerText()) === 'Showing the first 100 orders.', 'count: ' + await count.innerText());
+	await more.scrollIntoViewIfNeeded();
+	await shoot(page, 'orders-more-button', false);
+	const asked = [];
+	for (let shown = 200; ; shown += 100) {
+		await m.settle();
+		const last = m.since(n).filter((r) => r.path === '/api/userOrders' && r.status === 200).pop();
+		assert(last && typeof last.next === 'string' && last.orders === 100, 'the last page answered: ' + JSON.stringify(last));
+		const k = m.responses.length;
+		await more.click();
+		await rowsAre(Math.min(shown, total));
+		await m.settle();
+		const got = m.since(k).filter((r) => r.path === '/api/userOrders');
+		assert(got.length === 1 && new URLSearchParams(got[0].search).get('after') === last.next,
+			'More asked ' + got.map((r) => r.search).join(', ') + ' (next was ' + last.next + ')');
+		asked.push(got[0].search);
+		assert((await more.isVisible()) === (shown < total), 'More ' + (shown < total ? 'gone' : 'still shown') + ' at ' + shown);
+		if (shown >= total) break;
+	}
+	assert((await count.innerText()) === total + ' orders', 'count: ' + await count.innerText());
+	await addOrder(page, 'Yellow folder', 2);
+	await noticeIs(page, 'Order ' + (total + 1) + ' added: Yellow folder, quantity 2.');
+	const rows = await orderRows(page);
+	assert(rows.length === total + 1 && rows[total][0] === String(total + 1), rows.length + ' rows after adding');
+	return asked.join(' then ');
+}
+
+// shoot: a screenshot of one state of the page, as OUT_DIR/NAME.png (the
+// whole page unless FULL is false).  tests/suite-browser.sh lists them.
+async function shoot(page, name, full = true) {
+	await page.screenshot({ path: path.join(OUT_DIR, name + '.png'), fullPage: full });
+	return name + '.png';
+}
+
+// overflowing: the visible elements that reach outside the viewport's
+// width (a table scrolled inside its box counts: its columns are cut off).
+async function overflowing(page) {
+	return page.evaluate(() => {
+		const w = document.documentElement.clientWidth;
+		const out = [];
+		for (const e of document.body.querySelectorAll('*')) {
+			const r = e.getBoundingClientRect();
+			if (r.width < 2 || r.height < 2 || getComputedStyle(e).visibility === 'hidden') continue;
+			if (r.left < -0.5 || r.right > w + 0.5) {
+				out.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ' ' + Math.round(r.left) + '…' + Math.round(r.right));
+			}
+		}
+		return { scrollWidth: document.documentElement.scrollWidth, width: w, out };
+	});
+}
+
+// Waiting for the access token to expire.  Bearer mode: until the clock
+// is a second past the exp of the token stored in the page.  Cookie mode:
+// until the browser has dropped the access cookie (Max-Age = the TTL).
+async function untilBearerExpired(page) {
+	const token = await page.evaluate(() => localStorage.getItem('jwtauth.access_token'));
+	const exp = JSON.parse(Buffer.from(String(token).split('.')[1], 'base64url').toString()).exp;
+	return until('the clock past the access token\'s exp ' + exp, async () => Date.now() / 1000 >= exp + 1, (TTL + 5) * 1000);
+}
+async function untilAccessCookieGone(context, base) {
+	return until('the browser to drop the access cookie', async () =>
+		!(await context.cookies(base + '/api/userOrders')).some((c) => c.name === 'access_token'), (TTL + 5) * 1000);
+}
+
+// The API, called directly (not through the page).
+async function apiPost(base, p, body, access) {
+	const headers = { 'Content-Type': 'application/json' };
+	if (access) headers.Authorization = 'Bearer ' + access;
+	const res = await fetch(base + p, { method: 'POST', headers, body: JSON.stringify(body) });
 	const text = await res.text();
 	let data = null;
 	try { data = JSON.parse(text); } catch (e) { data = null; }
-	return { status: res.status, data };
+	return { status: res.status, data, retryAfter: res.headers.get('Retry-After') };
+}
+// apiUserWithOrders: sign USER up through the API and add N orders to it,
+// "<prefix> 001", "<prefix> 002" … with quantity 1, oldest first.
+async function apiUserWithOrders(base, user, n, prefix) {
+	const r = await apiPost(base, '/api/createNewUser', { username: user, password: PASSWORD });
+	assert(r.status === 201, 'sign-up of ' + user + ' through the API: ' + r.status);
+	for (let i = 1; i <= n; i++) {
+		const item = prefix + ' ' + String(i).padStart(3, '0');
+		const o = await apiPost(base, '/api/userOrders', { item, quantity: 1 }, r.data.access_token);
+		assert(o.status === 201, 'order ' + item + ' through the API: ' + o.status);
+	}
 }
 
 function summary(rs) {
@@ -287,8 +415,8 @@ function assertHygiene(m) {
 			bad.push('a token or password in the URL of ' + r.method + ' ' + r.path);
 		}
 	}
-	for (const line of m.console) {
-		if (/eyJ/.test(line) || [...m.tokens].some((t) => line.includes(t))) bad.push('a token in a console message');
+	for (const { text } of m.console) {
+		if (/eyJ/.test(text) || [...m.tokens].some((t) => text.includes(t))) bad.push('a token in a console message');
 	}
 	if (m.external.length) bad.push('requests to other hosts: ' + m.external.slice(0, 3).join(' '));
 	if (m.pageErrors.length) bad.push('script errors: ' + m.pageErrors.slice(0, 3).join(' | '));
@@ -306,20 +434,34 @@ async function bearerScenario() {
 	const { context, page } = await launch('bearer');
 	const m = monitor(context, page, base);
 	try {
-		await step('bearer: the page loads signed out, with its own CSS and script only', async () => {
+		const bob = 'bob-' + stamp;
+		const BOB_ORDERS = 205;	// more than two pages of 100
+		await step('bearer: another user\'s ' + BOB_ORDERS + ' orders made through the API first (the global ids are not alice\'s numbers)', async () => {
+			const t0 = Date.now();
+			await apiUserWithOrders(base, bob, BOB_ORDERS, 'Bob\'s order');
+			return (Date.now() - t0) + ' ms';
+		});
+
+		await step('bearer: the page loads signed out, with its own CSS and script only, no console error, no failed request', async () => {
+			const since = mark(m);
 			await page.goto(base + '/', { waitUntil: 'load' });
 			await signedOut(page);
+			await m.settle();
+			const quiet = assertQuiet(m, since, 'a fresh page load');
+			await shoot(page, 'signed-out');
 			const title = await page.title();
 			assert(/Orders/.test(title), 'title: ' + title);
 			const css = await page.evaluate(() => getComputedStyle(document.querySelector('.card')).borderRadius);
 			assert(css && css !== '0px', 'app.css not applied (border-radius ' + css + ')');
-			return title;
+			return title + '; ' + quiet;
 		});
 
 		await step('bearer: sign up → signed in as the new user, empty list, tokens in localStorage', async () => {
 			await fillCredentials(page, 'Create an account', user, PASSWORD);
 			await signedInAs(page, user);
 			await until('the empty-list row', async () => /No orders yet/.test(await page.locator('#orders-body').innerText()));
+			await noticeIs(page, 'Account created. Welcome, ' + user + '.');
+			await shoot(page, 'signed-up');
 			await m.settle();
 			const s = await visibleState(page);
 			assert(s.ls['jwtauth.access_token'] && m.tokens.has(s.ls['jwtauth.access_token']), 'no access token in localStorage');
@@ -350,7 +492,24 @@ async function bearerScenario() {
 			await alertMatching(page, /Wrong user name or password/);
 			await signedOut(page);
 			await assertNoTokenVisible(page, m, 'after the failed login');
-			await page.screenshot({ path: path.join(OUT_DIR, 'signed-out-error.png'), fullPage: true });
+			await shoot(page, 'error-banner');
+		});
+
+		await step('bearer: the error banner goes when the person types in a form or moves to the other form', async () => {
+			const wrong = 'Wrong user name or password.';
+			const login = form(page, 'Log in');
+			await alertIs(page, wrong);
+			await login.getByLabel('Password', { exact: true }).pressSequentially('x');
+			await noAlert(page, 'after typing in the login form');
+			// Another failed login (an unknown name: alice's failures count
+			// towards her throttling limit), then a click into the same
+			// form keeps the banner and one into the other form clears it.
+			await fillCredentials(page, 'Log in', 'nobody-' + stamp, 'not the password');
+			await alertIs(page, wrong);
+			await login.getByLabel('User name', { exact: true }).click();
+			assert(await page.getByRole('alert').isVisible(), 'the banner went when the same form was clicked');
+			await form(page, 'Create an account').getByLabel('User name', { exact: true }).click();
+			await noAlert(page, 'after moving to the sign-up form');
 		});
 
 		await step('bearer: a 2000-byte password → invalid_request with the server\'s own message', async () => {
@@ -376,21 +535,64 @@ async function bearerScenario() {
 			await until('the welcome notice', async () => /Welcome back/.test(await page.getByRole('status').innerText()));
 		});
 
-		await step('bearer: add an order → listed with id, item, quantity and created_at', async () => {
+		await step('bearer: add two orders → numbered 1 and 2 in alice\'s list and in the notice, never by the global id', async () => {
 			const row = await addOrder(page, 'Blue notebook', 3);
+			await noticeIs(page, 'Order 1 added: Blue notebook, quantity 3.');
+			await addOrder(page, 'Green pencil', 1);
+			await noticeIs(page, 'Order 2 added: Green pencil, quantity 1.');
+			const rows = await orderRows(page);
+			assert(JSON.stringify(rows.map((c) => c.slice(0, 3))) ===
+				JSON.stringify([['1', 'Blue notebook', '3'], ['2', 'Green pencil', '1']]),
+				'the table: ' + JSON.stringify(rows));
+			const head = await page.locator('#orders thead th').allTextContents();
+			assert(head[0].trim() === 'No.', 'the first column is headed ' + JSON.stringify(head[0]));
 			return row.join(' | ');
 		});
 
-		const shot = path.join(OUT_DIR, 'logged-in.png');
-		await step('bearer: screenshot of the signed-in page with the order', async () => {
-			await page.screenshot({ path: shot, fullPage: true });
-			console.log('# screenshot: ' + shot);
-			return shot;
+		await step('bearer: a failed order\'s banner goes on typing in the order form, and when a later action succeeds', async () => {
+			const failed = 'The server ran into an error. Please try again later.';
+			const f = page.getByRole('form', { name: 'Add an order' });
+			await page.route('**/api/userOrders', (route) => (route.request().method() === 'POST'
+				? route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":"server_error","message":"Internal error"}' })
+				: route.fallback()));
+			try {
+				await f.getByLabel('Item').fill('Red pen');
+				await f.getByRole('button', { name: 'Add order' }).click();
+				await alertIs(page, failed);
+				await f.getByLabel('Quantity').pressSequentially('2');
+				await noAlert(page, 'after typing in the order form');
+				await f.getByRole('button', { name: 'Add order' }).click();
+				await alertIs(page, failed);
+			} finally {
+				await page.unroute('**/api/userOrders');
+			}
+			await page.getByRole('button', { name: 'Reload list' }).click();
+			await noticeIs(page, 'List updated.');
+			await noAlert(page, 'after Reload list succeeded');
+			await f.getByLabel('Item').fill('');
+			await f.getByLabel('Quantity').fill('1');
 		});
+
+		await step('bearer: at 390×844 the page with orders fits the width (scrollWidth ≤ 390, nothing reaches outside)', async () => {
+			await addOrder(page, 'A rather long item name that goes on: ' + 'x'.repeat(60), 1000);
+			await page.setViewportSize({ width: 390, height: 844 });
+			try {
+				const o = await until('the narrow layout', async () =>
+					(await page.evaluate(() => document.documentElement.clientWidth)) === 390 && overflowing(page));
+				assert(o.scrollWidth <= 390 && o.out.length === 0,
+					'scrollWidth ' + o.scrollWidth + '; outside the width: ' + o.out.slice(0, 6).join(', '));
+				await shoot(page, 'narrow-390px');
+				return 'scrollWidth ' + o.scrollWidth;
+			} finally {
+				await page.setViewportSize({ width: 1100, height: 720 });
+			}
+		});
+
+		await step('bearer: screenshot of the signed-in page with orders', async () => shoot(page, 'logged-in-orders'));
 
 		await step('bearer: after the access TTL, Reload list succeeds through one automatic POST /api/token', async () => {
 			const before = await page.evaluate(() => localStorage.getItem('jwtauth.refresh_token'));
-			await sleep((TTL + 1.5) * 1000);
+			await untilBearerExpired(page);
 			const n = m.responses.length;
 			await clickReload(page);
 			await m.settle();
@@ -422,6 +624,18 @@ async function bearerScenario() {
 			return note + '; old refresh token → ' + r.status + ' ' + r.data.error;
 		});
 
+		await step('bearer: ' + BOB_ORDERS + ' orders come in pages of 100: "More" fetches ?after=<next> and appends until all are shown', async () => {
+			const n = m.responses.length;
+			await fillCredentials(page, 'Log in', bob, PASSWORD);
+			await signedInAs(page, bob);
+			try {
+				return await morePages(page, m, n, BOB_ORDERS, (i) => 'Bob\'s order ' + String(i).padStart(3, '0'));
+			} finally {
+				await page.getByRole('button', { name: 'Log out' }).click();
+				await signedOut(page);
+			}
+		});
+
 		await step('bearer: a refused refresh returns to the signed-out state with a clear message', async () => {
 			await fillCredentials(page, 'Log in', user, PASSWORD);
 			await signedInAs(page, user);
@@ -442,17 +656,44 @@ async function bearerScenario() {
 			return summary(rs);
 		});
 
+		await step('bearer: the real throttle: a 6th failed login for one name → a 429 said in minutes, rounded up', async () => {
+			const name = 'mallory-' + stamp;
+			for (let i = 1; i <= 5; i++) {
+				const r = await apiPost(base, '/api/login', { username: name, password: 'guess ' + i });
+				assert(r.status === 401, 'failed login ' + i + ' through the API: ' + r.status);
+			}
+			const n = m.responses.length;
+			await fillCredentials(page, 'Log in', name, 'guess 6');
+			const r = await until('the 429 answer', async () => { await m.settle(); return m.since(n).find((x) => x.path === '/api/login' && x.error); });
+			assert(r.status === 429 && r.error === 'too_many_requests', 'got ' + r.status + ' ' + r.error);
+			const ra = Number(r.retryAfter);
+			assert(ra > 840 && ra <= 900, 'Retry-After ' + r.retryAfter + ' (LOGIN_WINDOW is 15 minutes)');
+			await alertIs(page, 'Too many attempts. Please try again in 15 minutes.');
+			await signedOut(page);
+			await shoot(page, 'rate-limited-429');
+			return 'Retry-After: ' + r.retryAfter;
+		});
+
 		// Messages for answers this server does not give on demand:
 		// the login request answered by the test instead.
+		const soon = new Date(Date.now() + 90 * 1000).toUTCString();
+		const tooMany = { error: 'too_many_requests', message: 'Too many requests' };
 		const mocked = [
-			['429 too_many_requests (Retry-After: 7)', 429, { error: 'too_many_requests', message: 'Too many requests' }, /Too many attempts.*7 seconds/, { 'Retry-After': '7' }],
-			['503 service_unavailable (Retry-After: 1)', 503, { error: 'service_unavailable', message: 'The database is busy' }, /temporarily unavailable.*1 second\b/, { 'Retry-After': '1' }],
-			['500 server_error', 500, { error: 'server_error', message: 'Internal error' }, /server ran into an error/, {}],
-			['400 invalid_request (the server\'s message)', 400, { error: 'invalid_request', message: 'username must be 1 to 64 bytes of A-Z a-z 0-9 . _ @ -' }, /refused the request: username must be 1 to 64 bytes/, {}],
-			['502 with an HTML body (a proxy error)', 502, '<html>Bad Gateway</html>', /unexpected answer \(HTTP 502\)/, {}],
-			['network failure', 0, null, /Could not reach the server/, {}],
+			['429 too_many_requests (Retry-After: 7)', 429, tooMany, 'Too many attempts. Please try again in 7 seconds.', { 'Retry-After': '7' }],
+			['429 (Retry-After: 825)', 429, tooMany, 'Too many attempts. Please try again in 14 minutes.', { 'Retry-After': '825' }],
+			['429 (Retry-After: 45)', 429, tooMany, 'Too many attempts. Please try again in 45 seconds.', { 'Retry-After': '45' }],
+			['429 (Retry-After: 60)', 429, tooMany, 'Too many attempts. Please try again in 1 minute.', { 'Retry-After': '60' }],
+			['429 (Retry-After: 61)', 429, tooMany, 'Too many attempts. Please try again in 2 minutes.', { 'Retry-After': '61' }],
+			['429 (Retry-After: 7200)', 429, tooMany, 'Too many attempts. Please try again in 2 hours.', { 'Retry-After': '7200' }],
+			['429 (Retry-After: 90 s ahead as an HTTP date)', 429, tooMany, 'Too many attempts. Please try again in 2 minutes.', { 'Retry-After': soon }],
+			['429 without Retry-After', 429, tooMany, 'Too many attempts. Please try again in a moment.', {}],
+			['503 service_unavailable (Retry-After: 1)', 503, { error: 'service_unavailable', message: 'The database is busy' }, 'The service is temporarily unavailable. Please try again in 1 second.', { 'Retry-After': '1' }],
+			['500 server_error', 500, { error: 'server_error', message: 'Internal error' }, 'The server ran into an error. Please try again later.', {}],
+			['400 invalid_request (the server\'s message)', 400, { error: 'invalid_request', message: 'username must be 1 to 64 bytes of A-Z a-z 0-9 . _ @ -' }, 'The server refused the request: username must be 1 to 64 bytes of A-Z a-z 0-9 . _ @ -', {}],
+			['502 with an HTML body (a proxy error)', 502, '<html>Bad Gateway</html>', 'The server sent an unexpected answer (HTTP 502). Please try again later.', {}],
+			['network failure', 0, null, 'Could not reach the server. Check your connection and try again.', {}],
 		];
-		for (const [name, status, body, re, headers] of mocked) {
+		for (const [name, status, body, text, headers] of mocked) {
 			await step('bearer: message for ' + name, async () => {
 				await page.route('**/api/login', (route) => (status === 0
 					? route.abort('connectionrefused')
@@ -463,14 +704,46 @@ async function bearerScenario() {
 					})));
 				try {
 					await fillCredentials(page, 'Log in', user, PASSWORD);
-					await alertMatching(page, re);
+					await alertIs(page, text);
 					await signedOut(page);
 				} finally {
 					await page.unroute('**/api/login');
 				}
-				return (await page.getByRole('alert').innerText()).trim();
+				return text;
 			});
 		}
+
+		await step('bearer: sign-up counts the password in UTF-8 bytes as the server does; é×4 (8 bytes) signs up and logs in', async () => {
+			const name = 'dave-' + stamp;
+			const signup = form(page, 'Create an account');
+			const hints = await signup.locator('.hint').allTextContents();
+			assert(JSON.stringify(hints) === JSON.stringify([
+				'1 to 64 bytes: letters A-Z a-z, digits and ._@-',
+				'8 to 1024 bytes of UTF-8: a letter such as é counts as 2.']), 'the hints: ' + JSON.stringify(hints));
+			const pw = signup.getByLabel('Password', { exact: true });
+			const n = m.requests.length;
+			for (const [password, message] of [
+				['ééé', 'The password needs at least 8 bytes; this one has 6.'],
+				['é'.repeat(513), 'The password can have at most 1024 bytes; this one has 1026.'],
+			]) {
+				await fillCredentials(page, 'Create an account', name, password);
+				const v = await pw.evaluate((i) => ({ valid: i.form.checkValidity(), message: i.validationMessage }));
+				assert(!v.valid && v.message === message,
+					password.length + ' characters: valid ' + v.valid + ', ' + JSON.stringify(v.message));
+			}
+			await fillCredentials(page, 'Create an account', name, 'éééé');
+			await signedInAs(page, name);
+			await m.settle();
+			const sent = m.requests.slice(n).filter((r) => r.path === '/api/createNewUser');
+			assert(sent.length === 1 && JSON.parse(sent[0].post).password === 'éééé',
+				'POST /api/createNewUser sent ' + sent.length + ' times: ' + sent.map((r) => r.post.length + ' bytes').join(', '));
+			await page.getByRole('button', { name: 'Log out' }).click();
+			await signedOut(page);
+			await fillCredentials(page, 'Log in', name, 'éééé');
+			await signedInAs(page, name);
+			await page.getByRole('button', { name: 'Log out' }).click();
+			await signedOut(page);
+		});
 
 		await step('bearer: no token in any URL or console line, no other host, no script error', async () => {
 			await m.settle();
@@ -479,7 +752,6 @@ async function bearerScenario() {
 	} finally {
 		await context.close().catch(() => {});
 	}
-	return path.join(OUT_DIR, 'logged-in.png');
 }
 
 // ----------------------------------------------------------------------
@@ -494,10 +766,12 @@ async function cookieScenario() {
 	const apiCookies = async () => (await context.cookies(base + '/api/userOrders'))
 		.filter((c) => c.name === 'access_token' || c.name === 'refresh_token');
 	try {
-		await step('cookie: the page loads signed out', async () => {
+		await step('cookie: the page loads signed out, no console error, no failed request', async () => {
+			const since = mark(m);
 			await page.goto(base + '/', { waitUntil: 'load' });
 			await signedOut(page);
-			return assertNoTokenVisible(page, m, 'on load');
+			await m.settle();
+			return assertQuiet(m, since, 'a fresh page load') + '; ' + await assertNoTokenVisible(page, m, 'on load');
 		});
 
 		await step('cookie: sign up → signed in, cookie mode detected, nothing secret stored', async () => {
@@ -531,15 +805,10 @@ async function cookieScenario() {
 			return row.join(' | ');
 		});
 
-		await step('cookie: screenshot of the signed-in page with the order', async () => {
-			const shot = path.join(OUT_DIR, 'logged-in-cookie-mode.png');
-			await page.screenshot({ path: shot, fullPage: true });
-			console.log('# screenshot: ' + shot);
-			return shot;
-		});
+		await step('cookie: screenshot of the signed-in page with the order', async () => shoot(page, 'cookie-mode-logged-in'));
 
 		await step('cookie: after the access TTL, Reload list succeeds through one automatic POST /api/token with {}', async () => {
-			await sleep((TTL + 1.5) * 1000);
+			await untilAccessCookieGone(context, base);
 			const n = m.responses.length;
 			const nreq = m.requests.length;
 			await clickReload(page);
@@ -560,6 +829,16 @@ async function cookieScenario() {
 			await signedInAs(page, user);
 			await hasOrder(page, 'Green teapot', 2);
 			return assertNoTokenVisible(page, m, 'after the reload');
+		});
+
+		await step('cookie: after the access TTL, a page reload restores the session through one POST /api/token with {}', async () => {
+			await untilAccessCookieGone(context, base);
+			const n = m.responses.length;
+			await page.reload({ waitUntil: 'load' });
+			await signedInAs(page, user);
+			await hasOrder(page, 'Green teapot', 2);
+			await m.settle();
+			return assertRefreshed(m, n, ['missing_token', 'invalid_token']);
 		});
 
 		await step('cookie: log out → signed out, both cookies cleared, the API refuses the old refresh token', async () => {
@@ -583,6 +862,14 @@ async function cookieScenario() {
 				r.status + ' ' + (r.data && r.data.error));
 			await assertNoTokenVisible(page, m, 'after logout');
 			return 'old refresh token → ' + r.status + ' ' + r.data.error;
+		});
+
+		await step('cookie: a reload after logout loads signed out, no console error, no failed request', async () => {
+			const since = mark(m);
+			await page.reload({ waitUntil: 'load' });
+			await signedOut(page);
+			await m.settle();
+			return assertQuiet(m, since, 'a reload after logout');
 		});
 
 		await step('cookie: no token in localStorage or document.cookie at any point, none in URLs or the console', async () => {

@@ -38,7 +38,7 @@ fcgi() {
 # PID we get) with only the given environment, waits until it answers an
 # unknown path with 404.  Sets WPID; 1 when it never answered.
 start_worker() {
-	local sock=$1 exe=$2 i
+	local sock=$1 exe=$2
 	shift 2
 	env -i PATH="$PATH" DATABASE_PATH="$DB" "$@" \
 	    "$SPAWN_FCGI" -n -s "$sock" -M 0660 -- "$BUILD/$exe" \

@@ -111,7 +111,7 @@ fi
 
 # The service's own settings in our environment (every one of .env.example;
 # deploy/lighttpd.conf's var.copy_env passes the same) reach the backends
-# and win over ENV_FILE (dotenv's rule, CONTRACT.md); nothing else does.
+# and win over ENV_FILE (dotenv's rule, docs/api.md); nothing else does.
 passed=()
 for v in TOKEN_SECRET ACCESS_TOKEN_SECRET TOKEN_SECRET_FILE ACCESS_TOKEN_TTL \
 	REFRESH_TOKEN_TTL TOKEN_ISSUER TOKEN_AUDIENCE TOKEN_LEEWAY \

@@ -3,7 +3,7 @@
 # deploy/lighttpd.conf (its parameters from the environment, a free port on
 # 127.0.0.1, `lighttpd -D -f`), which spawns the three executables itself;
 # every request is made with curl.  Covers: the whole flow and its error
-# statuses and headers as CONTRACT.md states them, chunked bodies, sign-ups,
+# statuses and headers as docs/api.md states them, chunked bodies, sign-ups,
 # order writes and refreshes racing each other, what lighttpd logs, and that
 # lighttpd and every backend it spawned stop.  Ends with
 # "http: N passed, N failed".

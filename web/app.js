@@ -1,4 +1,4 @@
-// The browser client of the JWT authentication service (CONTRACT.md, "The
+// The browser client of the JWT authentication service (docs/api.md, "The
 // browser client"): sign up, log in, list and add orders, refresh, log out.
 //
 // Two session modes, detected, never configured:

@@ -12,7 +12,7 @@
 #      the workers are idle and leave at once; the request still completes.
 #  (c) a request really inside a worker (waiting for the write lock another
 #      process holds), SIGTERM to both workers: it completes with 201 and
-#      its row is stored (SIGTERM is blocked while serving, LIBS.md §2.5);
+#      its row is stored (SIGTERM is blocked while serving, docs/security.md);
 #      the workers leave after, and lighttpd starts new ones that serve.
 
 F5=$T_TMP/f5

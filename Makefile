@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # JWT authentication service: three FastCGI executables over one auth object.
 # `make run` serves it through lighttpd; `make test` installs, builds and tests.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * authctl: the operator's command for the jwt-auth service.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A dotenv file edited the way an operator would do it by hand: the lines
  * of one key change, the comments, order and line endings of the rest do

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Editing a dotenv file in place, for authctl gen-secret: a line naming a
  * key gets a new value and every other line is kept byte for byte, then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The ceiling: a FastCGI responder that answers a fixed small JSON and does
  * nothing else.  Run behind the same lighttpd configuration as the service,

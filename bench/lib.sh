@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: ISC
 # bench/lib.sh: sourced by bench/run.sh and bench/profile.sh (ROOT and
 # LIGHTTPD set).  A scratch folder with the secret, lighttpd from
 # deploy/lighttpd.conf on a free loopback port, the bench user with a few

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Microbenchmark of the auth object: ns per token_verify (a token seen
  * before, its claims cached; and one seen for the first time) and token_sign

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # bench/profile.sh: what `make profile` runs.  Where a worker's time goes on
 # GET /api/userOrders, on loopback, behind lighttpd as in `make bench`:
 #   - worker CPU (user + system, from /proc/PID/stat) per request, and

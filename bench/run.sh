@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # bench/run.sh: what `make bench` runs after building.  On loopback only:
 #   1. the service behind lighttpd (deploy/lighttpd.conf, 2 processes per
 #      executable), a user with a few orders, and wrk on four cases:

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- wrk done() hook: one line a run, for bench/run.sh to read.  wrk's
 -- latencies are in microseconds; printed in milliseconds.
 done = function(summary, latency, requests)

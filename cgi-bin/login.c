@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * login: POST /api/createNewUser and POST /api/login.  Both answer the
  * token body: a signed access token and a refresh token.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * refresh: POST /api/token (rotate a refresh token for a new access
  * token) and POST /api/logout (revoke a refresh token's family).

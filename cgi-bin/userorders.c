@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * userorders: GET and POST /api/userOrders, behind the auth object.  A
  * user sees and adds only their own orders: the user name comes from the

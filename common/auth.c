@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The auth object of the tutorial's authenticateToken middleware, made
  * strict: 401 when there are no bearer credentials at all, the configured

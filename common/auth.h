@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The auth object: takes the bearer token of a request (the Authorization
  * header, or the access_token cookie when AUTH_COOKIES=1 and there is no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The Authorization request header, RFC 6750 §2.1: "Bearer" (any case),
  * one space or more, then a b64token and nothing else.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Request bodies.  libfcgi never enforces CONTENT_LENGTH and servers send
  * it in four shapes (docs/security.md): parse it strictly, cap it before

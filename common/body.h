@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Request bodies: Content-Type, CONTENT_LENGTH, the bounded read and a
  * strict JSON parse.  Each failure is answered here (415, 413, 400).

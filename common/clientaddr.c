@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Client addresses and TRUSTED_PROXIES.  Everything is parsed with
  * inet_pton(3), so an address here is always one inet_ntop(3) printed:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The client's address: REMOTE_ADDR, or the right-most X-Forwarded-For
  * address when REMOTE_ADDR is a trusted proxy (TRUSTED_PROXIES).  What

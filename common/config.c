@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Configuration: the environment first, then the dotenv file (dotenv's
  * rule: a variable already set is never overridden).  Every value is

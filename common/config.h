@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Process configuration, read once at start-up from the environment and
  * then from a dotenv file (the environment wins, as with dotenv).

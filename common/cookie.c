@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Cookies, RFC 6265.  Values we set are base64url tokens, so they need no
  * quoting; a value we read goes through the same checks as a bearer token.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Cookie mode (AUTH_COOKIES=1): the token responses also set HttpOnly,
  * SameSite=Strict cookies, each on the narrowest path that needs it, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * dotenv files, parsed with the rules of Node's dotenv (lib/main.js LINE
  * regular expression), so a .env shared with the tutorial's Express app

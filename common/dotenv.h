@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A parser for dotenv files, with the rules of Node's dotenv: KEY=VALUE
  * lines, an optional "export " prefix, '#' comments (whole lines, and from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Typed fields of a request body, each failure a 400 naming the field.
  * Field names are our own literals, so they may go into the message.

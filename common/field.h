@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Typed fields of a JSON request body.  json-c's getters coerce ("12abc"
  * is 12, true is 1), so each getter here checks the type first.  On

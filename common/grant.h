@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The token response of a login, a sign-up or a refresh (RFC 6749 §5.1):
  * a fresh access token for the user and the refresh token given.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * HS256 with a key context made once (see hs256.h).  OpenSSL's provider
  * HMAC keeps the key when EVP_MAC_init() gets a NULL key and re-initialises

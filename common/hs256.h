@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * HS256 signatures (RFC 7515 §3.2, RFC 2104 HMAC-SHA256) with the key set
  * up once.  libjwt's jwt_decode keys a fresh OpenSSL MAC on every call, which

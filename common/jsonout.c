@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #include <json-c/json.h>
 
 #include "common/jsonout.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Building response JSON.  json_object_object_add takes a NULL value as
  * JSON null and, when it fails, keeps no reference: so an out-of-memory

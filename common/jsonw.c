@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Response JSON into a buffer.  Escaping follows json-c's
  * json_escape_str() without the slash escape: the five short escapes,

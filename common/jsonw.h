@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Writing response JSON straight into a buffer, for the hot path
  * (GET /api/userOrders): no json-c object per field, no allocation while

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Argon2id password hashes.  The dummy hash gives an unknown user the
  * same Argon2id work as a known one, so login time does not say whether

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Password hashing with Argon2id (libsodium crypto_pwhash_str) at the
  * interactive limits.  Unknown users are checked against a dummy hash

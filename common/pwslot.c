@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Hashing slots as abstract unix socket names (unix(7): a sun_path that
  * starts with a NUL byte names no file).  bind(2) either takes a name or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A cap on the Argon2id computations running at once on a machine
  * (PWHASH_MAX_CONCURRENT): each takes 64 MiB, and plain CGI or mod_fcgid

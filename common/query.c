@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Query string parameters, without allocating: the string is walked in
  * place, one "name=value" pair between '&'s at a time.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The query string of a request URI (?limit=10&after=x): names matched
  * as sent, values percent-decoded ('+' is a space, as in HTML forms).

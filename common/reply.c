@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Responses.  Header lines hold only fixed strings and numbers: nothing a
  * client sent reaches one.  They are built by copying (not libfcgi's own

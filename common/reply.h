@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Responses: CGI headers and a JSON body, the headers built by copying,
  * sent in one write.  Only fixed strings and validated values reach a header.

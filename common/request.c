@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Requests over either transport.  FCGX_GetParam scans any NULL-ended
  * "NAME=value" array, so in CGI mode it reads environ just the same.

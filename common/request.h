@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * One request, whether it came over FastCGI (FCGX streams and params) or
  * as plain CGI (environ, stdin, stdout): handlers cannot tell them apart.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * RFC 3339 UTC.  The date comes from the day number by the proleptic
  * Gregorian calendar counted in 400-year eras of 146097 days, with years

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Timestamps as RFC 3339 UTC text ("2026-01-01T00:00:00Z"), written
  * without gmtime_r(3) and strftime(3): glibc's take a lock and look at TZ

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Refresh tokens are random, not JWTs: nothing in them can be forged or
  * read, and revoking one is a row update.  The store keeps SHA-256 of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Opaque refresh tokens: 32 bytes from libsodium's random source, sent as
  * 43 characters of unpadded base64url.  Only their SHA-256 is stored.

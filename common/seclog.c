@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Security event lines.  They go where every other log line goes (the
  * FastCGI error stream, so the web server's error log; stderr as CGI).

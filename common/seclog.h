@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Security events, one log line each in a fixed key=value form that a
  * tool such as fail2ban can match (deploy/fail2ban/):

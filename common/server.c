@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The process: configuration and store before the first accept (libfcgi
  * may replace environ per request, docs/security.md), then the FCGX loop.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The main loop every executable shares: configuration and store set up
  * before the first accept, then one request at a time over FastCGI, or a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The process's service: the one answer for a store failure, which needs
  * both the request (to reply) and the store (to say why, in the log).

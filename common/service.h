@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What lives for the whole process, set up before the first accept: the
  * configuration and the store.  A request reaches them through req->svc;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The SQLite store.  Statements are prepared once at open and reset after
  * each use; writes that touch more than one row run in BEGIN IMMEDIATE,

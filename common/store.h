@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The data store: users, their orders and refresh tokens, in SQLite (WAL,
  * busy timeout, schema versioned with PRAGMA user_version).  The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Strict JSON input.  json-c's default parser takes trailing garbage,
  * comments and invalid UTF-8 (docs/security.md); this one takes exactly one

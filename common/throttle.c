@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Throttling.  Each counter's key is a SHA-256 over a tag and the fields
  * it counts, each preceded by its length, so no two counters can share a

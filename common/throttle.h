@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Login and sign-up throttling over the store's counters, so that it
  * holds across every process and node.  A login counts, within

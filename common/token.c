@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Access tokens.  Signing goes through libjwt.  Verification is done here,
  * in full: libjwt 1.10.2 checks only the signature, and even that with

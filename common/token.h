@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Access tokens: HS256 JWTs, signed with libjwt 1.10.2 and verified here
  * with the key set up once (hs256.c), with every check libjwt would leave

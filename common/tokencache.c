@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The verified-token cache (see tokencache.h): a small direct-mapped
  * table, the slot chosen by an FNV-1a hash of the token's last bytes (its

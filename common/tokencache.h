@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Recently verified tokens and what their claims say, so that a client
  * sending the same access token again (a page polling its orders, say) is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * User names, as docs/api.md defines them: 1 to 64 bytes of
  * A-Z a-z 0-9 . _ @ -.  The same rule guards sign-up and token claims, so

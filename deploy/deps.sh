@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # deploy/deps.sh MODE: install the Debian 12 packages MODE needs, if any is
 # missing.  Quiet when nothing is.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # deploy/run.sh: serve the service in the foreground through lighttpd, as
 # `make run` does after building.  Ctrl-C (or SIGTERM) stops lighttpd and
 # every backend it spawned.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # deploy/spawn-fcgi.sh: start one of the service's FastCGI executables with
 # spawn-fcgi on a unix socket, for a web server that does not spawn them
 # itself (nginx, deploy/nginx.conf; Apache mod_proxy_fcgi).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # make bench: the service behind lighttpd beside the tutorial's Express app (tests/peer)
 # and a bare FastCGI responder, plus a microbenchmark of the auth object.
 # WRK_THREADS, WRK_CONNECTIONS, WRK_DURATION, WARMUP, ROUNDS pass through.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # libFuzzer targets (tests/fuzz/): `make fuzz` builds each into
 # $(BUILD)/fuzz/, replays tests/fuzz/regress/<target>/, then fuzzes it for
 # FUZZ_SECONDS on a copy of tests/fuzz/corpus/<target>/ and prints its

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # make lint: cppcheck over the C and shellcheck over the shell scripts;
 # any finding fails.  Every suppression says why, here or where it is.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # make valgrind: the three FastCGI executables as long-lived workers under
 # valgrind memcheck (spawn-fcgi, unix sockets, cgi-fcgi) over 1,000+
 # requests taking every route and error, then each authctl subcommand

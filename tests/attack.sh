@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/attack.sh BASE_URL: a hostile-token and hostile-body suite (RFC 8725
 # and the known JWT attacks), black box, against any deployment.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/contract.sh BASE_URL: the HTTP contract (docs/api.md), black box,
 # against any deployment of the service.
 #

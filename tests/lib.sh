@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: ISC
 # Shared helpers for the shell-level request tests.  Source it; each test
 # script calls t_ok/t_fail (or the check_* helpers) and ends with t_done,
 # which prints "N passed, N failed" and sets the exit status.

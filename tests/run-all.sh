@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Run the unit test binaries given as arguments, then every shell-level
 # suite (tests/suite-*.sh, or those named in SUITES), and print the grand
 # total as "N passed, N failed".

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # authctl(8), the operator's command (admin/authctl.c): every subcommand
 # with its exact output, messages and exit codes (0 done, 1 failure, 2
 # usage), and what it does seen through the service: a user it adds logs

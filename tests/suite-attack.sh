@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/suite-attack.sh: tests/attack.sh (the hostile tokens and bodies)
 # against lighttpd started from the real deploy/lighttpd.conf, as
 # tests/suite-http.sh starts it: a free port on 127.0.0.1, its own temporary

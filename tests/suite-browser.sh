@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/suite-browser.sh: the page in web/ in a real browser.  Starts two
 # lighttpd instances from deploy/lighttpd.conf (as tests/suite-http.sh
 # does: an empty environment plus the variables its banner names, a free

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # shellcheck source-path=SCRIPTDIR
 # The HTTP contract (docs/api.md) through the three executables run as plain
 # CGI: every status and error code, the bearer verification against forged

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Cookie mode (AUTH_COOKIES=1, docs/api.md "Cookie mode"), as plain
 # CGI: the Set-Cookie attributes, the cookie as credentials when there is
 # no Authorization header, refresh and logout through the cookie, and the

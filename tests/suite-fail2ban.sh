@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # The fail2ban filter and jail (deploy/fail2ban/): fail2ban-regex over
 # sample error logs in each server's layout, as captured from lighttpd
 # 1.4.69, nginx 1.22.1 and Apache 2.4.71 (mod_proxy_fcgi, mod_fcgid), a

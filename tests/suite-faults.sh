@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/suite-faults.sh: faults injected into a running service, through
 # lighttpd started from the real deploy/lighttpd.conf (2 processes of each
 # executable) on a free port, every request made with curl.  As root it runs

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/suite-fcgi.sh: the three executables over the real FastCGI
 # protocol.  Each runs as a long-lived worker under `spawn-fcgi -n` on a
 # unix socket in a private temporary folder, and every request goes through

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/suite-http.sh: end to end through lighttpd, started from the real
 # deploy/lighttpd.conf (its parameters from the environment, a free port on
 # 127.0.0.1, `lighttpd -D -f`), which spawns the three executables itself;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # `make install DESTDIR=<tmp> PREFIX=/usr`: every file where README says,
 # with its mode and contents, nothing else in DESTDIR, and nothing written
 # outside it (make runs in a private mount namespace where every other
@@ -278,8 +279,8 @@ done
 UNITS=$D/usr/share/jwt-auth/deploy/systemd
 SVC=$UNITS/jwt-auth@.service SOCKU=$UNITS/jwt-auth@.socket
 for f in "$SVC" "$SOCKU" "$UNITS/jwt-auth.sysusers"; do
-	check_match "${f##*/} opens with a banner comment naming itself" \
-	    "^# ${f##*/}: " "$(head -n1 "$f")"
+	check_match "${f##*/} opens with a banner comment naming itself (after its SPDX line)" \
+	    "^# ${f##*/}: " "$(grep -v '^# SPDX-License-Identifier: ' "$f" | head -n1)"
 done
 # have FILE LINE... — each exact line is in FILE.
 have() {

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Interoperability with the Express.js tutorial's Node code: tokens that
 # jsonwebtoken makes the tutorial's way (jwt.sign({username}, secret,
 # {expiresIn: '1800s'})) are accepted here and the look-alikes it can make

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/suite-servers.sh: the one contract suite (tests/contract.sh) against
 # every deployment in tests/servers/*.sh, in sorted order.  For each: start
 # it on a free port of 127.0.0.1, run tests/contract.sh against it, then

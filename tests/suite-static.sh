@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Source rules that docs/security.md turns into "never": each is checked over
 # common/ and cgi-bin/, and each checker is first shown to catch a planted
 # offender (the positive control), so a check that cannot fail fails here.
@@ -110,6 +111,26 @@ planted=$(include_violations "$T_TMP/planted/common/store.c" "$T_TMP/planted/com
 check_eq "control: the include-direction check catches a store.c including request.h and a reply.h including store.h" 2 "$planted"
 check_eq "includes run one way: util, domain, request, executables" "" \
     "$(include_violations "$ROOT"/common/*.[ch] "$ROOT"/cgi-bin/*.c "$ROOT"/admin/*.[ch])"
+
+# Every source, script and configuration file names its licence (SPDX)
+# in its first lines; data the servers send verbatim, fuzz inputs, lock
+# files and prose are left out.
+no_spdx() {
+	local f
+	for f in "$@"; do
+		head -n 3 "$f" | grep -q 'SPDX-License-Identifier: ISC' || echo "$f"
+	done
+}
+printf '#!/bin/sh\necho hi\n' >"$T_TMP/planted.sh"
+check_eq "control: the SPDX check catches a file without the line" \
+    "$T_TMP/planted.sh" "$(no_spdx "$T_TMP/planted.sh")"
+if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+	mapfile -t licensed < <(git -C "$ROOT" ls-files | grep -Ev \
+	    '^(tests/fuzz/(corpus|regress)/|deploy/errors/)|\.(md|json|png)$|(^|/)(LICENSE|VERSION|\.gitignore)$' |
+	    sed "s|^|$ROOT/|")
+	check_eq "every source, script and configuration file carries an SPDX line (${#licensed[@]} files)" \
+	    "" "$(no_spdx "${licensed[@]}")"
+fi
 
 # The build refuses warnings.
 if grep -Eq '^WERROR[[:space:]]*\?=[[:space:]]*-Werror' "$ROOT/Makefile" &&

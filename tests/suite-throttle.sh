@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Throttling as plain CGI, every call a new process, so every count is the
 # store's, shared by all processes:
 #  - per (user name, client address), LOGIN_MAX_FAILURES: the name as sent,

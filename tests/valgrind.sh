@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/valgrind.sh: the three FastCGI executables as long-lived workers
 # under valgrind memcheck, over 1,000+ requests that take every route and
 # every error, then authctl's subcommands once each.  Run by `make valgrind`

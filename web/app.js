@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The browser client of the JWT authentication service (docs/api.md, "The
 // browser client"): sign up, log in, list and add orders, refresh, log out.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // tests/browser/scenario.js: the page in web/ driven in Debian's Chromium
 // through playwright-core, against two lighttpd instances started by
 // tests/suite-browser.sh from deploy/lighttpd.conf (a short

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: ISC
 # JWT helpers for tests/suite-cgi.sh: base64url and an HS* signer built on
 # openssl, so a test can mint a token with any header and payload, and check
 # the signature of a token the service issued.  Source it (bash).

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034,SC2153
+# SPDX-License-Identifier: ISC
 # (sourced: the variables set here are read by the suite, and the
 # suite's by these)
 # Fault 4 (sourced by tests/suite-faults.sh): a full disk.  A 4 MiB tmpfs

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034,SC2153
+# SPDX-License-Identifier: ISC
 # (sourced: the variables set here are read by the suite, and the
 # suite's by these)
 # Fault 2 (sourced by tests/suite-faults.sh): the database folder made

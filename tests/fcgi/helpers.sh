@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: ISC
 # tests/fcgi/helpers.sh: talking FastCGI to a worker without a web server,
 # for the suites that run workers under `spawn-fcgi -n` (fcgi, valgrind).
 # The caller sets CGI_FCGI, SPAWN_FCGI, BUILD, DB, T_TMP and the arrays

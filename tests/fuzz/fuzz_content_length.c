@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * libFuzzer target: CONTENT_LENGTH parsing, and the whole body_json() path
  * of a plain-CGI request.

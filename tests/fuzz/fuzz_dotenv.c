@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * libFuzzer target: dotenv_parse() on arbitrary file contents.
  *

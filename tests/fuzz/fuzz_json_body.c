@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * libFuzzer target: strictjson_object() at the request bodies' depth (8),
  * then the getters the handlers use on each field, and username_valid().

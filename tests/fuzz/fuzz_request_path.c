@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * libFuzzer target: request_init() and its path normalisation, from
  * REQUEST_URI (first byte odd) or SCRIPT_NAME + PATH_INFO (split at the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Write the seed corpora under tests/fuzz/corpus/ (run from the repo root).
 
 The token seeds are signed with the fuzz target's secret, so libFuzzer

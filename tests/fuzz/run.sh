@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Run each libFuzzer target given: replay tests/fuzz/regress/<target>/,
 # then fuzz for $FUZZ_SECONDS on a copy of tests/fuzz/corpus/<target>/
 # (new inputs go to the copy, never into tests/).  Prints execs, cov and

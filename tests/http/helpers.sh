@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: ISC
 # Helpers shared by tests/suite-fcgi.sh and tests/suite-http.sh: processes
 # stopped by PID with bounded waits, clocks, and tokens minted with openssl.
 # Source it after tests/lib.sh.

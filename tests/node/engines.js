@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 'use strict';
 // node tests/node/engines.js DIR...
 //

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/node/ensure-modules.sh DIR...: give each DIR (a folder with a
 # package.json and a package-lock.json: tests/node, tests/peer,
 # tests/browser) the node_modules its lock file pins, for the suites and

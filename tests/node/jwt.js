@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 'use strict';
 // Node side of tests/suite-interop.sh: make and check tokens with the
 // jsonwebtoken the Express tutorial uses (pinned in package.json).

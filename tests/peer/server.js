@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 'use strict';
 // tests/peer/server.js: the server of the Express.js tutorial "JSON Web
 // Tokens in Express.js", written small for this project's tests and

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: ISC
 # tests/servers/apache-common.sh: what tests/servers/apache-proxy-fcgi.sh
 # and tests/servers/apache-fcgid.sh share.  Source it; it defines only
 # apache_* functions and APACHE_* variables.

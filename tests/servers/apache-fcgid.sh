@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: ISC
 # tests/servers/apache-fcgid.sh: the service behind Apache 2.4 mod_fcgid,
 # from the real deploy/apache-fcgid.conf, for tests/suite-servers.sh.
 # Apache (root, its children as www-data; without root, everything as the

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: ISC
 # tests/servers/apache-proxy-fcgi.sh: the service behind Apache 2.4
 # mod_proxy_fcgi, from the real deploy/apache-proxy-fcgi.conf, for
 # tests/suite-servers.sh (the interface is described there).  The three

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: ISC
 # tests/servers/lighttpd-cgi.sh: lighttpd mod_cgi from deploy/lighttpd-cgi.conf:
 # the three executables as plain CGI, one process per request (each reads
 # ENV_FILE and opens the store anew).  The conf reads its paths from the

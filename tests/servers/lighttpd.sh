@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: ISC
 # tests/servers/lighttpd.sh: lighttpd mod_fastcgi from deploy/lighttpd.conf,
 # as `make run` serves it: lighttpd spawns the three executables itself (2
 # processes each) on unix sockets in $TMPDIR_SERVER/run.  The conf reads its

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: ISC
 # shellcheck disable=SC2034 # SERVER_PIDS, SERVER_NOTE: read by tests/suite-servers.sh
 # tests/servers/nginx.sh: nginx (deploy/nginx.conf, its @PLACEHOLDERS@
 # substituted with sed into TMPDIR_SERVER) passing to the three executables,

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- tests/soak/mixed.lua: the soak's mixed load for wrk (tests/soak/run.sh).
 -- Run with one connection per thread (-t N -c N): each thread is then one
 -- client doing one request at a time, so it always knows which request a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/soak/run.sh (`make soak`): a bounded mixed load for SOAK_SECONDS
 # (default 60) through lighttpd started from deploy/lighttpd.conf (2
 # processes of each executable, as nobody when run as root), driven by wrk

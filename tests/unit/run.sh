@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Run the unit test binaries given as arguments; print their lines and a
 # total "unit: N passed, N failed"; fail if a test failed or a binary died.
 set -u

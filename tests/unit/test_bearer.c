@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bearer_parse: RFC 6750 §2.1 credentials, "Bearer" in any case, one
  * space or more, one b64token, nothing else.  On BEARER_OK the token is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * body_content_length: CONTENT_LENGTH as servers send it (docs/security.md):
  * unset or "" is 0; otherwise digits only, no sign, no white space, no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Client addresses: REMOTE_ADDR, X-Forwarded-For from trusted proxies
  * only, IPv4-mapped IPv6 as IPv4, other IPv6 counted per /64, and the

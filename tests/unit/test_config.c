@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * config_parse_duration and config_load: the environment first, then the
  * ENV_FILE dotenv file.  Every test starts from an environment with none

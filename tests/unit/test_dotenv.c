@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * dotenv_parse and dotenv_load against the rules of Node's dotenv 16
  * (lib/main.js: CR LF folded to LF, the LINE regular expression, quotes

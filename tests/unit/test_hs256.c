@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * hs256: the key set up once and re-initialised per message.  Known
  * answers from RFC 4231 and RFC 7515 §A.1; agreement with libsodium's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * jsonw: the bytes it writes equal json-c's for the same values (plain,
  * no slash escape), for every byte value in a string, random UTF-8, the

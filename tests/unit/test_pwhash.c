@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Argon2id password hashes: the right password matches, a wrong one does
  * not, a NULL hash (an unknown user) never matches yet costs the same

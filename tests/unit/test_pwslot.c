@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Hashing slots: at most max taken at once on the machine (across
  * processes), freed when released or when the holder dies, and a waiter

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Query string parameters: found, absent, decoded, and refused when sent
  * twice, badly escaped, holding a NUL, or too long for the buffer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rfc3339_utc against gmtime_r, whose result it replaced: fixed
  * dates around leap days and century rules, every day of 1969 to 2101,

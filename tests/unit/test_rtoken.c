@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Refresh tokens: 32 random bytes as 43 characters of unpadded base64url;
  * rtoken_hash takes only that shape and gives the SHA-256 of the text,

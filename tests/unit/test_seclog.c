@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Security log lines: the user field can never add a field or a line,
  * whatever the name sent, and is cut at SECLOG_USER_MAX bytes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The SQLite store, on a fresh database in a mkdtemp directory per test:
  * schema and version, users, orders, refresh token rotation with reuse

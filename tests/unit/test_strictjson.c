@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * strictjson: exactly one JSON object (RFC 8259), valid UTF-8 (RFC 3629),
  * nesting at most depth, nothing after it; and the typed getters that

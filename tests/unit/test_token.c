@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * token_sign and token_verify: the round trip, the short-key refusals,
  * and every check made before the claims (shape, length, header, alg,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * token_verify on the claims: exp, nbf and iat with the leeway, iss and
  * aud when configured, and the user name (username and/or sub).  Each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The verified-token cache, directly and through token_verify: a hit needs
  * the same token text, key, issuer and audience; the clock is consulted on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What the token tests share: a config keyed with the test key (as
  * config_load would key it), and tokens minted by hand with libsodium's

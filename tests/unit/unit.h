@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A plain test runner: each test_*.c defines unit_tests[] and gets a main
  * that runs them, prints "ok"/"not ok" lines and "N passed, N failed".

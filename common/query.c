@@ -7,8 +7,8 @@
 
 #include "common/query.h"
 
-static int
-query_hex(char c)
+int
+query_hexdigit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -34,8 +34,8 @@ query_decode(const char *v, size_t len, char *buf, size_t buflen)
 		else if (c == '%') {
 			if (i + 2 >= len)
 				return -1;
-			if ((hi = query_hex(v[i + 1])) < 0 ||
-			    (lo = query_hex(v[i + 2])) < 0)
+			if ((hi = query_hexdigit(v[i + 1])) < 0 ||
+			    (lo = query_hexdigit(v[i + 2])) < 0)
 				return -1;
 			c = (char)(hi * 16 + lo);
 			if (c == '\0')

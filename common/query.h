@@ -8,6 +8,9 @@
 
 #include <stddef.h>
 
+/* The value of hex digit c (0-9, a-f, A-F), or -1. */
+int	query_hexdigit(char c);
+
 /*
  * Find name in qs (NULL or "" for none) and decode its value into buf
  * (buflen bytes, NUL-terminated).  Returns 0 when absent, 1 when found,

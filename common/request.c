@@ -11,6 +11,7 @@
 
 #include <fcgiapp.h>
 
+#include "common/query.h"
 #include "common/request.h"
 #include "common/service.h"
 
@@ -50,18 +51,6 @@ request_client(const struct request *req, struct clientaddr *out)
 	    cfg->nproxies, out);
 }
 
-static int
-request_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Normalise a path in place as the servers do before they route (RFC 3986
  * §6.2.2): decode %XX of unreserved characters only, fold runs of '/', and
@@ -79,8 +68,8 @@ request_normalize(char *path)
 	/* Pass 1: decode unreserved escapes and fold slashes. */
 	while (*in != '\0') {
 		c = *in;
-		if (c == '%' && (hi = request_hexval(in[1])) >= 0 &&
-		    (lo = request_hexval(in[2])) >= 0) {
+		if (c == '%' && (hi = query_hexdigit(in[1])) >= 0 &&
+		    (lo = query_hexdigit(in[2])) >= 0) {
 			c = (char)(hi * 16 + lo);
 			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 			    (c >= '0' && c <= '9') || c == '-' || c == '.' ||

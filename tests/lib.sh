@@ -63,3 +63,26 @@ header() {
 
 # json FILTER — jq over $BODY.
 json() { printf '%s' "$BODY" | jq -r "$1" 2>/dev/null; }
+
+# t_require TOOL...: each tool on PATH ("lighttpd": LIGHTTPD set and CONF a
+# file) and the three executables built in $ROOT/build; otherwise one
+# failed "prerequisites" test naming what is missing, and exit 1.
+t_require() {
+	local missing= tool exe
+	for tool in "$@"; do
+		if [ "$tool" = lighttpd ]; then
+			[ -n "${LIGHTTPD:-}" ] || missing="$missing lighttpd"
+			[ -f "${CONF:-}" ] || missing="$missing ${CONF:-lighttpd.conf}"
+		else
+			command -v "$tool" >/dev/null || missing="$missing $tool"
+		fi
+	done
+	for exe in login userorders refresh; do
+		[ -x "$ROOT/build/$exe" ] || missing="$missing $ROOT/build/$exe"
+	done
+	if [ -n "$missing" ]; then
+		t_fail "prerequisites" "missing:$missing (make all; deploy/deps.sh test)"
+		t_done
+		exit 1
+	fi
+}

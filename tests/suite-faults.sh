@@ -22,20 +22,7 @@ T_NAME=faults
 export LC_ALL=C
 umask 0077
 
-missing=
-for tool in curl jq sqlite3 setpriv; do
-	command -v "$tool" >/dev/null || missing="$missing $tool"
-done
-[ -n "$LIGHTTPD" ] || missing="$missing lighttpd"
-[ -f "$CONF" ] || missing="$missing $CONF"
-for exe in login userorders refresh; do
-	[ -x "$ROOT/build/$exe" ] || missing="$missing $ROOT/build/$exe"
-done
-if [ -n "$missing" ]; then
-	t_fail "prerequisites" "missing:$missing (make all; deploy/deps.sh test)"
-	t_done
-	exit 1
-fi
+t_require curl jq sqlite3 setpriv lighttpd
 
 t_tmpdir
 MOUNTS=()

@@ -18,21 +18,7 @@ umask 0077
 
 LIGHTTPD=$(PATH=$PATH:/usr/sbin:/sbin command -v lighttpd)
 CONF=$ROOT/deploy/lighttpd.conf
-missing=
-for tool in curl jq; do
-	command -v "$tool" >/dev/null || missing="$missing $tool"
-done
-[ -n "$LIGHTTPD" ] || missing="$missing lighttpd"
-[ -f "$CONF" ] || missing="$missing $CONF"
-for exe in login userorders refresh; do
-	# deploy/lighttpd.conf runs $APP_ROOT/build/<exe>.
-	[ -x "$ROOT/build/$exe" ] || missing="$missing $ROOT/build/$exe"
-done
-if [ -n "$missing" ]; then
-	t_fail "prerequisites" "missing:$missing (make all; deploy/deps.sh test)"
-	t_done
-	exit 1
-fi
+t_require curl jq lighttpd
 
 t_tmpdir
 LPID=

@@ -68,7 +68,7 @@ json() { printf '%s' "$BODY" | jq -r "$1" 2>/dev/null; }
 # file) and the three executables built in $ROOT/build; otherwise one
 # failed "prerequisites" test naming what is missing, and exit 1.
 t_require() {
-	local missing= tool exe
+	local missing='' tool exe
 	for tool in "$@"; do
 		if [ "$tool" = lighttpd ]; then
 			[ -n "${LIGHTTPD:-}" ] || missing="$missing lighttpd"

@@ -380,7 +380,7 @@ cmd_user_add(struct ctx *c, const char *user)
 	rtoken_new(rtok, rhash);
 	c->now = time(NULL);	/* the prompt may have waited */
 	rc = store_user_create(c->store, user, hash, rhash, c->now,
-	    c->now + c->cfg.refresh_ttl);
+	    c->now + c->cfg.refresh_ttl, c->cfg.access_ttl + c->cfg.leeway);
 	if (rc == STORE_EXISTS) {
 		fprintf(stderr, "%s: user exists: %s\n", progname, user);
 		goto out;
@@ -559,22 +559,25 @@ cmd_user_delete(struct ctx *c, const char *user)
 
 	if (check_name(user) == -1)
 		return EXIT_FAILURE;
+	/* With --with-orders, a user deleted before may have left orders
+	 * (written with an access token that outlived them). */
 	rc = store_user_state(c->store, user, &disabled);
-	if (rc == STORE_NOTFOUND) {
+	if (rc == STORE_NOTFOUND && !c->flag) {
 		fprintf(stderr, "%s: no such user: %s\n", progname, user);
 		return EXIT_FAILURE;
 	}
-	if (rc != STORE_OK)
+	if (rc != STORE_OK && rc != STORE_NOTFOUND)
 		return store_failed(c, "cannot read the user");
-	snprintf(q, sizeof(q), "Delete user %s%s?", user,
-	    c->flag ? " and all their orders" : "");
+	snprintf(q, sizeof(q), "Delete %s %s%s?", rc == STORE_OK ? "user" :
+	    "what is left of user", user, c->flag ? " and all their orders" :
+	    "");
 	if (!confirm(q)) {
 		fprintf(stderr, "%s: nothing deleted\n", progname);
 		return EXIT_FAILURE;
 	}
 	c->now = time(NULL);	/* the question may have waited */
-	rc = store_user_delete(c->store, user, c->flag, c->now,
-	    c->now + c->cfg.access_ttl, &sessions, &orders);
+	rc = store_user_delete(c->store, user, c->flag, c->now, &sessions,
+	    &orders);
 	if (rc == STORE_NOTFOUND) {
 		fprintf(stderr, "%s: no such user: %s\n", progname, user);
 		return EXIT_FAILURE;

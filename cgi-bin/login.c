@@ -103,14 +103,16 @@ create_user(struct request *req)
 	}
 	rtoken_new(rtok, rhash);
 	rc = store_user_create(req->svc->store, user, hash, rhash, req->now,
-	    req->now + cfg->refresh_ttl);
+	    req->now + cfg->refresh_ttl, cfg->access_ttl + cfg->leeway);
 	if (rc == STORE_EXISTS)
 		reply_error(req, 409, "user_exists",
 		    "That user name is taken");
 	else if (rc != STORE_OK)
 		service_unavailable(req, rc);
-	else
+	else {
+		throttle_signup_ok(req, user, &ca);
 		grant_reply(req, 201, user, rtok);
+	}
 out:
 	sodium_memzero(rtok, sizeof(rtok));
 	json_object_put(body);
@@ -192,7 +194,10 @@ login(struct request *req)
 	rtoken_new(rtok, rhash);
 	rc = store_refresh_issue(req->svc->store, user, rhash, req->now,
 	    req->now + cfg->refresh_ttl);
-	if (rc != STORE_OK)
+	if (rc == STORE_NOTFOUND)	/* deleted or disabled meanwhile */
+		reply_error(req, 401, "invalid_credentials",
+		    "Wrong user name or password");
+	else if (rc != STORE_OK)
 		service_unavailable(req, rc);
 	else
 		grant_reply(req, 200, user, rtok);

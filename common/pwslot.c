@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Hashing slots as abstract unix socket names (unix(7): a sun_path that
- * starts with a NUL byte names no file).  bind(2) either takes a name or
- * fails with EADDRINUSE, atomically across the machine's processes.
+ * Hashing slots as byte-range locks on one file beside the database:
+ * slot i is byte i, taken with an open file description lock (fcntl(2)
+ * F_OFD_SETLK), which the kernel drops when the process ends, however it
+ * ends.  The file has the database's mode and owner, so only the service
+ * can open it and nobody else can hold the slots.
  */
-#include <sys/socket.h>
-#include <sys/un.h>
+#define _GNU_SOURCE		/* F_OFD_SETLK */
+
+#include <sys/stat.h>
 
 #include <errno.h>
-#include <limits.h>
-#include <stddef.h>
+#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,48 +23,69 @@
 
 #define PWSLOT_POLL_MS	10	/* between looks while every slot is taken */
 
-static char	pwslot_prefix[64];	/* "jwt-auth-pwhash-<hash>-" */
+static char	pwslot_db[4096];	/* the database the slots are beside */
+static char	pwslot_path[4096 + 8];	/* "<database>-pwhash" */
+static int	pwslot_fd = -1;
+static pid_t	pwslot_pid;		/* the process that opened pwslot_fd */
 
 void
-pwslot_init(const char *scope)
+pwslot_init(const char *db)
 {
-	unsigned char	 h[crypto_hash_sha256_BYTES];
-	char		 hex[2 * 12 + 1];
-	char		*abs;
-
-	/* One installation, one scope, however its path was spelled. */
-	abs = realpath(scope, NULL);
-	crypto_hash_sha256(h, (const unsigned char *)(abs != NULL ? abs :
-	    scope), strlen(abs != NULL ? abs : scope));
-	free(abs);
-	sodium_bin2hex(hex, sizeof(hex), h, 12);
-	snprintf(pwslot_prefix, sizeof(pwslot_prefix), "jwt-auth-pwhash-%s-",
-	    hex);
+	if (pwslot_fd >= 0)
+		close(pwslot_fd);
+	pwslot_fd = -1;
+	snprintf(pwslot_db, sizeof(pwslot_db), "%s", db);
+	snprintf(pwslot_path, sizeof(pwslot_path), "%s-pwhash", db);
 }
 
-/* Try to bind slot i; returns the socket, -1 (taken), or -2 (error). */
+/*
+ * Open the lock file once per process.  A child of fork(2) shares its
+ * parent's open file description, and so its locks: it opens its own.
+ * The file gets the database's mode and, when made by root, its owner, as
+ * SQLite gives its -wal and -shm files.  Returns 0 or -1.
+ */
 static int
-pwslot_try(long i)
+pwslot_open(void)
 {
-	struct sockaddr_un	 sun;
-	socklen_t		 len;
-	int			 fd, n;
+	struct stat	 db, sb;
+	mode_t		 mode = 0600;
+	int		 fd, have_db;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	n = snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, "%s%ld",
-	    pwslot_prefix, i);
-	if (n < 0 || (size_t)n >= sizeof(sun.sun_path) - 1)
-		return -2;
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-	    (size_t)n);
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
-		return -2;
-	if (bind(fd, (struct sockaddr *)&sun, len) == 0)
-		return fd;
-	n = errno;
-	close(fd);
-	return n == EADDRINUSE ? -1 : -2;
+	if (pwslot_fd >= 0 && pwslot_pid == getpid())
+		return 0;
+	if (pwslot_fd >= 0)
+		close(pwslot_fd);
+	pwslot_fd = -1;
+	have_db = stat(pwslot_db, &db) == 0;
+	if (have_db)
+		mode = db.st_mode & 0666;
+	fd = open(pwslot_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    mode);
+	if (fd == -1)
+		return -1;
+	if (have_db && geteuid() == 0 && fstat(fd, &sb) == 0 &&
+	    (sb.st_uid != db.st_uid || sb.st_gid != db.st_gid) &&
+	    fchown(fd, db.st_uid, db.st_gid) == -1) {
+		close(fd);
+		return -1;
+	}
+	pwslot_fd = fd;
+	pwslot_pid = getpid();
+	return 0;
+}
+
+/* Lock (F_WRLCK) or unlock (F_UNLCK) byte i.  Returns 0, or -1 (errno). */
+static int
+pwslot_lock(long i, short type)
+{
+	struct flock	 fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = i;
+	fl.l_len = 1;
+	return fcntl(pwslot_fd, F_OFD_SETLK, &fl);
 }
 
 static long
@@ -80,23 +102,24 @@ int
 pwslot_take(long max, long wait_ms, int *slot)
 {
 	struct timespec	 t0, nap;
-	long		 i, first;
-	int		 fd;
+	long		 i, first, s;
 
 	*slot = -1;
 	if (max <= 0)
 		return 0;
+	if (pwslot_open() == -1)
+		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		/* Start anywhere, so waiters do not all fight for slot 0. */
 		first = (long)randombytes_uniform((uint32_t)max);
 		for (i = 0; i < max; i++) {
-			fd = pwslot_try((first + i) % max);
-			if (fd >= 0) {
-				*slot = fd;
+			s = (first + i) % max;
+			if (pwslot_lock(s, F_WRLCK) == 0) {
+				*slot = (int)s;
 				return 0;
 			}
-			if (fd == -2)
+			if (errno != EAGAIN && errno != EACCES)
 				return -1;
 		}
 		if (pwslot_ms_since(&t0) >= wait_ms)
@@ -111,6 +134,6 @@ pwslot_take(long max, long wait_ms, int *slot)
 void
 pwslot_release(int slot)
 {
-	if (slot >= 0)
-		close(slot);
+	if (slot >= 0 && pwslot_fd >= 0)
+		(void)pwslot_lock(slot, F_UNLCK);
 }

@@ -2,18 +2,18 @@
 /*
  * A cap on the Argon2id computations running at once on a machine
  * (PWHASH_MAX_CONCURRENT): each takes 64 MiB, and plain CGI or mod_fcgid
- * start a process per request without bound.  A slot is an abstract unix
- * socket name bound by the process computing: the kernel frees it when
- * the socket is closed or the process dies, however it dies, and there is
- * no file to own, lock or clean up.  The names are per installation (a
- * scope: the database), so two services on one machine cap separately.
+ * start a process per request without bound.  A slot is a byte of the
+ * file "<database>-pwhash", locked by the process computing; the kernel
+ * drops the lock when the process ends, however it ends.  The file has
+ * the database's mode and owner: another local user can neither open it
+ * nor hold the slots.  The slots are per installation (per database).
  */
 #ifndef COMMON_PWSLOT_H
 #define COMMON_PWSLOT_H
 
-/* Name the slots after scope: the database's path (made absolute when it
- * exists, so every spelling of it is one scope). */
-void	pwslot_init(const char *scope);
+/* Put the slots beside the database at db (its lock file is made at the
+ * first pwslot_take). */
+void	pwslot_init(const char *db);
 
 /*
  * Take one of max slots, waiting up to wait_ms for one to be free (max 0:

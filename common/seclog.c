@@ -14,6 +14,7 @@
 static const char *const seclog_names[SECLOG__MAX] = {
 	"login_failed",
 	"login_throttled",
+	"login_throttled_name",
 	"signup_throttled",
 	"refresh_reuse",
 };

@@ -24,6 +24,9 @@
 enum seclog_event {
 	SECLOG_LOGIN_FAILED,	/* wrong password or unknown user: 401 */
 	SECLOG_LOGIN_THROTTLED,	/* a login refused with 429 */
+	SECLOG_LOGIN_THROTTLED_NAME, /* refused by the per-name limit alone,
+				   which others filled: no sign of this
+				   client guessing (fail2ban leaves it) */
 	SECLOG_SIGNUP_THROTTLED, /* a sign-up refused with 429 */
 	SECLOG_REFRESH_REUSE,	/* a spent refresh token: family revoked */
 	SECLOG__MAX

@@ -46,6 +46,7 @@ enum store_stmt {
 	ST_USER_DELETE_FAMILIES,
 	ST_USER_DELETE_ORDERS,
 	ST_USER_TOMBSTONE,
+	ST_USER_DELETED,
 	ST_LIMIT_GET,
 	ST_LIMIT_HIT,
 	ST_LIMIT_UNHIT,
@@ -80,7 +81,8 @@ static const char *const store_sql[ST__MAX] = {
 	    "coalesce(f.revoked_at, u.disabled_at), f.username "
 	    "FROM refresh_tokens t "
 	    "JOIN refresh_families f ON f.id = t.family "
-	    "LEFT JOIN users u ON u.username = f.username WHERE t.hash = ?",
+	    /* A token of a user deleted since is unknown, not valid. */
+	    "JOIN users u ON u.username = f.username WHERE t.hash = ?",
 	"UPDATE refresh_tokens SET spent_at = ? "
 	    "WHERE id = ? AND spent_at IS NULL",
 	"DELETE FROM refresh_tokens WHERE expires_at < ?",
@@ -99,14 +101,15 @@ static const char *const store_sql[ST__MAX] = {
 	 */
 	"SELECT EXISTS (SELECT 1 FROM orders WHERE username = ?1) "
 	    "OR EXISTS (SELECT 1 FROM deleted_users "
-	    "WHERE username = ?1 AND until > ?2)",
+	    "WHERE username = ?1 AND deleted_at > ?2)",
 	"DELETE FROM users WHERE username = ?",
 	"DELETE FROM refresh_tokens WHERE family IN "
 	    "(SELECT id FROM refresh_families WHERE username = ?)",
 	"DELETE FROM refresh_families WHERE username = ?",
 	"DELETE FROM orders WHERE username = ?",
-	"INSERT INTO deleted_users (username, until) VALUES (?1, ?2) "
-	    "ON CONFLICT (username) DO UPDATE SET until = max(until, ?2)",
+	"INSERT INTO deleted_users (username, deleted_at) VALUES (?1, ?2) "
+	    "ON CONFLICT (username) DO UPDATE SET deleted_at = ?2",
+	"SELECT 1 FROM deleted_users WHERE username = ?",
 	"SELECT hits, window_start FROM throttle WHERE key = ?",
 	/* A window opens at the first hit and lasts ?3 seconds. */
 	"INSERT INTO throttle (key, hits, window_start) "
@@ -191,7 +194,7 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE users ADD COLUMN disabled_at INTEGER;"
 	"CREATE TABLE deleted_users ("
 	"  username TEXT PRIMARY KEY,"
-	"  until INTEGER NOT NULL);",
+	"  deleted_at INTEGER NOT NULL);",
 };
 
 struct store {
@@ -490,7 +493,8 @@ store_family_new(struct store *st, const char *user,
 
 enum store_rc
 store_user_create(struct store *st, const char *user, const char *pwhash,
-    const unsigned char rhash[RTOKEN_HASHLEN], time_t now, time_t rexpires)
+    const unsigned char rhash[RTOKEN_HASHLEN], time_t now, time_t rexpires,
+    long reserve)
 {
 	sqlite3_stmt	*s;
 	enum store_rc	 rc;
@@ -500,7 +504,7 @@ store_user_create(struct store *st, const char *user, const char *pwhash,
 		return rc;
 	s = st->stmt[ST_USER_TAKEN];
 	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 2, now - reserve);
 	if ((rc = store_one_int(st, ST_USER_TAKEN, &taken)) != STORE_OK)
 		return store_end(st, rc);
 	if (taken) {
@@ -643,20 +647,33 @@ store_user_enable(struct store *st, const char *user)
 
 enum store_rc
 store_user_delete(struct store *st, const char *user, int with_orders,
-    time_t now, time_t reserved_until, int *sessions, int *orders)
+    time_t now, int *sessions, int *orders)
 {
 	sqlite3_stmt	*s;
 	enum store_rc	 rc;
+	int64_t		 was;
 	int		 n;
 
 	*sessions = *orders = 0;
 	if ((rc = store_begin(st)) != STORE_OK)
 		return rc;
+
 	if ((rc = store_user_exec(st, ST_USER_DELETE, user, &n)) != STORE_OK)
 		goto out;
 	if (n == 0) {
-		rc = STORE_NOTFOUND;
-		goto out;
+		/*
+		 * Deleted before: only orders are left to remove (written
+		 * with an access token that outlived the user).  Anyone
+		 * else: no such user.
+		 */
+		sqlite3_bind_text(st->stmt[ST_USER_DELETED], 1, user, -1,
+		    SQLITE_STATIC);
+		if ((rc = store_one_int(st, ST_USER_DELETED, &was)) !=
+		    STORE_OK || !with_orders) {
+			if (rc == STORE_OK)
+				rc = STORE_NOTFOUND;
+			goto out;
+		}
 	}
 	/* The sessions counted are the live ones, as user revoke counts. */
 	s = st->stmt[ST_USER_REVOKE_ALL];
@@ -675,7 +692,7 @@ store_user_delete(struct store *st, const char *user, int with_orders,
 		goto out;
 	s = st->stmt[ST_USER_TOMBSTONE];
 	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, reserved_until);
+	sqlite3_bind_int64(s, 2, now);
 	rc = store_exec(st, ST_USER_TOMBSTONE);
 out:
 	return store_end(st, rc);
@@ -779,9 +796,21 @@ store_refresh_issue(struct store *st, const char *user,
 	sqlite3_stmt	*s = st->stmt[ST_TOKEN_PRUNE];
 	enum store_rc	 rc;
 
+	int		 disabled;
+
 	if ((rc = store_begin(st)) != STORE_OK)
 		return rc;
-	rc = store_family_new(st, user, rhash, now, expires);
+	/*
+	 * The user may have been deleted or disabled while the password was
+	 * checked: a session made now would outlive that (the write lock
+	 * orders this against authctl's change, which revokes only what
+	 * exists when it runs).
+	 */
+	rc = store_user_state(st, user, &disabled);
+	if (rc == STORE_OK && disabled)
+		rc = STORE_NOTFOUND;
+	if (rc == STORE_OK)
+		rc = store_family_new(st, user, rhash, now, expires);
 	if (rc == STORE_OK) {
 		/* Logins are rare next to reads: a fair time to drop rows
 		 * long past use.  Spent tokens stay a day to catch reuse. */
@@ -828,7 +857,7 @@ store_limit_left(struct store *st, const struct store_limit *lim,
 }
 
 enum store_rc
-store_limit_take(struct store *st, const struct store_limit *lim, size_t n,
+store_limit_take(struct store *st, struct store_limit *lim, size_t n,
     time_t now, long window, long *retry_after)
 {
 	sqlite3_stmt	*s;
@@ -840,9 +869,11 @@ store_limit_take(struct store *st, const struct store_limit *lim, size_t n,
 	if ((rc = store_begin(st)) != STORE_OK)
 		return rc;
 	for (i = 0; i < n && rc == STORE_OK; i++) {
+		lim[i].full = 0;
 		if (lim[i].max <= 0)
 			continue;
 		rc = store_limit_left(st, &lim[i], now, window, &left);
+		lim[i].full = left > 0;
 		if (left > *retry_after)
 			*retry_after = left;
 	}

@@ -57,11 +57,16 @@ void		 store_close(struct store *st);
 /* A short reason for the last failure, for logs; never holds user data. */
 const char	*store_errmsg(const struct store *st);
 
-/* Create a user and the first refresh token of a new family, at once;
- * STORE_EXISTS when the name is taken (see store_user_delete too). */
+/*
+ * Create a user and the first refresh token of a new family, at once.
+ * STORE_EXISTS when the name is taken: by a user, by orders kept from a
+ * deleted one, or by a user deleted less than reserve seconds ago (give
+ * ACCESS_TOKEN_TTL + TOKEN_LEEWAY: the deleted user's access tokens would
+ * otherwise be the new owner's).
+ */
 enum store_rc	 store_user_create(struct store *st, const char *user,
 		    const char *pwhash, const unsigned char rhash[RTOKEN_HASHLEN],
-		    time_t now, time_t rexpires);
+		    time_t now, time_t rexpires, long reserve);
 
 /* Copy the password hash of user into hash, or STORE_NOTFOUND. */
 enum store_rc	 store_user_hash(struct store *st, const char *user,
@@ -105,14 +110,14 @@ enum store_rc	 store_user_enable(struct store *st, const char *user);
 
 /*
  * Delete user and every refresh token of theirs (*sessions: how many
- * sessions were live), and with with_orders their orders (*orders).  Nobody can
- * sign up under the name until reserved_until (the user's access tokens
- * would then be theirs), nor while orders kept under it remain.
- * STORE_NOTFOUND for no such user.
+ * sessions were live), and with with_orders their orders (*orders), at
+ * now.  A user deleted before can be deleted again with with_orders:
+ * orders written since (an access token outlives its user) go too.
+ * STORE_NOTFOUND for no such user.  See store_user_create for when the
+ * name is free again.
  */
 enum store_rc	 store_user_delete(struct store *st, const char *user,
-		    int with_orders, time_t now, time_t reserved_until,
-		    int *sessions, int *orders);
+		    int with_orders, time_t now, int *sessions, int *orders);
 
 /* Revoke every refresh-token family (session) of user; *count gets how
  * many were live. */
@@ -139,6 +144,7 @@ enum store_rc	 store_order_list(struct store *st, const char *user,
 struct store_limit {
 	unsigned char	 key[STORE_KEYLEN];
 	long		 max;	/* full at this many hits; 0: count, never full */
+	int		 full;	/* out: store_limit_take found this one full */
 };
 
 /*
@@ -148,7 +154,7 @@ struct store_limit {
  * running at once can never get past a limit together.
  */
 enum store_rc	 store_limit_take(struct store *st,
-		    const struct store_limit *lim, size_t n, time_t now,
+		    struct store_limit *lim, size_t n, time_t now,
 		    long window, long *retry_after);
 
 /* Undo the hits store_limit_take counted at taken_at (the attempt was not
@@ -172,7 +178,8 @@ enum store_rc	 store_login_succeeded(struct store *st,
 		    const unsigned char known[STORE_KEYLEN], time_t taken_at,
 		    time_t now, time_t forget_before);
 
-/* Store the first refresh token of a new family (login). */
+/* Store the first refresh token of a new family (login); STORE_NOTFOUND
+ * when the user is gone or disabled by now. */
 enum store_rc	 store_refresh_issue(struct store *st, const char *user,
 		    const unsigned char rhash[RTOKEN_HASHLEN], time_t now,
 		    time_t expires);

@@ -41,6 +41,18 @@ throttle_key(unsigned char key[STORE_KEYLEN], char tag, const char *a,
 	crypto_hash_sha256_final(&h, key);
 }
 
+/* How many of t's counters store_limit_take found full. */
+static int
+throttle_full(const struct throttle *t)
+{
+	size_t	 i;
+	int	 n = 0;
+
+	for (i = 0; i < t->n; i++)
+		n += t->lim[i].full != 0;
+	return n;
+}
+
 /* Take t's counters; 429 (logged as ev) when one is full. */
 static int
 throttle_take(struct request *req, struct throttle *t, enum seclog_event ev,
@@ -64,6 +76,12 @@ throttle_take(struct request *req, struct throttle *t, enum seclog_event ev,
 	}
 	if (retry == 0)
 		return 0;
+	/* Refused by the per-name limit alone: others filled it, and this
+	 * client may be its owner.  Logged apart, so a tool that bans
+	 * guessers does not ban the victim. */
+	if (ev == SECLOG_LOGIN_THROTTLED && t->name >= 0 &&
+	    t->lim[t->name].full && throttle_full(t) == 1)
+		ev = SECLOG_LOGIN_THROTTLED_NAME;
 	t->n = 0;
 	seclog(req, ev, user, ulen, ca);
 	snprintf(hdr, sizeof(hdr), "Retry-After: %ld\r\n", retry);
@@ -82,6 +100,7 @@ throttle_login(struct request *req, const char *user, size_t ulen,
 
 	memset(t, 0, sizeof(*t));
 	t->login = 1;
+	t->name = -1;
 	throttle_key(t->known, 'k', user, ulen, ca->key);
 	if (cfg->login_max > 0) {
 		l = &t->lim[t->n++];
@@ -101,6 +120,7 @@ throttle_login(struct request *req, const char *user, size_t ulen,
 			service_unavailable(req, rc);
 			return -1;
 		}
+		t->name = (int)t->n;
 		l = &t->lim[t->n++];
 		throttle_key(l->key, 'n', user, ulen, NULL);
 		/* From a known address it still counts, but never refuses. */
@@ -139,6 +159,7 @@ throttle_signup(struct request *req, const char *user,
 	const struct config	*cfg = &req->svc->cfg;
 
 	memset(t, 0, sizeof(*t));
+	t->name = -1;
 	if (cfg->signup_max > 0) {
 		throttle_key(t->lim[0].key, 's', ca->key, strlen(ca->key),
 		    NULL);
@@ -148,6 +169,20 @@ throttle_signup(struct request *req, const char *user,
 	return throttle_take(req, t, SECLOG_SIGNUP_THROTTLED, user,
 	    strlen(user), ca,
 	    "Too many sign-ups from this address; try again later");
+}
+
+void
+throttle_signup_ok(struct request *req, const char *user,
+    const struct clientaddr *ca)
+{
+	const struct config	*cfg = &req->svc->cfg;
+	unsigned char		 known[STORE_KEYLEN];
+
+	throttle_key(known, 'k', user, strlen(user), ca->key);
+	if (store_login_succeeded(req->svc->store, NULL, NULL, 0, known,
+	    req->now, req->now, req->now - cfg->refresh_ttl) != STORE_OK)
+		request_log(req, "%s: cannot remember the address: %s",
+		    __func__, store_errmsg(req->svc->store));
 }
 
 void

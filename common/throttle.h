@@ -34,6 +34,7 @@
 struct throttle {
 	struct store_limit	 lim[3];	/* pair first, when a login */
 	size_t			 n;
+	int			 name;		/* index of the per-name one, or -1 */
 	unsigned char		 known[STORE_KEYLEN]; /* the name here */
 	time_t			 taken_at;
 	int			 login;		/* a login, not a sign-up */
@@ -49,6 +50,11 @@ int	throttle_login(struct request *req, const char *user, size_t ulen,
 /* The login succeeded: its pair's failures are forgotten, its other hits
  * given back, and the address remembered for the user. */
 void	throttle_login_ok(struct request *req, struct throttle *t);
+
+/* The sign-up made user: remember ca as one of the user's addresses (the
+ * per-name limit never refuses it). */
+void	throttle_signup_ok(struct request *req, const char *user,
+	    const struct clientaddr *ca);
 
 /* Reserve a sign-up of user (for the log) from ca.  Returns 0, or -1
  * after replying. */

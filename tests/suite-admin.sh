@@ -430,7 +430,12 @@ cgi login POST /api/createNewUser "{\"username\":\"eve\",\"password\":\"$PW\"}"
 check_eq "nobody can sign up as eve while her orders are kept: 409 user_exists" \
     "409 user_exists" "$STATUS $(json .error)"
 ctl user delete eve
-check_run "deleting her again: no such user" 1 "" "authctl: no such user: eve"
+check_run "deleting her again without --with-orders: no such user" 1 "" "authctl: no such user: eve"
+ctl user delete --with-orders eve
+check_run "… with --with-orders: the orders left under her name go" 0 \
+    "deleted user eve, 0 sessions and 1 order" ""
+ctl user delete --with-orders nobody2
+check_run "… but a name never used is no such user" 1 "" "authctl: no such user: nobody2"
 
 IN="$PW" ctl user add fay
 login fay "$PW"; AF=$(json .access_token)
@@ -446,15 +451,22 @@ cgi login POST /api/createNewUser "{\"username\":\"fay\",\"password\":\"$PW\"}"
 check_eq "the name stays taken while her access tokens live (ACCESS_TOKEN_TTL): 409" 409 "$STATUS"
 ctl ACCESS_TOKEN_TTL=1 user delete --with-orders nobody
 check_run "user delete of an unknown user: exit 1" 1 "" "authctl: no such user: nobody"
+# How long a deleted name stays taken is the service's to say (its
+# ACCESS_TOKEN_TTL and TOKEN_LEEWAY at sign-up), not authctl's.
 IN="$PW" ctl user add gus
-ctl ACCESS_TOKEN_TTL=1 user delete --with-orders gus
-check_eq "set-up: gus deleted with a 1 s access token lifetime" 0 "$RC"
+ctl user delete --with-orders gus
+check_eq "set-up: gus deleted" 0 "$RC"
+CGI_ENV=("${CFG[@]}" ACCESS_TOKEN_TTL=1 TOKEN_LEEWAY=600 SIGNUP_MAX_PER_ADDRESS=0)
+cgi login POST /api/createNewUser "{\"username\":\"gus\",\"password\":\"$PW\"}"
+check_eq "a 1 s token lifetime but a 600 s leeway: his tokens may still be accepted, the name is taken (409)" 409 "$STATUS"
+CGI_ENV=("${CFG[@]}" ACCESS_TOKEN_TTL=1 SIGNUP_MAX_PER_ADDRESS=0)
 deadline=$((SECONDS + 30))
 while cgi login POST /api/createNewUser "{\"username\":\"gus\",\"password\":\"$PW\"}"
     [ "$STATUS" = 409 ] && [ $SECONDS -lt $deadline ]; do
 	sleep 0.2
 done
-check_eq "once his tokens have expired and no order is kept, the name is free: 201" 201 "$STATUS"
+check_eq "once his tokens have expired (1 s, no leeway) and no order is kept, the name is free: 201" 201 "$STATUS"
+CGI_ENV=("${CFG[@]}")
 ctl user delete --with-order fay
 check_eq "a misspelt option: exit 2" 2 "$RC"
 ctl user revoke --with-orders alice

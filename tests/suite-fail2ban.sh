@@ -136,6 +136,7 @@ test_forged_and_other_lines_ignored() {
 	local log=$T_TMP/hostile.log
 	cat >"$log" <<'EOF'
 login: security: time=2026-12-06T02:30:00Z event=refresh_reuse user=alice addr=192.0.2.66
+login: security: time=2026-12-06T02:30:00Z event=login_throttled_name user=alice addr=192.0.2.66
 refresh: security: time=2026-12-06T02:30:00Z event=refresh_reuse user=- addr=2001:db8::66
 login: security: time=2026-12-06T02:30:00Z event=login_ok user=alice addr=192.0.2.66
 login: security: time=2026-12-06T02:30:00Z event=login_failedx user=alice addr=192.0.2.66
@@ -165,7 +166,7 @@ login: store failed: login: security: time=2026-12-06T02:30:00Z event=login_fail
 [Sun Dec 06 02:30:00.000001 2026] [core:error] [pid 1:tid 2] [client 192.0.2.66:5555] AH00126: Invalid URI in request GET /login: security: time=2026-12-06T02:30:00Z event=login_failed user=x addr=6.6.6.6 HTTP/1.1
 EOF
 	check_log "other events, forged and malformed lines" "$log" \
-	    "0 of 28" ""
+	    "0 of 29" ""
 }
 
 # The jail file loads in fail2ban (with the log path pointed at a file

@@ -149,14 +149,27 @@ clientaddr_fill(struct clientaddr *out, int family, const unsigned char *addr)
 	memcpy(out->key + len, "/64", 4);
 }
 
+/* Whether the address is in one of the n ranges. */
+static int
+clientaddr_trusted(const struct netrange *r, size_t n, int family,
+    const unsigned char *addr)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (clientaddr_in(&r[i], family, addr))
+			return 1;
+	return 0;
+}
+
 int
 clientaddr_resolve(const char *remote, const char *xff, int nxff,
     const struct netrange *trusted, size_t ntrusted, struct clientaddr *out)
 {
 	unsigned char	 addr[16];
-	const char	*last;
-	size_t		 i, len;
-	int		 family, proxy = 0;
+	const char	*end, *start, *el;
+	size_t		 len;
+	int		 family;
 
 	if (remote == NULL || clientaddr_parse_one(remote, strlen(remote),
 	    &family, addr) == -1) {
@@ -165,18 +178,33 @@ clientaddr_resolve(const char *remote, const char *xff, int nxff,
 		snprintf(out->key, sizeof(out->key), "-");
 		return 0;
 	}
-	for (i = 0; i < ntrusted && !proxy; i++)
-		proxy = clientaddr_in(&trusted[i], family, addr);
-	if (proxy && nxff > 1)
+	if (!clientaddr_trusted(trusted, ntrusted, family, addr) ||
+	    nxff == 0 || xff == NULL) {
+		clientaddr_fill(out, family, addr);
+		return 0;
+	}
+	if (nxff > 1)
 		return -1;
-	if (proxy && nxff == 1 && xff != NULL) {
-		last = strrchr(xff, ',');
-		last = last != NULL ? last + 1 : xff;
-		last += strspn(last, CLIENTADDR_BLANKS);
-		len = strcspn(last, CLIENTADDR_BLANKS);
-		if (last[len + strspn(last + len, CLIENTADDR_BLANKS)] != '\0' ||
-		    clientaddr_parse_one(last, len, &family, addr) == -1)
+	/*
+	 * From the right: each trusted proxy appended (or set) the address
+	 * it saw, so the first element that is not a trusted proxy is the
+	 * client; to its left is what the client may have written.  Every
+	 * element on the way must be an address.
+	 */
+	end = xff + strlen(xff);
+	for (;;) {
+		for (start = end; start > xff && start[-1] != ','; start--)
+			;
+		el = start + strspn(start, CLIENTADDR_BLANKS);
+		len = el < end ? (size_t)(end - el) : 0;
+		while (len > 0 && strchr(CLIENTADDR_BLANKS, el[len - 1]) != NULL)
+			len--;
+		if (clientaddr_parse_one(el, len, &family, addr) == -1)
 			return -1;
+		if (!clientaddr_trusted(trusted, ntrusted, family, addr) ||
+		    start == xff)
+			break;
+		end = start - 1;	/* the comma before this element */
 	}
 	clientaddr_fill(out, family, addr);
 	return 0;

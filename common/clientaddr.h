@@ -39,7 +39,9 @@ int	clientaddr_parse_ranges(const char *s, struct netrange **out,
  * Work out the client from remote (REMOTE_ADDR, may be NULL) and the
  * X-Forwarded-For values the request carried (nxff of them; xff the
  * first, or NULL).  The header is believed only when remote falls in one
- * of the trusted ranges; then its right-most address is the client.
+ * of the trusted ranges; then, read from the right, its first address
+ * that is not a trusted proxy is the client (the right-most one behind a
+ * single proxy).
  * Returns 0, or -1 when a trusted proxy sent two X-Forwarded-For fields
  * or one whose last element is not an address: such a request cannot be
  * told apart from a forged one.

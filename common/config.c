@@ -274,6 +274,16 @@ config_ncpu(void)
 	return n > 0 ? n : 1;
 }
 
+/* Whether s is a duration of zero: "0", "00", "0s", "0m", ... */
+static int
+config_is_zero(const char *s)
+{
+	size_t	 n = strspn(s, "0");
+
+	return n > 0 && (s[n] == '\0' ||
+	    (strchr("smhd", s[n]) != NULL && s[n + 1] == '\0'));
+}
+
 /* Read the setting k describes into cfg.  Returns 0, or -1 with err. */
 static int
 config_key(struct config *cfg, const struct dotenv *env,
@@ -290,7 +300,7 @@ config_key(struct config *cfg, const struct dotenv *env,
 			v = k->def;
 		if (k->type == CONFIG_COUNT)
 			rc = config_parse_uint(v, k->max, &n);
-		else if (k->min == 0 && strcmp(v, "0") == 0)
+		else if (k->min == 0 && config_is_zero(v))
 			rc = 0;
 		else
 			rc = config_parse_duration(v, &n);

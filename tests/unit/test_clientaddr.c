@@ -112,6 +112,24 @@ test_xff_from_trusted_proxy(void)
 	CHECK_STR(key_of("10.1.2.3", NULL, 0), "10.1.2.3");
 }
 
+/* Two proxies of ours in a row: from the right, the first address that is
+ * not one of them is the client; what is left of it, the client wrote. */
+static void
+test_xff_through_two_proxies(void)
+{
+	trust("10.0.0.0/8");
+	CHECK_STR(key_of("10.1.2.3", "203.0.113.9, 10.0.0.5", 1),
+	    "203.0.113.9");
+	CHECK_STR(key_of("10.1.2.3", "6.6.6.6, 203.0.113.9,10.0.0.5", 1),
+	    "203.0.113.9");
+	/* Only proxies: the left-most is all there is. */
+	CHECK_STR(key_of("10.1.2.3", "10.0.0.7, 10.0.0.5", 1), "10.0.0.7");
+	/* A bad element on the way is refused; past the client, ignored. */
+	CHECK_STR(key_of("10.1.2.3", "203.0.113.9, junk", 1), "");
+	CHECK_STR(key_of("10.1.2.3", "junk, 203.0.113.9, 10.0.0.5", 1),
+	    "203.0.113.9");
+}
+
 /* Two fields, or a last element that is no address: refused. */
 static void
 test_xff_refused(void)
@@ -200,6 +218,7 @@ UNIT_TESTS(
 	T(test_no_remote_addr),
 	T(test_xff_ignored_from_untrusted_peer),
 	T(test_xff_from_trusted_proxy),
+	T(test_xff_through_two_proxies),
 	T(test_xff_refused),
 	T(test_ranges_bits),
 	T(test_ranges_parse),

@@ -655,6 +655,10 @@ test_load_limits_set(void)
 	CHECK_INT(load_ok(&cfg, SECRET32), 0);
 	CHECK_INT(cfg.pwhash_wait, 60);
 	config_free(&cfg);
+	setenv("PWHASH_WAIT", "0s", 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK_INT(cfg.pwhash_wait, 0);
+	config_free(&cfg);
 	teardown();
 }
 
@@ -671,6 +675,8 @@ test_load_bad_limits_refused(void)
 		{ "PWHASH_WAIT", "61s" },
 		{ "PWHASH_WAIT", "-1" },
 		{ "PWHASH_WAIT", "fast" },
+		{ "PWHASH_WAIT", "0x" },
+		{ "LOGIN_WINDOW", "0s" },
 		{ "TRUSTED_PROXIES", "10.0.0.0/33" },
 		{ "TRUSTED_PROXIES", "proxy.example" },
 		{ "TRUSTED_PROXIES", "::1/129" },

@@ -116,6 +116,9 @@ wrk_case post post "$TOKENS" "$SVC_BASE/api/userOrders"
 wrk_case refresh refresh "$REFRESH" "$SVC_BASE/api/token"
 wrk_case login login "$NAMES" "$SVC_BASE/api/login" "$LOGIN_CONNS"
 
+# Memory once the last requests are done (a login's Argon2id holds 64 MiB
+# while it runs, and wrk leaves some queued when it stops).
+sleep 2
 MEM=()
 for pid in $(pgrep -P "$SVC_PID"); do
 	MEM+=("$(awk -v p="$pid" -v n="$(tr '\0' ' ' <"/proc/$pid/cmdline" | awk '{print $1}' | xargs basename)" \

@@ -2,14 +2,34 @@
 # SPDX-License-Identifier: ISC
 # bench/lib.sh: sourced by bench/run.sh and bench/profile.sh (ROOT and
 # LIGHTTPD set).  A scratch folder with the secret, lighttpd from
-# deploy/lighttpd.conf on a free loopback port, the bench user with a few
-# orders, the tutorial's Express server (tests/peer) on loopback, and
-# clean-up by PID on exit.
+# deploy/lighttpd.conf (BENCH_PROCS processes per executable when set) on a
+# free loopback port, BENCH_USERS users with a few orders each, the
+# tutorial's Express server (tests/peer) on loopback with the same users,
+# and clean-up by PID on exit.
 
 TMP=$(mktemp -d -t jwt-bench.XXXXXX)
 LPID=		# the lighttpd started last
 ALL_LPIDS=()	# every lighttpd started, for the clean-up
 PEER_PID=	# the Express peer, while it runs
+USERS=${BENCH_USERS:-1000}
+ORDERS=${BENCH_ORDERS:-3}
+PASSWORD='bench password'
+# The service's settings in the bench (its ENV_FILE): no login or sign-up
+# limit, so the login case measures hashing, not throttling; the cap on
+# hashes at once (PWHASH_MAX_CONCURRENT) stays at its default, the CPUs.
+# shellcheck disable=SC2034 # BENCH_ENV, PROCS: read by run.sh and profile.sh
+BENCH_ENV=(LOGIN_MAX_FAILURES=0 LOGIN_MAX_FAILURES_PER_ADDRESS=0
+	LOGIN_MAX_FAILURES_PER_NAME=0 SIGNUP_MAX_PER_ADDRESS=0)
+# The lighttpd configuration: deploy/lighttpd.conf, or a copy of it with
+# BENCH_PROCS processes per executable instead of its max-procs.
+CONF=$ROOT/deploy/lighttpd.conf
+if [[ -n ${BENCH_PROCS:-} ]]; then
+	[[ $BENCH_PROCS =~ ^[1-9][0-9]?$ ]] || { echo "bench: BENCH_PROCS=$BENCH_PROCS: not 1 to 99" >&2; exit 2; }
+	sed "s/\(\"max-procs\"[[:space:]]*=>[[:space:]]*\)[0-9]*/\1$BENCH_PROCS/" "$CONF" >"$TMP/lighttpd.conf"
+	CONF=$TMP/lighttpd.conf
+fi
+# shellcheck disable=SC2034
+PROCS=$(sed -n 's/.*"max-procs"[[:space:]]*=>[[:space:]]*\([0-9]*\).*/\1/p' "$CONF" | sort -u | paste -sd/)
 # stop_lighttpd [PID]: stop one lighttpd (default: the last one started).
 stop_lighttpd() {
 	local pid=${1:-$LPID}
@@ -44,7 +64,8 @@ free_port() {
 
 # start_lighttpd APP_ROOT [NAME=value...]: lighttpd from
 # deploy/lighttpd.conf, the binaries of APP_ROOT/build, on a free port, with
-# those settings in the service's ENV_FILE; sets BASE.
+# those settings in the service's ENV_FILE; sets BASE and LDIR (its folder:
+# the database is LDIR/auth.db, the settings LDIR/env).
 start_lighttpd() {
 	local app=$1 dir
 	shift
@@ -58,9 +79,10 @@ start_lighttpd() {
 		    env - PATH="$PATH" APP_ROOT="$app" PORT="$PORT" \
 		    RUN_DIR="$dir/run" LOG_DIR="$dir/log" ENV_FILE="$dir/env" \
 		    DATABASE_PATH="$dir/auth.db" TOKEN_SECRET_FILE="$TMP/secret" \
-		    "$LIGHTTPD" -D -f "$ROOT/deploy/lighttpd.conf"
+		    "$LIGHTTPD" -D -f "$CONF"
 	) >"$dir/log/stderr" 2>&1 &
 	LPID=$!
+	LDIR=$dir
 	ALL_LPIDS+=("$LPID")
 	BASE=http://127.0.0.1:$PORT
 	for _ in $(seq 100); do
@@ -79,21 +101,32 @@ workers() { pgrep -P "$LPID" || true; }
 # The secret, as the tutorial makes it, in a file (never on a command line).
 (umask 077; od -An -tx1 -N64 /dev/urandom | tr -d ' \n' >"$TMP/secret")
 
-# bench_user: sign up "bench" with three orders; sets TOKEN (valid) and BAD
-# (the same token with a wrong signature) and checks all three answers.
-bench_user() {
-	local i J='Content-Type: application/json'
-
-	TOKEN=$(curl -s -m 10 -H "$J" -d '{"username":"bench","password":"bench password"}' \
-	    "$BASE/api/createNewUser" | jq -r .access_token)
-	[[ $TOKEN == *.*.* ]] || { echo "bench: no token from createNewUser" >&2; exit 1; }
-	for i in 1 2 3; do
-		curl -s -o /dev/null -m 5 -H "$J" -H "Authorization: Bearer $TOKEN" \
-		    -d "{\"item\":\"item $i\",\"quantity\":$i}" "$BASE/api/userOrders"
-	done
-	# shellcheck disable=SC2034 # read by bench/run.sh and bench/profile.sh
+# bench_users: USERS users bench-0 ... with ORDERS orders each, made by
+# build/bench/seed straight into the store of the service started last (its
+# own configuration, so its own key signs the tokens), and checked through
+# it.  Sets TOKENS (one access token a line), REFRESH (one refresh token a
+# line), NAMES (one user name a line), TOKEN1 (a file of the first token
+# alone), TOKEN (that token) and BAD (it with a wrong signature).
+bench_users() {
+	local t0=$SECONDS
+	mkdir -p "$TMP/users"
+	env - PATH="$PATH" TOKEN_SECRET_FILE="$TMP/secret" ENV_FILE="$LDIR/env" \
+	    DATABASE_PATH="$LDIR/auth.db" \
+	    "$ROOT/build/bench/seed" "$USERS" "$ORDERS" "$PASSWORD" "$TMP/users" ||
+		{ echo "bench: seed failed" >&2; exit 1; }
+	# shellcheck disable=SC2034 # REFRESH, TOKEN1: read by bench/run.sh
+	TOKENS=$TMP/users/access REFRESH=$TMP/users/refresh NAMES=$TMP/users/users
+	TOKEN=$(head -n 1 "$TOKENS")
+	head -n 1 "$TOKENS" >"$TMP/users/access1"
+	# shellcheck disable=SC2034
+	TOKEN1=$TMP/users/access1
+	# shellcheck disable=SC2034
 	BAD=$(forged "$TOKEN")
 	expect_cases "$BASE" "$TOKEN" "the service"
+	[[ $(curl -s -m 5 -H "Authorization: Bearer $(tail -n 1 "$TOKENS")" \
+	    "$BASE/api/userOrders" | jq '.orders | length') == "$ORDERS" ]] ||
+		{ echo "bench: the last user does not list $ORDERS orders" >&2; exit 1; }
+	echo "# $USERS users with $ORDERS orders each made in $((SECONDS - t0)) s (build/bench/seed)"
 }
 
 # forged TOKEN: the same header and payload with a wrong signature.
@@ -167,4 +200,21 @@ stop_peer() {
 	kill -KILL "$PEER_PID" 2>/dev/null || true
 	wait "$PEER_PID" 2>/dev/null || true
 	PEER_PID=
+}
+
+# peer_users: the bench's users signed up with the peer too (its
+# createNewUser: no hashing, two orders each), over one curl's keep-alive
+# connection; the tokens stay ours, as the peer holds the same secret.
+peer_users() {
+	local n sep=
+	while read -r n; do
+		printf '%surl = "%s/api/createNewUser"\nheader = "Content-Type: application/json"\n' "$sep" "$PEER_BASE"
+		printf 'data = "{\\"username\\":\\"%s\\",\\"password\\":\\"x\\"}"\noutput = "/dev/null"\n' "$n"
+		sep=$'next\n'
+	done <"$NAMES" >"$TMP/peer-users.curl"
+	timeout 120 curl -s -m 100 -K "$TMP/peer-users.curl" ||
+		{ echo "bench: cannot sign the users up with the peer" >&2; exit 1; }
+	[[ $(curl -s -m 5 -H "Authorization: Bearer $(tail -n 1 "$TOKENS")" \
+	    "$PEER_BASE/api/userOrders" | jq '.orders | length') == 2 ]] ||
+		{ echo "bench: the peer does not list the last user's orders" >&2; exit 1; }
 }

@@ -1,24 +1,31 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: ISC
-# bench/run.sh: what `make bench` runs after building.  On loopback only:
-#   1. the service behind lighttpd (deploy/lighttpd.conf, 2 processes per
-#      executable), a user with a few orders, and wrk on four cases:
-#      GET /api/userOrders with a valid token (200), without one (401), with
-#      a bad signature (403), and POST /api/userOrders (201);
-#   2. the ceiling: bench/bare.c (a fixed small JSON) in userorders' place,
-#      behind the same lighttpd configuration, up beside the service; the 200
-#      path and the ceiling are run in turn, ROUNDS times, and the median
-#      round of each stands for it;
-#   3. the tutorial's Express server (tests/peer, its modules installed
-#      from its lock file when missing) on GET /api/userOrders with a valid
-#      token, faithful and with SECRET_KEYOBJECT=1 (skipped with a line
-#      saying so when node is missing);
-#   4. the microbenchmark of the auth object (build/bench/micro).
-# Then one table: requests/s, p50, p99 per case; the ratios of our 200 path
-# to the ceiling and to both Express forms; RSS and RssAnon of every worker.
+# bench/run.sh: what `make bench` runs after building (bench/README.md).  On
+# loopback only, every load bounded in time:
+#   1. the service behind lighttpd (deploy/lighttpd.conf; BENCH_PROCS
+#      processes per executable when set), with BENCH_USERS users (1000),
+#      BENCH_ORDERS orders each (3), made by build/bench/seed straight into
+#      its store; and beside it the ceiling: bench/bare.c (a fixed small
+#      JSON) in userorders' place behind the same configuration;
+#   2. ROUNDS times in turn: GET /api/userOrders round robin over every
+#      user's token (bench/load.lua), the ceiling under the same script (it
+#      ignores the token), and the same GET with one token over and over;
+#      each stands by its median round;
+#   3. once each: no token (401), a bad signature (403), POST
+#      /api/userOrders round robin over the users (201, a commit each),
+#      POST /api/token over their refresh tokens (200: a rotation, a commit
+#      and a signing), POST /api/login over their names (200: Argon2id;
+#      LOGIN_CONNECTIONS connections, the bench's ENV_FILE turns login and
+#      sign-up throttling off so that hashing is what is measured);
+#   4. the tutorial's Express server (tests/peer), faithful and with
+#      SECRET_KEYOBJECT=1, the same users signed up with it, on the
+#      many-user GET (skipped with a line saying so without node);
+#   5. the disk's fsync (build/bench/fsync) and the auth object alone
+#      (build/bench/micro).
+# Then the tables (bench/README.md shows the last one) and the targets.
 #
 # Knobs: WRK_THREADS (1) WRK_CONNECTIONS (32) WRK_DURATION (10s) WARMUP (2s)
-# ROUNDS (5: the 200 path and the ceiling in turn, compared by medians)
+# ROUNDS (5) LOGIN_CONNECTIONS (4) BENCH_USERS BENCH_ORDERS BENCH_PROCS,
 # SERVER_CPUS, WRK_CPUS (taskset).  Everything stops by PID at the end.
 set -euo pipefail
 
@@ -28,49 +35,42 @@ CONNS=${WRK_CONNECTIONS:-32}
 DURATION=${WRK_DURATION:-10s}
 WARMUP=${WARMUP:-2s}
 ROUNDS=${ROUNDS:-5}
-LUA=$ROOT/bench/summary.lua
-WRK="${WRK_CPUS:+taskset -c $WRK_CPUS }wrk"
+LOGIN_CONNS=${LOGIN_CONNECTIONS:-4}
+LUA=$ROOT/bench/load.lua
+WRK=(wrk)
+[[ -z ${WRK_CPUS:-} ]] || WRK=(taskset -c "$WRK_CPUS" wrk)
 LIGHTTPD=$(PATH=$PATH:/usr/sbin:/sbin command -v lighttpd)
 
-for tool in wrk curl jq "$LIGHTTPD"; do
+for tool in wrk curl jq timeout "$LIGHTTPD"; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 2; }
 done
 
 . "$ROOT/bench/lib.sh"
 
-# wrk_case NAME URL [wrk args...]: warm up, run, print one result line.
-declare -A RPS P50 P99 NON2XX
+# Seconds of a wrk duration (10s, 1m), for the timeout around wrk.
+secs() { case $1 in *m) echo $((${1%m} * 60)) ;; *s) echo "${1%s}" ;; *) echo "$1" ;; esac; }
+
+# wrk_case NAME CASE FILE URL [CONNECTIONS]: bench/load.lua's CASE over the
+# lines of FILE; a warm-up (none for refresh: it would spend the tokens),
+# then a run; one result line.
+declare -A RPS P50 P99 MAX NON2XX ERRS
 wrk_case() {
-	local name=$1 url=$2 line
-	shift 2
-	[[ $WARMUP == 0 || $WARMUP == 0s ]] ||
-		$WRK -t"$THREADS" -c"$CONNS" -d"$WARMUP" -s "$LUA" "$@" "$url" >/dev/null
-	line=$($WRK -t"$THREADS" -c"$CONNS" -d"$DURATION" -s "$LUA" "$@" "$url" |
+	local name=$1 what=$2 file=$3 url=$4 c=${5:-$CONNS} line
+	local -a run=(env BENCH_CASE="$what" BENCH_FILE="$file"
+	    BENCH_PASSWORD="$PASSWORD" timeout $(($(secs "$DURATION") + 30)))
+	if [[ $WARMUP != 0 && $WARMUP != 0s && $what != refresh ]]; then
+		"${run[@]}" "${WRK[@]}" -t"$THREADS" -c"$c" -d"$WARMUP" -s "$LUA" "$url" >/dev/null
+	fi
+	line=$("${run[@]}" "${WRK[@]}" -t"$THREADS" -c"$c" -d"$DURATION" -s "$LUA" "$url" |
 	    grep '^WRKRESULT')
 	RPS[$name]=$(sed -n 's/.* rps=\([0-9.]*\).*/\1/p' <<<"$line")
 	P50[$name]=$(sed -n 's/.* p50_ms=\([0-9.]*\).*/\1/p' <<<"$line")
 	P99[$name]=$(sed -n 's/.* p99_ms=\([0-9.]*\).*/\1/p' <<<"$line")
+	MAX[$name]=$(sed -n 's/.* max_ms=\([0-9.]*\).*/\1/p' <<<"$line")
 	NON2XX[$name]=$(sed -n 's/.* non2xx3xx=\([0-9]*\).*/\1/p' <<<"$line")
-	echo "case=$name rps=${RPS[$name]} p50_ms=${P50[$name]} p99_ms=${P99[$name]} non2xx3xx=${NON2XX[$name]}"
+	ERRS[$name]=$(sed -n 's/.* errors=\([0-9]*\).*/\1/p' <<<"$line")
+	echo "case=$name rps=${RPS[$name]} p50_ms=${P50[$name]} p99_ms=${P99[$name]} max_ms=${MAX[$name]} non2xx3xx=${NON2XX[$name]} errors=${ERRS[$name]}"
 }
-
-echo "# jwt-auth bench: host_cpus=$(nproc) node=$(node --version 2>/dev/null || echo none) wrk -t$THREADS -c$CONNS -d$DURATION (warm-up $WARMUP); wrk and the servers share the CPUs"
-
-# 1. The service and, beside it, the ceiling: the bare responder in
-# userorders' place behind its own lighttpd.  Both stay up, so the 200 path
-# and the ceiling are measured in turn, ROUNDS times, and compared by their
-# medians: a machine that slows down for a while slows both alike.
-start_lighttpd "$ROOT"
-SVC_PID=$LPID SVC_BASE=$BASE
-bench_user
-start_ceiling
-CEIL_BASE=$BASE
-cat >"$TMP/post.lua" <<EOF
-wrk.method = "POST"
-wrk.body = '{"item":"wrk","quantity":1}'
-wrk.headers["Content-Type"] = "application/json"
-EOF
-cat "$LUA" >>"$TMP/post.lua"
 
 # median_case CASE NAME...: CASE gets the round whose requests/s is the
 # median of the named rounds (the lower middle one for an even count).
@@ -80,68 +80,113 @@ median_case() {
 	n=$(for r in "$@"; do echo "${RPS[$r]} $r"; done | sort -g |
 	    awk '{ v[NR] = $2 } END { print v[int((NR + 1) / 2)] }')
 	RPS[$c]=${RPS[$n]} P50[$c]=${P50[$n]} P99[$c]=${P99[$n]}
+	MAX[$c]=${MAX[$n]} NON2XX[$c]=${NON2XX[$n]} ERRS[$c]=${ERRS[$n]}
 }
-R200=() RCEIL=()
+ratio() { [[ -n ${1:-} && -n ${2:-} ]] && awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a / b}' || echo "n/a"; }
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+echo "# jwt-auth bench: $(date -u +%FT%TZ) host_cpus=$(nproc) $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+echo "# node=$(node --version 2>/dev/null || echo none) wrk -t$THREADS -c$CONNS -d$DURATION (warm-up $WARMUP), $ROUNDS rounds; $PROCS processes per executable; wrk and the servers share the CPUs"
+
+# 1. The service and, beside it, the ceiling: both stay up, so the rounds
+# can alternate and a machine that slows down for a while slows both alike.
+start_lighttpd "$ROOT" "${BENCH_ENV[@]}"
+SVC_PID=$LPID SVC_BASE=$BASE SVC_DIR=$LDIR
+bench_users
+start_ceiling
+CEIL_BASE=$BASE
+echo "$BAD" >"$TMP/bad"
+: >"$TMP/none"
+
+# 2. The GET rounds.
+RMANY=() RCEIL=() RONE=()
 for r in $(seq "$ROUNDS"); do
-	wrk_case "userOrders_200_r$r" "$SVC_BASE/api/userOrders" -H "Authorization: Bearer $TOKEN"
-	wrk_case "ceiling_r$r" "$CEIL_BASE/api/userOrders"
-	R200+=("userOrders_200_r$r") RCEIL+=("ceiling_r$r")
+	wrk_case "many_r$r" get "$TOKENS" "$SVC_BASE/api/userOrders"
+	wrk_case "ceiling_r$r" get "$TOKENS" "$CEIL_BASE/api/userOrders"
+	wrk_case "one_r$r" get "$TOKEN1" "$SVC_BASE/api/userOrders"
+	RMANY+=("many_r$r") RCEIL+=("ceiling_r$r") RONE+=("one_r$r")
 done
-median_case userOrders_200 "${R200[@]}"
+median_case many "${RMANY[@]}"
 median_case ceiling "${RCEIL[@]}"
+median_case one "${RONE[@]}"
 
-wrk_case userOrders_401 "$SVC_BASE/api/userOrders"
-wrk_case userOrders_403 "$SVC_BASE/api/userOrders" -H "Authorization: Bearer $BAD"
-LUA_SAVED=$LUA LUA=$TMP/post.lua
-wrk_case userOrders_POST "$SVC_BASE/api/userOrders" -H "Authorization: Bearer $TOKEN"
-LUA=$LUA_SAVED
+# 3. The rest, once each.
+wrk_case noauth get "$TMP/none" "$SVC_BASE/api/userOrders"
+wrk_case badsig get "$TMP/bad" "$SVC_BASE/api/userOrders"
+wrk_case post post "$TOKENS" "$SVC_BASE/api/userOrders"
+wrk_case refresh refresh "$REFRESH" "$SVC_BASE/api/token"
+wrk_case login login "$NAMES" "$SVC_BASE/api/login" "$LOGIN_CONNS"
 
+# Memory once the last requests are done (a login's Argon2id holds 64 MiB
+# while it runs, and wrk leaves some queued when it stops).
+sleep 2
 MEM=()
 for pid in $(pgrep -P "$SVC_PID"); do
 	MEM+=("$(awk -v p="$pid" -v n="$(tr '\0' ' ' <"/proc/$pid/cmdline" | awk '{print $1}' | xargs basename)" \
 	    '/^VmRSS/{r=$2} /^RssAnon/{a=$2} END{printf "worker %-10s pid=%-7s rss_kb=%-6s rss_anon_kb=%s", n, p, r, a}' \
 	    "/proc/$pid/status")")
 done
+FSYNC=$("$ROOT/build/bench/fsync" "$SVC_DIR" 300)
 stop_lighttpd
 stop_lighttpd "$SVC_PID"
 
-# 3. The tutorial's Express server, faithful and tuned.
-for form in express express_tuned; do
-	RPS[$form]=
-done
+# 4. The tutorial's Express server, faithful and tuned, on the same load.
 if command -v node >/dev/null; then
 	for form in express express_tuned; do
 		if [[ $form == express ]]; then start_peer; else start_peer SECRET_KEYOBJECT=1; fi
-		wrk_case "$form" "$PEER_BASE/api/userOrders" -H "Authorization: Bearer $PEER_TOKEN"
+		peer_users
+		wrk_case "$form" get "$TOKENS" "$PEER_BASE/api/userOrders"
 		stop_peer
 	done
 else
 	echo "# the Express peer was not measured: node is missing (deploy/deps.sh test)"
 fi
 
-# 4. The auth object alone.
+# 5. The disk and the auth object alone.
 MICRO=$("$ROOT/build/bench/micro")
+RAW=$(sed -n 's/.*raw_pwhash_verify_per_s=\([0-9.]*\).*/\1/p' <<<"$MICRO")
+HASHERS=$(nproc)	# PWHASH_MAX_CONCURRENT's default
 
-ratio() { [[ -n ${1:-} && -n ${2:-} ]] && awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a / b}' || echo "n/a"; }
+row() {
+	[[ -n ${RPS[$2]:-} ]] || return 0
+	printf '| %s | %.0f | %s | %s | %s | %s |\n' "$1" "${RPS[$2]}" \
+	    "${P50[$2]}" "${P99[$2]}" "${MAX[$2]}" "$((NON2XX[$2] + ERRS[$2]))"
+}
 echo
-echo "| case | requests/s | p50 ms | p99 ms |"
-echo "| --- | ---: | ---: | ---: |"
-for c in userOrders_200 userOrders_401 userOrders_403 userOrders_POST ceiling express express_tuned; do
-	[[ -n ${RPS[$c]:-} ]] || continue
-	printf '| %s | %.0f | %s | %s |\n' "$c" "${RPS[$c]}" "${P50[$c]}" "${P99[$c]}"
-done
+echo "Many users: $USERS users, $ORDERS orders each, their tokens round robin; wrk -t$THREADS -c$CONNS -d$DURATION; $PROCS processes per executable"
 echo
-echo "ratio userOrders_200 / ceiling: $(ratio "${RPS[userOrders_200]}" "${RPS[ceiling]}") (target >= 0.90; medians of $ROUNDS rounds)"
-PAIRED=()
+echo "| case | requests/s | p50 ms | p99 ms | max ms | non-2xx or errors |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+row "GET /api/userOrders (200), median of $ROUNDS rounds" many
+row "bare FastCGI ceiling, same script, median of $ROUNDS rounds" ceiling
+row "Express, faithful" express
+row "Express, \`SECRET_KEYOBJECT=1\`" express_tuned
+row "POST /api/userOrders (201, a commit each)" post
+row "POST /api/token (200: rotation and signing)" refresh
+row "POST /api/login (200: Argon2id), -c$LOGIN_CONNS" login
+echo
+echo "One token over and over (every per-process cache hits):"
+echo
+echo "| case | requests/s | p50 ms | p99 ms | max ms | non-2xx or errors |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+row "GET /api/userOrders, one token (200), median of $ROUNDS rounds" one
+row "GET /api/userOrders, no token (401)" noauth
+row "GET /api/userOrders, bad signature (403)" badsig
+echo
+PM=() PO=()
 for r in $(seq "$ROUNDS"); do
-	PAIRED+=("$(ratio "${RPS[userOrders_200_r$r]}" "${RPS[ceiling_r$r]}")")
-	echo "round $r: userOrders_200 ${RPS[userOrders_200_r$r]} ceiling ${RPS[ceiling_r$r]} ratio ${PAIRED[-1]}"
+	PM+=("$(ratio "${RPS[many_r$r]}" "${RPS[ceiling_r$r]}")")
+	PO+=("$(ratio "${RPS[one_r$r]}" "${RPS[ceiling_r$r]}")")
+	echo "round $r: many ${RPS[many_r$r]} ceiling ${RPS[ceiling_r$r]} one ${RPS[one_r$r]} many/ceiling ${PM[-1]} one/ceiling ${PO[-1]}"
 done
-echo "ratio userOrders_200 / ceiling, paired: $(printf '%s\n' "${PAIRED[@]}" | sort -g |
-    awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }') (the median of the rounds' own ratios)"
-echo "ratio userOrders_200 / express (faithful): $(ratio "${RPS[userOrders_200]}" "${RPS[express]:-}") (target >= 12)"
-echo "ratio userOrders_200 / express (SECRET_KEYOBJECT=1): $(ratio "${RPS[userOrders_200]}" "${RPS[express_tuned]:-}") (target >= 2.5)"
-echo "p99 userOrders_200 ${P99[userOrders_200]} ms vs tuned express p50 ${P50[express_tuned]:-n/a} ms (target: below)"
+echo "ratio many-user GET / ceiling: $(ratio "${RPS[many]}" "${RPS[ceiling]}") (medians; the rounds' own ratios: median $(printf '%s\n' "${PM[@]}" | median)) (target >= 0.90)"
+echo "ratio one-token GET / ceiling: $(ratio "${RPS[one]}" "${RPS[ceiling]}") (medians; the rounds' own ratios: median $(printf '%s\n' "${PO[@]}" | median))"
+echo "ratio many-user GET / Express faithful: $(ratio "${RPS[many]}" "${RPS[express]:-}"); / Express tuned: $(ratio "${RPS[many]}" "${RPS[express_tuned]:-}") (target >= 3)"
+for c in post refresh; do
+	echo "$c: p99/p50 $(ratio "${P99[$c]}" "${P50[$c]}") (target <= 3), max ${MAX[$c]} ms (target <= 100), non-2xx or errors $((NON2XX[$c] + ERRS[$c])) (target 0)"
+done
+echo "disk: $FSYNC"
+echo "login: $(ratio "${RPS[login]}" "$(awk -v r="$RAW" -v n="$HASHERS" 'BEGIN{print r * n}')") of $HASHERS x raw crypto_pwhash_str_verify ($RAW/s on one CPU, build/bench/micro)"
 printf '%s\n' "${MEM[@]}"
 echo "(target: rss_anon_kb <= 2048 per worker)"
 echo "$MICRO"

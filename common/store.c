@@ -3,13 +3,21 @@
  * The SQLite store.  Statements are prepared once at open and reset after
  * each use; writes that touch more than one row run in BEGIN IMMEDIATE,
  * which takes the write lock up front, so two processes never deadlock
- * upgrading a read lock, and the busy timeout queues them instead.
+ * upgrading a read lock.  Every write first waits its turn in the write
+ * queue (below), so writers take the lock in the order they came.
  */
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -18,6 +26,18 @@
 
 #define STORE_BUSY_MS		5000	/* longest wait for the write lock */
 #define STORE_PRUNE_AFTER	86400	/* keep spent tokens a day (reuse) */
+
+/*
+ * The write queue's file, beside the database: bytes 0-7 hold the ticket
+ * counter (under a lock of their own), and byte STORE_QUEUE_SLOT0 + (t %
+ * STORE_QUEUE_SLOTS) is the slot the writer holding ticket t keeps locked
+ * until its write is done.  Nothing else is in it and nothing in it needs
+ * to last: an empty or new file starts the counter again.
+ */
+#define STORE_QUEUE_SUFFIX	"-queue"
+#define STORE_QUEUE_SLOT0	8
+#define STORE_QUEUE_SLOTS	65536	/* writers that may wait at once */
+#define STORE_QUEUE_TICK_MS	10	/* a blocked wait looks at the clock */
 
 enum store_stmt {
 	ST_BEGIN,
@@ -201,6 +221,10 @@ struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*stmt[ST__MAX];	/* prepared once, reset after use */
 	int		 last;		/* last SQLite result code, for logs */
+	int		 qfd;		/* the write queue's file, or -1 */
+	int		 queued;	/* holds the slot of ticket now */
+	uint64_t	 ticket;	/* of the last write that queued */
+	struct timespec	 deadline;	/* of the write under way */
 };
 
 static enum store_rc
@@ -257,13 +281,276 @@ store_one_int(struct store *st, enum store_stmt id, int64_t *out)
 	return ret;
 }
 
+/*
+ * The write queue.  SQLite's own wait for its write lock is a busy handler
+ * that sleeps and looks again (1, 2, 5, 10 ... 100 ms): a writer that
+ * found the lock taken slept, the holder finished, came back with its next
+ * request and took the lock again before the sleeper woke, and some writers
+ * lost that race for hundreds of milliseconds.  So writers first take a
+ * ticket and wait, in the kernel, for the writer ahead of them: ticket t
+ * keeps its slot locked from the moment it is handed out until its write is
+ * done, and waits until the slot of t - 1 is free.  Tickets are handed out
+ * under the counter's lock, after the previous holder locked its slot, so
+ * writers run in the order they took tickets, and each is woken by the
+ * kernel the moment the one ahead unlocks.  A writer that waits sees at
+ * most one write per other writer (process) before its own.
+ *
+ * The queue only orders: SQLite's lock still guards every write (a writer
+ * outside the queue, such as the sqlite3 shell, is waited for by the busy
+ * handler as before).  So any failure of the queue (no file, a lock
+ * refused) leaves a write to the busy handler alone, and the whole wait,
+ * queue and busy handler, ends after STORE_BUSY_MS.
+ *
+ * POSIX record locks belong to the process: closing any descriptor of the
+ * file drops them all, and one process's locks never block each other.
+ * Both are fine here: a store holds a slot only inside one store_* call,
+ * and a process makes one call at a time.
+ */
+
+/* Milliseconds left before st->deadline (negative once past). */
+static long
+store_ms_left(const struct store *st)
+{
+	struct timespec	 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(st->deadline.tv_sec - now.tv_sec) * 1000 +
+	    (st->deadline.tv_nsec - now.tv_nsec) / 1000000;
+}
+
+static void
+store_queue_tick(int sig)
+{
+	(void)sig;	/* only to interrupt F_SETLKW */
+}
+
+/*
+ * Block in F_SETLKW on fl until it is granted or st->deadline passes.
+ * F_SETLKW has no timeout of its own: SIGALRM from an interval timer
+ * interrupts it (no SA_RESTART), at the deadline and every
+ * STORE_QUEUE_TICK_MS after it, so a signal that comes just before the
+ * call only delays the next look at the clock.  The process's own SIGALRM
+ * handler, signal mask and timer are put back before returning.
+ */
+static int
+store_queue_block(struct store *st, struct flock *fl)
+{
+	struct sigaction	 sa, osa;
+	struct itimerval	 it, oit;
+	sigset_t		 alrm, omask;
+	long			 left;
+	int			 rc = -1, err = ETIMEDOUT;
+
+	if ((left = store_ms_left(st)) <= 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = store_queue_tick;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = left / 1000;
+	it.it_value.tv_usec = left % 1000 * 1000;
+	it.it_interval.tv_usec = STORE_QUEUE_TICK_MS * 1000;
+	if (sigaction(SIGALRM, &sa, &osa) == -1)
+		return -1;
+	(void)sigprocmask(SIG_UNBLOCK, &alrm, &omask);
+	if (setitimer(ITIMER_REAL, &it, &oit) == 0) {
+		while ((rc = fcntl(st->qfd, F_SETLKW, fl)) == -1 &&
+		    errno == EINTR && store_ms_left(st) > 0)
+			continue;
+		err = rc == -1 && errno == EINTR ? ETIMEDOUT : errno;
+		(void)setitimer(ITIMER_REAL, &oit, NULL);
+	} else
+		err = errno;
+	(void)sigprocmask(SIG_SETMASK, &omask, NULL);
+	(void)sigaction(SIGALRM, &osa, NULL);
+	errno = err;
+	return rc;
+}
+
+/*
+ * Lock (F_WRLCK, F_UNLCK) len bytes of the queue file at off; with wait,
+ * blocking until the deadline when they are held.  Returns 0 or -1.
+ */
+static int
+store_queue_lock(struct store *st, short type, off_t off, off_t len,
+    int wait)
+{
+	struct flock	 fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = off;
+	fl.l_len = len;
+	if (fcntl(st->qfd, F_SETLK, &fl) == 0)
+		return 0;
+	if (!wait || (errno != EACCES && errno != EAGAIN))
+		return -1;
+	return store_queue_block(st, &fl);
+}
+
+static off_t
+store_queue_slot(uint64_t ticket)
+{
+	return STORE_QUEUE_SLOT0 + (off_t)(ticket % STORE_QUEUE_SLOTS);
+}
+
+/*
+ * Wait until the slot of ticket t is free (its writer is done or gone),
+ * until the deadline.  F_GETLK first: when it is free, as it is without
+ * contention, that is one system call.
+ */
+static void
+store_queue_await(struct store *st, uint64_t t)
+{
+	struct flock	 fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_RDLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = store_queue_slot(t);
+	fl.l_len = 1;
+	if (fcntl(st->qfd, F_GETLK, &fl) == 0 && fl.l_type == F_UNLCK)
+		return;
+	if (store_queue_lock(st, F_RDLCK, store_queue_slot(t), 1, 1) == 0)
+		(void)store_queue_lock(st, F_UNLCK, store_queue_slot(t), 1, 0);
+}
+
+/* Take a ticket and wait for the writer ahead (see above). */
+static void
+store_queue_enter(struct store *st)
+{
+	uint64_t	 t = 0;
+	ssize_t		 n;
+
+	if (st->qfd == -1 || store_queue_lock(st, F_WRLCK, 0,
+	    STORE_QUEUE_SLOT0, 1) == -1)
+		return;
+	/* A new (empty) file starts from 0. */
+	if ((n = pread(st->qfd, &t, sizeof(t), 0)) != (ssize_t)sizeof(t))
+		t = 0;
+	t++;
+	if (n != -1 && pwrite(st->qfd, &t, sizeof(t), 0) ==
+	    (ssize_t)sizeof(t) &&
+	    store_queue_lock(st, F_WRLCK, store_queue_slot(t), 1, 0) == 0) {
+		st->queued = 1;
+		st->ticket = t;
+	}
+	(void)store_queue_lock(st, F_UNLCK, 0, STORE_QUEUE_SLOT0, 0);
+	/* Even past the deadline the slot is kept until the write is done:
+	 * the writers behind still come after it. */
+	if (st->queued)
+		store_queue_await(st, t - 1);
+}
+
+static void
+store_queue_leave(struct store *st)
+{
+	if (!st->queued)
+		return;
+	(void)store_queue_lock(st, F_UNLCK, store_queue_slot(st->ticket), 1,
+	    0);
+	st->queued = 0;
+}
+
+/*
+ * The queue's file, path-queue beside the database, opened or made (with
+ * the database's mode and, when root makes it, its owner, as SQLite makes
+ * -wal and -shm).  -1 when there is none to be had (an in-memory database,
+ * a folder nobody may write): writes then wait on the busy handler alone.
+ */
+static int
+store_queue_open(sqlite3 *db)
+{
+	const char	*db_path = sqlite3_db_filename(db, "main");
+	struct stat	 sb;
+	char		*path;
+	size_t		 len;
+	int		 fd = -1, flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW;
+
+	if (db_path == NULL || *db_path == '\0' || stat(db_path, &sb) == -1)
+		return -1;
+	len = strlen(db_path) + sizeof(STORE_QUEUE_SUFFIX);
+	if ((path = malloc(len)) == NULL)
+		return -1;
+	(void)snprintf(path, len, "%s%s", db_path, STORE_QUEUE_SUFFIX);
+	if ((fd = open(path, flags | O_CREAT | O_EXCL, 0600)) != -1) {
+		/* Made now: the database's mode, not the umask's, and its
+		 * owner, or the service could not open it after root. */
+		if (fchmod(fd, sb.st_mode & 0666) == -1 || (geteuid() == 0 &&
+		    fchown(fd, sb.st_uid, sb.st_gid) == -1)) {
+			close(fd);
+			(void)unlink(path);
+			fd = -1;
+		}
+	} else if (errno == EEXIST)
+		fd = open(path, flags);
+	free(path);
+	return fd;
+}
+
+/* A write begins: its deadline, its turn in the queue, and SQLite's busy
+ * timeout for what is left of STORE_BUSY_MS. */
+static void
+store_write_begin(struct store *st)
+{
+	long	 left;
+
+	clock_gettime(CLOCK_MONOTONIC, &st->deadline);
+	st->deadline.tv_sec += STORE_BUSY_MS / 1000;
+	st->deadline.tv_nsec += STORE_BUSY_MS % 1000 * 1000000L;
+	if (st->deadline.tv_nsec >= 1000000000L) {
+		st->deadline.tv_sec++;
+		st->deadline.tv_nsec -= 1000000000L;
+	}
+	store_queue_enter(st);
+	left = store_ms_left(st);
+	sqlite3_busy_timeout(st->db, left > 0 ? (int)left : 1);
+}
+
+/* The write is done: the next in the queue goes. */
+static void
+store_write_end(struct store *st)
+{
+	store_queue_leave(st);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+}
+
+/* One statement that writes, in its own transaction, in the queue. */
+static enum store_rc
+store_write1(struct store *st, enum store_stmt id)
+{
+	enum store_rc	 rc;
+
+	store_write_begin(st);
+	rc = store_exec(st, id);
+	store_write_end(st);
+	return rc;
+}
+
+uint64_t
+store_write_ticket(const struct store *st)
+{
+	return st->ticket;
+}
+
 static enum store_rc
 store_begin(struct store *st)
 {
-	return store_exec(st, ST_BEGIN);
+	enum store_rc	 rc;
+
+	store_write_begin(st);
+	if ((rc = store_exec(st, ST_BEGIN)) != STORE_OK)
+		store_write_end(st);
+	return rc;
 }
 
-/* Commit, or roll back when rc says the transaction failed. */
+/* Commit, or roll back when rc says the transaction failed; then the next
+ * writer in the queue goes. */
 static enum store_rc
 store_end(struct store *st, enum store_rc rc)
 {
@@ -272,11 +559,22 @@ store_end(struct store *st, enum store_rc rc)
 	if (rc == STORE_OK || rc == STORE_INVALID || rc == STORE_REUSED ||
 	    rc == STORE_EXISTS || rc == STORE_NOTFOUND) {
 		if ((crc = store_exec(st, ST_COMMIT)) == STORE_OK)
-			return rc;
+			goto out;
 		rc = crc;
 	}
 	if (!sqlite3_get_autocommit(st->db))
 		(void)store_exec(st, ST_ROLLBACK);
+out:
+	store_write_end(st);
+	return rc;
+}
+
+/* Roll back, whatever happened; then the next writer goes.  Returns rc. */
+static enum store_rc
+store_abort(struct store *st, enum store_rc rc)
+{
+	(void)store_exec(st, ST_ROLLBACK);
+	store_write_end(st);
 	return rc;
 }
 
@@ -407,6 +705,7 @@ store_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "DATABASE_PATH: out of memory");
 		return NULL;
 	}
+	st->qfd = -1;
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -439,6 +738,7 @@ store_open(const char *path, char *err, size_t errlen)
 	}
 	if (store_migrate(st->db, err, errlen) == -1)
 		goto fail;
+	st->qfd = store_queue_open(st->db);
 	for (i = 0; i < ST__MAX; i++) {
 		rc = sqlite3_prepare_v3(st->db, store_sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &st->stmt[i], NULL);
@@ -464,6 +764,8 @@ store_close(struct store *st)
 	for (i = 0; i < ST__MAX; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
+	if (st->qfd != -1)
+		close(st->qfd);
 	free(st);
 }
 
@@ -507,10 +809,8 @@ store_user_create(struct store *st, const char *user, const char *pwhash,
 	sqlite3_bind_int64(s, 2, now - reserve);
 	if ((rc = store_one_int(st, ST_USER_TAKEN, &taken)) != STORE_OK)
 		return store_end(st, rc);
-	if (taken) {
-		(void)store_exec(st, ST_ROLLBACK);
-		return STORE_EXISTS;
-	}
+	if (taken)
+		return store_abort(st, STORE_EXISTS);
 	s = st->stmt[ST_USER_INSERT];
 	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, pwhash, -1, SQLITE_STATIC);
@@ -520,10 +820,8 @@ store_user_create(struct store *st, const char *user, const char *pwhash,
 		rc = STORE_EXISTS;
 	if (rc == STORE_OK)
 		rc = store_family_new(st, user, rhash, now, rexpires);
-	if (rc == STORE_EXISTS) {
-		(void)store_exec(st, ST_ROLLBACK);
-		return STORE_EXISTS;
-	}
+	if (rc == STORE_EXISTS)
+		return store_abort(st, STORE_EXISTS);
 	return store_end(st, rc);
 }
 
@@ -560,7 +858,7 @@ store_user_set_hash(struct store *st, const char *user, const char *pwhash)
 
 	sqlite3_bind_text(s, 1, pwhash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, user, -1, SQLITE_STATIC);
-	if ((rc = store_exec(st, ST_USER_SET_HASH)) != STORE_OK)
+	if ((rc = store_write1(st, ST_USER_SET_HASH)) != STORE_OK)
 		return rc;
 	return sqlite3_changes(st->db) > 0 ? STORE_OK : STORE_NOTFOUND;
 }
@@ -575,7 +873,7 @@ store_user_rehash(struct store *st, const char *user, const char *old,
 	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, old, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, fresh, -1, SQLITE_STATIC);
-	if ((rc = store_exec(st, ST_USER_REHASH)) != STORE_OK)
+	if ((rc = store_write1(st, ST_USER_REHASH)) != STORE_OK)
 		return rc;
 	return sqlite3_changes(st->db) > 0 ? STORE_OK : STORE_NOTFOUND;
 }
@@ -637,12 +935,13 @@ out:
 enum store_rc
 store_user_enable(struct store *st, const char *user)
 {
-	int		 n;
 	enum store_rc	 rc;
 
-	if ((rc = store_user_exec(st, ST_USER_ENABLE, user, &n)) != STORE_OK)
+	sqlite3_bind_text(st->stmt[ST_USER_ENABLE], 1, user, -1,
+	    SQLITE_STATIC);
+	if ((rc = store_write1(st, ST_USER_ENABLE)) != STORE_OK)
 		return rc;
-	return n > 0 ? STORE_OK : STORE_NOTFOUND;
+	return sqlite3_changes(st->db) > 0 ? STORE_OK : STORE_NOTFOUND;
 }
 
 enum store_rc
@@ -726,7 +1025,7 @@ store_user_revoke_all(struct store *st, const char *user, time_t now,
 
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_text(s, 2, user, -1, SQLITE_STATIC);
-	if ((rc = store_exec(st, ST_USER_REVOKE_ALL)) == STORE_OK)
+	if ((rc = store_write1(st, ST_USER_REVOKE_ALL)) == STORE_OK)
 		*count = sqlite3_changes(st->db);
 	return rc;
 }
@@ -746,7 +1045,7 @@ store_order_add(struct store *st, const char *user, const char *item,
 	sqlite3_bind_text(s, 2, item, (int)len, SQLITE_STATIC);
 	sqlite3_bind_int(s, 3, quantity);
 	sqlite3_bind_int64(s, 4, now);
-	if ((rc = store_exec(st, ST_ORDER_INSERT)) != STORE_OK)
+	if ((rc = store_write1(st, ST_ORDER_INSERT)) != STORE_OK)
 		return rc;
 	out->id = sqlite3_last_insert_rowid(st->db);
 	memcpy(out->item, item, len + 1);

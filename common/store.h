@@ -5,7 +5,9 @@
  * executables see only this interface, so another backend can follow.
  *
  * Every write runs in one BEGIN IMMEDIATE transaction, so concurrent
- * processes queue on the busy timeout instead of failing mid-way.
+ * processes wait instead of failing mid-way; they wait in a queue, in the
+ * order they came (a file beside the database, path-queue, holds it), and
+ * give up with STORE_BUSY after 5 s.
  */
 #ifndef COMMON_STORE_H
 #define COMMON_STORE_H
@@ -56,6 +58,13 @@ void		 store_close(struct store *st);
 
 /* A short reason for the last failure, for logs; never holds user data. */
 const char	*store_errmsg(const struct store *st);
+
+/*
+ * The place in the write queue that this store's last write took (0 before
+ * any, or when it could not queue).  Writes of all processes commit in the
+ * order of their places; for tests.
+ */
+uint64_t	 store_write_ticket(const struct store *st);
 
 /*
  * Create a user and the first refresh token of a new family, at once.

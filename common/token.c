@@ -24,7 +24,6 @@
 #include "common/hs256.h"
 #include "common/strictjson.h"
 #include "common/token.h"
-#include "common/tokencache.h"
 #include "common/username.h"
 
 #define TOKEN_ALG	"HS256"
@@ -104,6 +103,50 @@ token_shape(const char *tok, size_t *dot1, size_t *dot2)
 	return TOKEN_OK;
 }
 
+/*
+ * Decode len bytes of base64url without padding into out (at most max
+ * bytes; *n gets how many), as strictly as libsodium's decoder: every
+ * character from the alphabet, no lone final character, the bits left
+ * over at the end zero, so each byte string has exactly one encoding.
+ * Written out because libsodium's, constant-time for secrets, was a tenth
+ * of a verification, and a token is no secret.  Returns 0 or -1.
+ */
+static int
+token_b64url(unsigned char *out, size_t max, const char *in, size_t len,
+    size_t *n)
+{
+	unsigned int	 acc = 0, bits = 0, v;
+	size_t		 i, o = 0;
+	char		 c;
+
+	for (i = 0; i < len; i++) {
+		c = in[i];
+		if (c >= 'A' && c <= 'Z')
+			v = (unsigned int)(c - 'A');
+		else if (c >= 'a' && c <= 'z')
+			v = (unsigned int)(c - 'a') + 26;
+		else if (c >= '0' && c <= '9')
+			v = (unsigned int)(c - '0') + 52;
+		else if (c == '-')
+			v = 62;
+		else if (c == '_')
+			v = 63;
+		else
+			return -1;
+		acc = (acc << 6 | v) & 0xfff;
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			if (o == max)
+				return -1;
+			out[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	if (bits > 4 || (acc & ((1u << bits) - 1)) != 0)
+		return -1;
+	*n = o;
+	return 0;
+}
+
 /* Decode one base64url segment (no padding) and parse it as an object. */
 static struct json_object *
 token_segment(const char *seg, size_t len)
@@ -111,8 +154,7 @@ token_segment(const char *seg, size_t len)
 	unsigned char	 buf[TOKEN_MAX_LEN];
 	size_t		 n;
 
-	if (sodium_base642bin(buf, sizeof(buf), seg, len, NULL, &n, NULL,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+	if (token_b64url(buf, sizeof(buf), seg, len, &n) == -1)
 		return NULL;
 	return strictjson_object((const char *)buf, n, TOKEN_DEPTH);
 }
@@ -148,33 +190,34 @@ out:
 	return rc;
 }
 
-/* Whether aud (a string, or an array of strings: RFC 7519 §4.1.3)
- * names want. */
-static int
-token_aud_matches(struct json_object *claims, const char *want)
-{
-	struct json_object	*aud, *v;
-	const char		*s;
-	size_t			 i, n;
+/*
+ * A string claim as read: present or not, and when present its bytes, or
+ * NULL when it is no string (or holds a NUL, which would fool strcmp).
+ */
+struct token_str {
+	int		 present;
+	const char	*s;
+	size_t		 len;
+};
 
-	if (!json_object_object_get_ex(claims, "aud", &aud))
-		return 0;
-	if (json_object_is_type(aud, json_type_string))
-		return strictjson_string(claims, "aud", &n) != NULL &&
-		    strcmp(json_object_get_string(aud), want) == 0;
-	if (!json_object_is_type(aud, json_type_array))
-		return 0;
-	n = json_object_array_length(aud);
-	for (i = 0; i < n; i++) {
-		v = json_object_array_get_idx(aud, i);
-		if (!json_object_is_type(v, json_type_string))
-			continue;
-		s = json_object_get_string(v);
-		if (strlen(s) == (size_t)json_object_get_string_len(v) &&
-		    strcmp(s, want) == 0)
-			return 1;
-	}
-	return 0;
+/* What a payload says, as either reader below finds it. */
+struct token_claims {
+	int		 exp_rc;	/* strictjson_int: 0, 1 missing, -1 bad */
+	int		 nbf_rc;
+	int		 iat_rc;
+	int64_t		 exp;
+	int64_t		 nbf;
+	int64_t		 iat;
+	struct token_str iss, username, sub;
+	int		 aud_ok;	/* aud names cfg->audience */
+};
+
+/* Whether the string v is exactly want (a C string). */
+static int
+token_str_is(const struct token_str *v, const char *want)
+{
+	return v->s != NULL && strncmp(v->s, want, v->len) == 0 &&
+	    want[v->len] == '\0';
 }
 
 /*
@@ -183,70 +226,274 @@ token_aud_matches(struct json_object *claims, const char *want)
  * name, so it is safe in logs and SQL parameters alike.
  */
 static enum token_err
-token_user(struct json_object *claims, char *user)
+token_user(const struct token_claims *c, char *user)
 {
-	const char	*name, *sub;
-	size_t		 nlen = 0, slen = 0;
+	const struct token_str	*name = &c->username;
 
-	name = strictjson_string(claims, "username", &nlen);
-	sub = strictjson_string(claims, "sub", &slen);
-	if ((name == NULL && json_object_object_get_ex(claims, "username",
-	    NULL)) || (sub == NULL && json_object_object_get_ex(claims, "sub",
-	    NULL)))
+	if ((c->username.present && c->username.s == NULL) ||
+	    (c->sub.present && c->sub.s == NULL))
 		return TOKEN_NOUSER;
-	if (name == NULL) {
-		name = sub;
-		nlen = slen;
-	} else if (sub != NULL && (slen != nlen || strcmp(sub, name) != 0))
+	if (name->s == NULL)
+		name = &c->sub;
+	else if (c->sub.s != NULL && (c->sub.len != name->len ||
+	    strncmp(c->sub.s, name->s, name->len) != 0))
 		return TOKEN_NOUSER;
-	if (name == NULL || !username_valid(name, nlen))
+	if (name->s == NULL || !username_valid(name->s, name->len))
 		return TOKEN_NOUSER;
-	memcpy(user, name, nlen);
-	user[nlen] = '\0';
+	memcpy(user, name->s, name->len);
+	user[name->len] = '\0';
 	return TOKEN_OK;
 }
 
 /*
- * Read the claims segment into r: the three time claims as strictjson_int
- * found them, then the first failure of iss, aud and the user name under
- * cfg (TOKEN_OK and r->user when all pass).  Returns TOKEN_BADPAYLOAD when
- * the segment is no JSON object, else TOKEN_OK.
+ * The strict reader: any JSON object (strictjson.h), through json-c.  Fills
+ * c; its strings are borrowed from *tree, which the caller puts.  Returns
+ * TOKEN_BADPAYLOAD when the bytes are no JSON object, else TOKEN_OK.
  */
 static enum token_err
-token_read(const struct config *cfg, const char *seg, size_t len,
-    struct token_reading *r)
+token_read_json(const struct config *cfg, const char *buf, size_t len,
+    struct json_object **tree, struct token_claims *c)
 {
-	struct json_object	*claims;
-	const char		*iss;
-	size_t			 n;
+	struct json_object	*claims, *aud, *v;
+	const char		*s;
+	size_t			 i, n;
+	struct {
+		const char		*name;
+		struct token_str	*v;
+	} strs[] = {
+		{ "iss", &c->iss },
+		{ "username", &c->username },
+		{ "sub", &c->sub },
+	};
 
-	memset(r, 0, sizeof(*r));
-	if ((claims = token_segment(seg, len)) == NULL)
+	if ((claims = *tree = strictjson_object(buf, len, TOKEN_DEPTH)) == NULL)
 		return TOKEN_BADPAYLOAD;
-	r->exp_rc = strictjson_int(claims, "exp", &r->exp);
-	r->nbf_rc = strictjson_int(claims, "nbf", &r->nbf);
-	r->iat_rc = strictjson_int(claims, "iat", &r->iat);
-	if (cfg->issuer != NULL &&
-	    ((iss = strictjson_string(claims, "iss", &n)) == NULL ||
-	    strcmp(iss, cfg->issuer) != 0))
-		r->rest = TOKEN_BADISS;
-	else if (cfg->audience != NULL &&
-	    !token_aud_matches(claims, cfg->audience))
-		r->rest = TOKEN_BADAUD;
-	else
-		r->rest = token_user(claims, r->user);
-	json_object_put(claims);
+	c->exp_rc = strictjson_int(claims, "exp", &c->exp);
+	c->nbf_rc = strictjson_int(claims, "nbf", &c->nbf);
+	c->iat_rc = strictjson_int(claims, "iat", &c->iat);
+	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		strs[i].v->present = json_object_object_get_ex(claims,
+		    strs[i].name, NULL);
+		strs[i].v->s = strictjson_string(claims, strs[i].name,
+		    &strs[i].v->len);
+	}
+	/* aud: a string, or an array of strings (RFC 7519 §4.1.3). */
+	if (cfg->audience == NULL ||
+	    !json_object_object_get_ex(claims, "aud", &aud))
+		return TOKEN_OK;
+	if (json_object_is_type(aud, json_type_string)) {
+		c->aud_ok = strictjson_string(claims, "aud", &n) != NULL &&
+		    strcmp(json_object_get_string(aud), cfg->audience) == 0;
+		return TOKEN_OK;
+	}
+	if (!json_object_is_type(aud, json_type_array))
+		return TOKEN_OK;
+	n = json_object_array_length(aud);
+	for (i = 0; i < n && !c->aud_ok; i++) {
+		v = json_object_array_get_idx(aud, i);
+		if (!json_object_is_type(v, json_type_string))
+			continue;
+		s = json_object_get_string(v);
+		c->aud_ok = strlen(s) == (size_t)json_object_get_string_len(v) &&
+		    strcmp(s, cfg->audience) == 0;
+	}
 	return TOKEN_OK;
 }
 
 /*
- * Judge a reading at now: the time claims first, with the comparisons
- * jsonwebtoken makes so a token is judged alike on both sides (expired
- * when now >= exp + leeway, not yet valid when nbf > now + leeway), then
- * iss, aud and the user name.
+ * The flat reader, for the payloads tokens carry in practice (ours, Node's
+ * jsonwebtoken's): one object whose member values are strings of printable
+ * ASCII without escapes or integers of at most 18 digits.  It reads them
+ * where they lie, where json-c would build a tree with an allocation per
+ * member for every token, most of a verification's time.  Anything else
+ * (an escape, a byte above 0x7e, a nested value, a fraction, true, a
+ * duplicate name, more than TOKEN_FLAT_MAX members) is left to the strict
+ * reader: on what this one takes, valid JSON in plain ASCII with no
+ * escape, no NUL and no depth, the two cannot disagree.
+ */
+#define TOKEN_FLAT_MAX	16	/* members */
+#define TOKEN_FLAT_DIGITS 18	/* below int64's ends, which json-c clamps */
+
+struct token_member {
+	const char	*name;
+	size_t		 nlen;
+	struct token_str v;	/* v.s NULL: an integer, in num */
+	int64_t		 num;
+};
+
+static const char *
+token_flat_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
+	    *p == '\r'))
+		p++;
+	return p;
+}
+
+/* The string at p (its opening quote): its bytes into *s and *len.
+ * Returns the end of it, or NULL. */
+static const char *
+token_flat_str(const char *p, const char *end, const char **s, size_t *len)
+{
+	const char	*q;
+
+	if (p >= end || *p != '"')
+		return NULL;
+	for (q = ++p; q < end && *q != '"'; q++)
+		if (*q < 0x20 || *q > 0x7e || *q == '\\')
+			return NULL;
+	if (q >= end)
+		return NULL;
+	*s = p;
+	*len = (size_t)(q - p);
+	return q + 1;
+}
+
+/* The integer at p: 0, or -?[1-9][0-9]* of at most TOKEN_FLAT_DIGITS
+ * digits.  Returns the end of it, or NULL. */
+static const char *
+token_flat_int(const char *p, const char *end, int64_t *v)
+{
+	int64_t		 x = 0;
+	int		 neg = 0, n = 0;
+
+	if (p < end && *p == '0') {
+		*v = 0;
+		return p + 1;
+	}
+	if (p < end && *p == '-') {
+		neg = 1;
+		p++;
+	}
+	if (p >= end || *p < '1' || *p > '9')
+		return NULL;
+	for (; p < end && *p >= '0' && *p <= '9'; p++) {
+		if (++n > TOKEN_FLAT_DIGITS)
+			return NULL;
+		x = x * 10 + (*p - '0');
+	}
+	*v = neg ? -x : x;
+	return p;
+}
+
+/* Read len bytes into m; the number of members, or -1 for the strict
+ * reader.  After a value only white space, ',' or '}' may come, so 01,
+ * 1.5 and 1e5 are left to it too. */
+static int
+token_flat(const char *buf, size_t len, struct token_member *m)
+{
+	const char	*p, *end = buf + len;
+	int		 n = 0, i;
+
+	p = token_flat_ws(buf, end);
+	if (p >= end || *p++ != '{')
+		return -1;
+	p = token_flat_ws(p, end);
+	if (p < end && *p == '}')
+		return token_flat_ws(p + 1, end) == end ? 0 : -1;
+	for (;;) {
+		if (n == TOKEN_FLAT_MAX ||
+		    (p = token_flat_str(p, end, &m[n].name, &m[n].nlen)) ==
+		    NULL || (p = token_flat_ws(p, end)) >= end || *p++ != ':')
+			return -1;
+		p = token_flat_ws(p, end);
+		m[n].v.present = 1;
+		m[n].v.s = NULL;
+		if (p < end && *p == '"')
+			p = token_flat_str(p, end, &m[n].v.s, &m[n].v.len);
+		else
+			p = token_flat_int(p, end, &m[n].num);
+		if (p == NULL)
+			return -1;
+		for (i = 0; i < n; i++)
+			if (m[i].nlen == m[n].nlen &&
+			    strncmp(m[i].name, m[n].name, m[n].nlen) == 0)
+				return -1;	/* the strict reader refuses */
+		n++;
+		if ((p = token_flat_ws(p, end)) >= end)
+			return -1;
+		if (*p == '}')
+			return token_flat_ws(p + 1, end) == end ? n : -1;
+		if (*p++ != ',')
+			return -1;
+		p = token_flat_ws(p, end);
+	}
+}
+
+/* The member called name among n, or NULL. */
+static const struct token_member *
+token_flat_get(const struct token_member *m, int n, const char *name)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if (strncmp(m[i].name, name, m[i].nlen) == 0 &&
+		    name[m[i].nlen] == '\0')
+			return &m[i];
+	return NULL;
+}
+
+/* An integer claim as strictjson_int reads it: 0, 1 missing, -1 not an
+ * integer. */
+static int
+token_flat_int_claim(const struct token_member *m, int n, const char *name,
+    int64_t *out)
+{
+	const struct token_member	*v = token_flat_get(m, n, name);
+
+	if (v == NULL)
+		return 1;
+	if (v->v.s != NULL)
+		return -1;
+	*out = v->num;
+	return 0;
+}
+
+/* A string claim as the strict reader reads it. */
+static void
+token_flat_str_claim(const struct token_member *m, int n, const char *name,
+    struct token_str *out)
+{
+	const struct token_member	*v = token_flat_get(m, n, name);
+
+	if (v != NULL)
+		*out = v->v;
+}
+
+/* Fill c from len bytes with the flat reader; 0, or -1 when they are not
+ * for it.  c's strings point into buf. */
+static int
+token_read_flat(const struct config *cfg, const char *buf, size_t len,
+    struct token_claims *c)
+{
+	struct token_member	 m[TOKEN_FLAT_MAX];
+	struct token_str	 aud;
+	int			 n;
+
+	if ((n = token_flat(buf, len, m)) == -1)
+		return -1;
+	c->exp_rc = token_flat_int_claim(m, n, "exp", &c->exp);
+	c->nbf_rc = token_flat_int_claim(m, n, "nbf", &c->nbf);
+	c->iat_rc = token_flat_int_claim(m, n, "iat", &c->iat);
+	token_flat_str_claim(m, n, "iss", &c->iss);
+	token_flat_str_claim(m, n, "username", &c->username);
+	token_flat_str_claim(m, n, "sub", &c->sub);
+	if (cfg->audience != NULL) {
+		memset(&aud, 0, sizeof(aud));
+		token_flat_str_claim(m, n, "aud", &aud);
+		c->aud_ok = token_str_is(&aud, cfg->audience);
+	}
+	return 0;
+}
+
+/*
+ * Judge the claims of a token whose signature verified, at now: the time
+ * claims first, with the comparisons jsonwebtoken makes so a token is
+ * judged alike on both sides (expired when now >= exp + leeway, not yet
+ * valid when nbf > now + leeway), then iss, aud and the user name.
  */
 static enum token_err
-token_judge(const struct config *cfg, const struct token_reading *r,
+token_judge(const struct config *cfg, const struct token_claims *c,
     time_t now, char *user)
 {
 	int64_t		 t = (int64_t)now, lw = cfg->leeway;
@@ -255,47 +502,56 @@ token_judge(const struct config *cfg, const struct token_reading *r,
 	if (lw < 0)
 		lw = 0;
 
-	if (r->exp_rc != 0)
+	if (c->exp_rc != 0)
 		return TOKEN_NOEXP;
-	if (r->exp < INT64_MAX - lw && t >= r->exp + lw)
+	if (c->exp < INT64_MAX - lw && t >= c->exp + lw)
 		return TOKEN_EXPIRED;
-	if (r->nbf_rc == -1)
+	if (c->nbf_rc == -1)
 		return TOKEN_BADNBF;
-	if (r->nbf_rc == 0 && r->nbf > t + lw)
+	if (c->nbf_rc == 0 && c->nbf > t + lw)
 		return TOKEN_NOTYET;
-	if (r->iat_rc == -1 || (r->iat_rc == 0 && r->iat > t + lw))
+	if (c->iat_rc == -1 || (c->iat_rc == 0 && c->iat > t + lw))
 		return TOKEN_BADIAT;
-	if (r->rest != TOKEN_OK)
-		return r->rest;
-	memcpy(user, r->user, sizeof(r->user));
-	return TOKEN_OK;
+	if (cfg->issuer != NULL && !token_str_is(&c->iss, cfg->issuer))
+		return TOKEN_BADISS;
+	if (cfg->audience != NULL && !c->aud_ok)
+		return TOKEN_BADAUD;
+	return token_user(c, user);
 }
 
 /*
- * The claims of tok (len bytes, its payload between dot1 and dot2), whose
- * signature has just verified: read, kept with the token (tokencache.h),
- * then judged at now.
+ * The claims segment (len bytes at seg) of a token whose signature has
+ * just verified: decoded, read (the flat reader, else the strict one) and
+ * judged at now.
  */
 static enum token_err
-token_claims(const struct config *cfg, const char *tok, size_t len,
-    size_t dot1, size_t dot2, time_t now, char *user)
+token_claims(const struct config *cfg, const char *seg, size_t len,
+    time_t now, char *user)
 {
-	struct token_reading	 r;
+	struct token_claims	 c;
+	struct json_object	*tree = NULL;
+	unsigned char		 buf[TOKEN_MAX_LEN];
+	size_t			 n;
+	enum token_err		 rc;
 
-	if (token_read(cfg, tok + dot1 + 1, dot2 - dot1 - 1, &r) != TOKEN_OK)
+	memset(&c, 0, sizeof(c));
+	if (token_b64url(buf, sizeof(buf), seg, len, &n) == -1)
 		return TOKEN_BADPAYLOAD;
-	tokencache_put(hs256_key_id(cfg->key), tok, len, cfg->issuer,
-	    cfg->audience, &r);
-	return token_judge(cfg, &r, now, user);
+	if (token_read_flat(cfg, (const char *)buf, n, &c) == 0)
+		return token_judge(cfg, &c, now, user);
+	if ((rc = token_read_json(cfg, (const char *)buf, n, &tree, &c)) ==
+	    TOKEN_OK)
+		rc = token_judge(cfg, &c, now, user);
+	json_object_put(tree);
+	return rc;
 }
 
 enum token_err
 token_verify(const struct config *cfg, const char *tok, time_t now,
     char *user)
 {
-	const struct token_reading	*cached;
-	size_t				 dot1 = 0, dot2 = 0, len;
-	enum token_err			 rc;
+	size_t		 dot1 = 0, dot2 = 0, len;
+	enum token_err	 rc;
 
 	/* A short key, or none set up, verifies nothing (docs/security.md). */
 	assert(cfg->secret_len >= CONFIG_SECRET_MIN && cfg->key != NULL);
@@ -308,18 +564,12 @@ token_verify(const struct config *cfg, const char *tok, time_t now,
 	if ((rc = token_header(tok, dot1)) != TOKEN_OK)
 		return rc;
 	len = dot2 + 1 + strlen(tok + dot2 + 1);
-	/* The same text verified before under this key: HMAC would say so
-	 * again.  Only the times change their verdict: judged now. */
-	cached = tokencache_get(hs256_key_id(cfg->key), tok, len, cfg->issuer,
-	    cfg->audience);
-	if (cached != NULL)
-		return token_judge(cfg, cached, now, user);
 	if (!hs256_verify(cfg->key, tok, dot2, tok + dot2 + 1, len - dot2 - 1))
 		return TOKEN_BADSIG;
 
-	/* The payload segment is the signed text: parse it with strict
+	/* The payload segment is the signed text: read it with strict
 	 * types, never trusting a getter's defaults (docs/security.md). */
-	return token_claims(cfg, tok, len, dot1, dot2, now, user);
+	return token_claims(cfg, tok + dot1 + 1, dot2 - dot1 - 1, now, user);
 }
 
 int

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: ISC
-# make bench: the service behind lighttpd beside the tutorial's Express app (tests/peer)
-# and a bare FastCGI responder, plus a microbenchmark of the auth object.
-# WRK_THREADS, WRK_CONNECTIONS, WRK_DURATION, WARMUP, ROUNDS pass through.
+# make bench: the service behind lighttpd with many users beside the
+# tutorial's Express app (tests/peer) and a bare FastCGI responder, plus a
+# microbenchmark of the auth object (bench/README.md).  WRK_THREADS,
+# WRK_CONNECTIONS, WRK_DURATION, WARMUP, ROUNDS, LOGIN_CONNECTIONS,
+# BENCH_USERS, BENCH_ORDERS and BENCH_PROCS pass through.
 
 .PHONY: bench
 
@@ -12,9 +14,20 @@ $(BUILD)/bench/bare: bench/bare.c
 $(BUILD)/bench/micro: $(BUILD)/bench/micro.o $(BUILD)/common.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDADD_PKG)
 
+# The bench's users, straight into the store (bench/seed.c).
+$(BUILD)/bench/seed: $(BUILD)/bench/seed.o $(BUILD)/common.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDADD_PKG)
+
+$(BUILD)/bench/fsync: bench/fsync.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+BENCH_BINS	 = $(BUILD)/bench/bare $(BUILD)/bench/micro $(BUILD)/bench/seed \
+		   $(BUILD)/bench/fsync
+
 bench:
 	@deploy/deps.sh test
-	@$(MAKE) --no-print-directory all $(BUILD)/bench/bare $(BUILD)/bench/micro
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@bench/run.sh
 
 # make profile: worker CPU per request, system calls and a perf profile of
@@ -22,5 +35,5 @@ bench:
 .PHONY: profile
 profile:
 	@deploy/deps.sh profile
-	@$(MAKE) --no-print-directory all $(BUILD)/bench/bare
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@bench/profile.sh

@@ -33,7 +33,6 @@
 #include "common/hs256.h"
 #include "common/strictjson.h"
 #include "common/token.h"
-#include "common/tokencache.h"
 #include "common/username.h"
 
 #define FUZZ_NOW	1767225600	/* 2026-01-01T00:00:00Z */
@@ -56,9 +55,6 @@ static struct config fuzz_cfg = {
 
 /* FUZZ_TRACE=1 in the environment prints each outcome (seed checks). */
 static int fuzz_trace;
-
-/* Bit 6 of the mode byte: clear the claims cache before each verify. */
-static int fuzz_clear_cache;
 
 /* The same secret, with issuer and audience required (odd data bytes). */
 static struct config fuzz_cfg_iss;
@@ -187,8 +183,7 @@ fuzz_sodium_signed(const struct config *cfg, const char *tok)
  * carries the right MAC by libsodium's count; what libjwt accepts (its
  * signature check with the alg pinned, and its own JSON parser, which
  * refuses more than ours, a NUL in a name for one) we never call a bad
- * signature.  The claims cache is cleared first half the time, so both
- * the reading and the cached reading face every oracle.
+ * signature.
  */
 static enum token_err
 fuzz_verify(const struct config *cfg, const char *tok)
@@ -197,8 +192,6 @@ fuzz_verify(const struct config *cfg, const char *tok)
 	enum token_err	 rc;
 
 	memset(user, 0, sizeof(user));
-	if (fuzz_clear_cache)
-		tokencache_clear();
 	rc = token_verify(cfg, tok, FUZZ_NOW, user);
 	if (rc < 0 || rc >= TOKEN__MAX)
 		abort();
@@ -267,7 +260,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size--;
 	/* Bit 7 of the mode byte asks for issuer and audience. */
 	cfg = (mode & 0x80) ? &fuzz_cfg_iss : &fuzz_cfg;
-	fuzz_clear_cache = (mode & 0x40) != 0;
 
 	/* The data as a NUL-terminated string, as a header or env gives. */
 	if ((s = malloc(size + 1)) == NULL)

@@ -50,6 +50,9 @@ teardown(void)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s-shm", dbpath);
 	unlink(p);
+	snprintf(p, sizeof(p), "%s-queue", dbpath);
+	unlink(p);
+	rmdir(p);	/* test_queue_unusable made it a folder */
 	rmdir(dir);
 }
 
@@ -832,21 +835,44 @@ run_children(int n, int (*child)(int), int *codes)
 	return 0;
 }
 
-/* 0 all added, 1 a STORE_BUSY, 2 another failure, 3 no store. */
+/*
+ * The write queue's test sends, for each order, the order's id (its place
+ * among the commits) and the ticket its write took (its place in the
+ * queue) to the parent through qpipe.
+ */
+static int	 qpipe[2] = { -1, -1 };
+
+struct qrecord {
+	int64_t		 id;
+	uint64_t	 ticket;
+};
+
+/*
+ * Child i adds n orders as fast as it can, each sent to qpipe when report.
+ * 0 all added, 1 a STORE_BUSY, 2 another failure, 3 no store, 4 no pipe.
+ */
 static int
-child_orders(int i)
+add_orders(int i, int n, int report)
 {
 	struct store	*st;
 	struct order	 o;
+	struct qrecord	 r;
 	char		 err[256], item[32];
-	int		 n, rc = 0;
+	int		 k, rc = 0;
 
+	if (report)
+		close(qpipe[0]);
 	if ((st = store_open(dbpath, err, sizeof(err))) == NULL)
 		return 3;
-	for (n = 0; n < NORDERS && rc == 0; n++) {
-		snprintf(item, sizeof(item), "p%d-%d", i, n);
+	for (k = 0; k < n && rc == 0; k++) {
+		snprintf(item, sizeof(item), "p%d-%d", i, k);
 		switch (store_order_add(st, "alice", item, 1, NOW, &o)) {
 		case STORE_OK:
+			r.id = o.id;
+			r.ticket = store_write_ticket(st);
+			if (report && write(qpipe[1], &r, sizeof(r)) !=
+			    (ssize_t)sizeof(r))
+				rc = 4;
 			break;
 		case STORE_BUSY:
 			rc = 1;
@@ -858,6 +884,12 @@ child_orders(int i)
 	}
 	store_close(st);
 	return rc;
+}
+
+static int
+child_orders(int i)
+{
+	return add_orders(i, NORDERS, 0);
 }
 
 static void
@@ -880,6 +912,121 @@ test_concurrent_orders(void)
 		    STORE_OK);
 		CHECK_INT(list.n, NPROC * NORDERS);
 	}
+	store_close(st);
+	teardown();
+}
+
+#define NQPROC		8
+#define NQORDERS	60
+
+static int
+child_queued(int i)
+{
+	return add_orders(i, NQORDERS, 1);
+}
+
+static int
+qrecord_by_id(const void *a, const void *b)
+{
+	const struct qrecord	*x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/*
+ * NQPROC processes writing at once all succeed, and commit in exactly the
+ * order of their tickets, which are handed out one after another: so a
+ * writer waits for at most the writers that were already queued when it
+ * took its ticket, one write each, NQPROC - 1 in all, however the
+ * scheduler runs them.  (SQLite's busy handler alone let a writer lose
+ * again and again.)  No clock is read: the bound is in commits.
+ */
+static void
+test_queue_commits_in_ticket_order(void)
+{
+	static struct qrecord	 r[NQPROC * NQORDERS + 1];
+	struct store		*st;
+	ssize_t			 got;
+	size_t			 n = 0, i;
+	int			 codes[NQPROC], k, in_order = 1;
+
+	if ((st = with_alice()) == NULL)
+		return;
+	CHECK(store_write_ticket(st) > 0);	/* alice's sign-up queued */
+	store_close(st);
+	if (pipe(qpipe) == -1) {
+		CHECK(0);
+		teardown();
+		return;
+	}
+	CHECK_INT(run_children(NQPROC, child_queued, codes), 0);
+	close(qpipe[1]);
+	while (n < NQPROC * NQORDERS + 1 && (got = read(qpipe[0], &r[n],
+	    sizeof(r[n]))) == (ssize_t)sizeof(r[n]))
+		n++;
+	close(qpipe[0]);
+	for (k = 0; k < NQPROC; k++)
+		CHECK_INT(codes[k], 0);
+	CHECK_INT(n, NQPROC * NQORDERS);
+	qsort(r, n, sizeof(r[0]), qrecord_by_id);
+	for (i = 1; i < n; i++) {
+		if (r[i].ticket != r[i - 1].ticket + 1) {
+			fprintf(stderr, "  commit %zu: ticket %llu after %llu\n",
+			    i, (unsigned long long)r[i].ticket,
+			    (unsigned long long)r[i - 1].ticket);
+			in_order = 0;
+			break;
+		}
+	}
+	CHECK(in_order);
+	teardown();
+}
+
+/* Without a queue file to be had, writes still go, on SQLite's lock. */
+static void
+test_queue_unusable(void)
+{
+	struct store	*st;
+	struct order	 o;
+	char		 p[160];
+
+	setup();
+	snprintf(p, sizeof(p), "%s-queue", dbpath);
+	CHECK_INT(mkdir(p, 0700), 0);	/* where the file would go */
+	if ((st = open_store()) == NULL) {
+		teardown();
+		return;
+	}
+	CHECK_INT(store_order_add(st, "alice", "book", 1, NOW, &o),
+	    STORE_OK);
+	CHECK_INT(store_write_ticket(st), 0);
+	store_close(st);
+	teardown();
+}
+
+/* The queue file has the database's mode, whatever the umask. */
+static void
+test_queue_file_mode(void)
+{
+	struct store	*st;
+	struct stat	 db, q;
+	mode_t		 old;
+	char		 p[160];
+
+	setup();
+	snprintf(p, sizeof(p), "%s-queue", dbpath);
+	old = umask(0077);
+	st = open_store();
+	store_close(st);
+	CHECK_INT(chmod(dbpath, 0640), 0);
+	CHECK_INT(unlink(p), 0);
+	umask(0);
+	st = open_store();
+	umask(old);
+	CHECK_INT(stat(dbpath, &db), 0);
+	CHECK_INT(stat(p, &q), 0);
+	CHECK_INT(q.st_mode & 0777, 0640);
+	CHECK_INT(q.st_mode & 0777, db.st_mode & 0777);
 	store_close(st);
 	teardown();
 }
@@ -1419,5 +1566,8 @@ UNIT_TESTS(
 	T(test_concurrent_orders),
 	T(test_concurrent_rotate_one_wins),
 	T(test_concurrent_first_open),
+	T(test_queue_commits_in_ticket_order),
+	T(test_queue_unusable),
+	T(test_queue_file_mode),
 	T(test_close_null),
 );

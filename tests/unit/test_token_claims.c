@@ -25,9 +25,8 @@
 #define CLAIMS	"\"iat\":1767225600,\"exp\":1767227400"
 
 /*
- * Verify an HS256 token made of hdr and payload at NOW, twice: the second
- * answer comes from the claims cache (tokencache.h) when the first stored
- * one, and must be the same, user name included.
+ * Verify an HS256 token made of hdr and payload at NOW, twice: both
+ * answers must be the same, user name included.
  */
 static enum token_err
 try_cfg(const struct config *cfg, const char *hdr, const char *payload)

@@ -6,7 +6,6 @@
 
 #include "common/config.h"
 #include "common/hs256.h"
-#include "common/tokencache.h"
 #include "tests/unit/tokenkit.h"
 
 #define B64	sodium_base64_VARIANT_URLSAFE_NO_PADDING
@@ -35,7 +34,6 @@ tokenkit_cfg(struct config *cfg)
 	cfg->access_ttl = 1800;
 	cfg->refresh_ttl = 604800;
 	cfg->invalid_status = 403;
-	tokencache_clear();
 }
 
 char *

@@ -15,8 +15,7 @@
 
 /*
  * Fill cfg: the test key, set up once for the process, a 1800 s access
- * TTL, invalid status 403, no issuer, audience or leeway.  The claims
- * cache is cleared, so each test starts from nothing cached.
+ * TTL, invalid status 403, no issuer, audience or leeway.
  */
 void	tokenkit_cfg(struct config *cfg);
 

@@ -58,9 +58,9 @@ wait_gone 30 "$K1"
 sleep 1.5
 fault_posts ro2 6
 echo "# folder 0500, a worker restarted: POSTs: $(answers ro2)"
-n_lh=$(awk -F'\t' '$1 == "ro2" && $4 ~ /^50[023] text\/html$/' "$F2/posts" | wc -l)
+n_lh=$(awk -F'\t' '$1 == "ro2" && $4 ~ /^50[02] (text\/html|application\/json service_unavailable)$/' "$F2/posts" | wc -l)
 check_eq "folder 0500, a worker restarted: each POST answers 201, a JSON 503, or (at most 2) lighttpd's own 5xx" \
-    "" "$(answers_ok ro2 | grep -v '^50[023] text/html$')$([ "$n_lh" -gt 2 ] && echo "$n_lh from lighttpd")"
+    "" "$(answers_ok ro2 | grep -Ev '^50[02] (text/html|application/json service_unavailable)$')$([ "$n_lh" -gt 2 ] && echo "$n_lh from lighttpd")"
 chmod 0700 "$T_TMP/db"
 mapfile -t UO < <(workers userorders)
 for _ in $(seq 40); do
@@ -85,10 +85,11 @@ sleep 1.5
 fault_posts gone2 6
 echo "# folder gone, a worker restarted: POSTs: $(answers gone2)"
 # lighttpd itself answers the requests it routed to the backend that could
-# not start (500, its own HTML page), until it marks that backend down.
-n_lh=$(awk -F'\t' '$1 == "gone2" && $4 ~ /^50[023] text\/html$/' "$F2/posts" | wc -l)
+# not start (500, its own error page: the JSON of deploy/errors/), until it
+# marks that backend down.
+n_lh=$(awk -F'\t' '$1 == "gone2" && $4 ~ /^50[02] (text\/html|application\/json service_unavailable)$/' "$F2/posts" | wc -l)
 check_eq "folder gone, a worker restarted: each POST answers 201, a JSON 503, or (at most 2) lighttpd's own 5xx" \
-    "" "$(answers_ok gone2 | grep -v '^50[023] text/html$')$([ "$n_lh" -gt 2 ] && echo "$n_lh from lighttpd")"
+    "" "$(answers_ok gone2 | grep -Ev '^50[02] (text/html|application/json service_unavailable)$')$([ "$n_lh" -gt 2 ] && echo "$n_lh from lighttpd")"
 startlog=$(grep -h 'DATABASE_PATH' "$STDERR" "$ERRLOG" 2>/dev/null | tail -n 1)
 echo "# the restarted worker's start-up line: ${startlog:-none}"
 mv "$T_TMP/db.moved" "$T_TMP/db"

@@ -42,7 +42,11 @@
 # AUTH_COOKIES); TOKEN_ISSUER/TOKEN_AUDIENCE may be set (minted tokens copy
 # the claims of a real one).  Each run signs up fresh users with random names
 # (ct<random>...), so the suite runs any number of times against one
-# database; it leaves those users and their orders behind.  It needs bash,
+# database; it leaves those users and their orders behind.  Each run makes
+# about ten failed logins and five sign-ups from this address, which count
+# against LOGIN_MAX_FAILURES_PER_ADDRESS (50) and SIGNUP_MAX_PER_ADDRESS
+# (20) per LOGIN_WINDOW: more than a few runs in 15 minutes need those
+# raised (or 0) on the deployment under test.  It needs bash,
 # curl, jq, openssl, od and base64; curl honours the usual proxy variables
 # (set NO_PROXY for a local server).
 set -u

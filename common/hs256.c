@@ -4,7 +4,6 @@
  * HMAC keeps the key when EVP_MAC_init() gets a NULL key and re-initialises
  * from the stored inner and outer pads; a failure anywhere refuses.
  */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,10 +18,7 @@
 
 struct hs256_key {
 	EVP_MAC_CTX	*ctx;	/* keyed at creation, re-initialised per use */
-	uint64_t	 id;	/* unique in this process (hs256_key_id) */
 };
-
-static uint64_t	hs256_keys_made;
 
 struct hs256_key *
 hs256_key_new(const unsigned char *secret, size_t len, size_t min_len)
@@ -46,17 +42,10 @@ hs256_key_new(const unsigned char *secret, size_t len, size_t min_len)
 	params[1] = OSSL_PARAM_construct_end();
 	if (EVP_MAC_init(key->ctx, secret, len, params) != 1)
 		goto fail;
-	key->id = ++hs256_keys_made;
 	return key;
 fail:
 	hs256_key_free(key);
 	return NULL;
-}
-
-uint64_t
-hs256_key_id(const struct hs256_key *key)
-{
-	return key != NULL ? key->id : 0;
 }
 
 void

@@ -13,7 +13,6 @@
 #define COMMON_HS256_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 #define HS256_SIG_LEN	43	/* base64url characters of a 32-byte MAC */
 
@@ -26,13 +25,6 @@ struct hs256_key;
  */
 struct hs256_key	*hs256_key_new(const unsigned char *secret, size_t len,
 			    size_t min_len);
-
-/*
- * A number no other key made in this process has had (never 0, never
- * reused after a free): what a cache of verified tokens is keyed by, so a
- * new key never inherits another key's verdicts.  0 for NULL.
- */
-uint64_t		 hs256_key_id(const struct hs256_key *key);
 
 /* Wipe and free key; NULL is fine. */
 void			 hs256_key_free(struct hs256_key *key);

@@ -853,7 +853,6 @@ enum store_rc
 store_user_set_hash(struct store *st, const char *user, const char *pwhash)
 {
 	sqlite3_stmt	*s = st->stmt[ST_USER_SET_HASH];
-
 	enum store_rc	 rc;
 
 	sqlite3_bind_text(s, 1, pwhash, -1, SQLITE_STATIC);

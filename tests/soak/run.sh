@@ -28,19 +28,7 @@ SOAK_CONNS=${SOAK_CONNS:-4}
 WARM=${SOAK_WARMUP:-$((SOAK_SECONDS / 6))}
 [ "$WARM" -gt 10 ] && WARM=10
 [ "$WARM" -lt 1 ] && WARM=1
-missing=
-for tool in wrk curl jq sqlite3; do
-	command -v "$tool" >/dev/null || missing="$missing $tool"
-done
-[ -n "$LIGHTTPD" ] || missing="$missing lighttpd"
-for exe in login userorders refresh; do
-	[ -x "$ROOT/build/$exe" ] || missing="$missing $ROOT/build/$exe"
-done
-if [ -n "$missing" ]; then
-	t_fail "prerequisites" "missing:$missing (make all; deploy/deps.sh test)"
-	t_done
-	exit 1
-fi
+t_require wrk curl jq sqlite3 lighttpd
 
 t_tmpdir
 WRK=

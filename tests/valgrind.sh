@@ -311,7 +311,9 @@ ATTACKS=(
 	"$(hs sha256 '{"alg":"RS256","typ":"JWT"}' "$GOOD_CLAIMS")"
 	"$(hs sha256 '{"alg":"hs256","typ":"JWT"}' "$GOOD_CLAIMS")"
 	"$(hs sha256 '{"typ":"JWT"}' "$GOOD_CLAIMS")"
-	"${MINTED%?}A"
+	# The last signature character changed (to A, or to E when it is A
+	# already: one token in 16 ends in A).
+	"${MINTED%?}$([ "${MINTED: -1}" = A ] && echo E || echo A)"
 	"${MINTED%.*}."
 	"$(mint_hs256 "$OTHER" "$H256" "$GOOD_CLAIMS")"
 	"$(mint_hs256 "" "$H256" "$GOOD_CLAIMS")"

@@ -79,19 +79,12 @@ unit: $(UNIT_BINS)
 test check:
 	@deploy/deps.sh test
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
-	@tests/run-all.sh $(UNIT_BINS)
+	@BUILD=$(abspath $(BUILD)) tests/run-all.sh $(UNIT_BINS)
 
 run:
 	@deploy/deps.sh run
 	@$(MAKE) --no-print-directory all
 	@deploy/run.sh
-
-# Builds into build/ (the tests run what is there), so clean before and after.
-sanitize:
-	$(MAKE) clean
-	$(MAKE) SANITIZER="-fsanitize=address,undefined -fno-omit-frame-pointer" \
-	    OPT="-O1 -g" UBSAN_OPTIONS=halt_on_error=1 test
-	$(MAKE) clean
 
 # The layout (authctl(8), FILES): the FastCGI executables are not commands,
 # so they go in $(LIBEXECDIR), where the systemd units' ExecStart points;

@@ -9,6 +9,25 @@ T_FAIL=0
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 
+# checkout_app_root: the APP_ROOT for a deployment started from the
+# checkout (its conf runs APP_ROOT/build/*, serves APP_ROOT/web).  The
+# checkout itself, or, when the executables under test were built
+# elsewhere (BUILD=..., as `make sanitize` does), a folder in $T_TMP whose
+# build/ links to $BUILD and whose deploy/ and web/ link to the checkout's.
+checkout_app_root() {
+	local d=$T_TMP/app-root
+	if [ "$BUILD" -ef "$ROOT/build" ]; then
+		printf '%s\n' "$ROOT"
+		return 0
+	fi
+	if [ ! -d "$d" ]; then
+		mkdir "$d" && ln -s "$BUILD" "$d/build" &&
+		    ln -s "$ROOT/deploy" "$d/deploy" && ln -s "$ROOT/web" "$d/web" ||
+		    return 1
+	fi
+	printf '%s\n' "$d"
+}
+
 t_ok()   { T_PASS=$((T_PASS + 1)); echo "ok - $1"; }
 t_fail() { T_FAIL=$((T_FAIL + 1)); echo "not ok - $1"; [ $# -gt 1 ] && printf '    %s\n' "${@:2}"; return 0; }
 t_done() { echo "${T_NAME:-tests}: $T_PASS passed, $T_FAIL failed"; [ "$T_FAIL" -eq 0 ]; }
@@ -65,7 +84,7 @@ header() {
 json() { printf '%s' "$BODY" | jq -r "$1" 2>/dev/null; }
 
 # t_require TOOL...: each tool on PATH ("lighttpd": LIGHTTPD set and CONF a
-# file) and the three executables built in $ROOT/build; otherwise one
+# file) and the three executables built in $BUILD; otherwise one
 # failed "prerequisites" test naming what is missing, and exit 1.
 t_require() {
 	local missing='' tool exe
@@ -78,7 +97,7 @@ t_require() {
 		fi
 	done
 	for exe in login userorders refresh; do
-		[ -x "$ROOT/build/$exe" ] || missing="$missing $ROOT/build/$exe"
+		[ -x "$BUILD/$exe" ] || missing="$missing $BUILD/$exe"
 	done
 	if [ -n "$missing" ]; then
 		t_fail "prerequisites" "missing:$missing (make all; deploy/deps.sh test)"

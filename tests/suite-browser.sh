@@ -66,7 +66,7 @@ done
 [ -x "$CHROMIUM" ] || missing="$missing $CHROMIUM"
 [ -f "$CONF" ] || missing="$missing $CONF"
 for exe in login userorders refresh; do
-	[ -x "$ROOT/build/$exe" ] || missing="$missing $ROOT/build/$exe"
+	[ -x "$BUILD/$exe" ] || missing="$missing $BUILD/$exe"
 done
 [ -n "$missing" ] && bail "prerequisites" "missing:$missing (make all; deploy/deps.sh test)"
 
@@ -108,14 +108,15 @@ check_match "engines.node kept by every locked package: tests/browser" \
 # the service settings given (they reach the backends through
 # bin-copy-environment).  Sets LPID[NAME] and URL[NAME].
 start_instance() {
-	local name=$1 dir=$T_TMP/$1 port pid
+	local name=$1 dir=$T_TMP/$1 port pid app_root
 	shift
+	app_root=$(checkout_app_root) || return 1
 	mkdir -p "$dir/run" "$dir/log"
 	printf 'TOKEN_SECRET=%s\n' "$(od -An -tx1 -N48 /dev/urandom | tr -d ' \n')" >"$dir/auth.env"
 	for _ in 1 2 3 4 5; do
 		port=$((20000 + RANDOM % 40000))
 		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
-		env - PATH="$PATH" APP_ROOT="$ROOT" PORT="$port" \
+		env - PATH="$PATH" APP_ROOT="$app_root" PORT="$port" \
 		    RUN_DIR="$dir/run" LOG_DIR="$dir/log" ENV_FILE="$dir/auth.env" \
 		    DATABASE_PATH="$dir/auth.db" "$@" \
 		    "$LIGHTTPD" -D -f "$CONF" </dev/null >>"$dir/stderr" 2>&1 &

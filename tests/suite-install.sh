@@ -83,19 +83,19 @@ install_to() {
 				fi
 			done
 			exec make -C "$root" --no-print-directory install \
-			    DESTDIR="$dest" PREFIX="$prefix"
+			    DESTDIR="$dest" PREFIX="$prefix" BUILD="$build"
 		' _ "$dest" "$ROOT" "$BUILD" "$prefix" "$T_TMP/.install-probe" \
 		    >"$LOG" 2>&1
 		RC=$?
 	else
 		make -C "$ROOT" --no-print-directory install DESTDIR="$dest" \
-		    PREFIX="$prefix" >"$LOG" 2>&1
+		    PREFIX="$prefix" BUILD="$BUILD" >"$LOG" 2>&1
 		RC=$?
 	fi
 }
 
 # Built first, outside the sandbox: the install should find nothing to do.
-make -C "$ROOT" --no-print-directory all >"$T_TMP/build.log" 2>&1 ||
+make -C "$ROOT" --no-print-directory all BUILD="$BUILD" >"$T_TMP/build.log" 2>&1 ||
     t_fail "make all" "$(tail -n 20 "$T_TMP/build.log")"
 install_to "$D" /usr
 if [ "$RC" = 0 ]; then

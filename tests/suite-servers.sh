@@ -111,7 +111,7 @@ for tool in curl jq openssl timeout; do
 	command -v "$tool" >/dev/null || missing="$missing $tool"
 done
 for exe in login userorders refresh; do
-	[ -x "$ROOT/build/$exe" ] || missing="$missing $ROOT/build/$exe"
+	[ -x "$BUILD/$exe" ] || missing="$missing $BUILD/$exe"
 done
 [ -f "$CONTRACT" ] || missing="$missing $CONTRACT"
 if [ -n "$missing" ]; then

@@ -87,10 +87,12 @@ mint_none() {
 # another try if lighttpd cannot bind it), from an empty environment plus
 # exactly the variables the conf's banner names.  Sets LPID, PORT, URL.
 start_lighttpd() {
+	local app_root
+	app_root=$(checkout_app_root) || return 1
 	for _ in 1 2 3 4 5; do
 		PORT=$((20000 + RANDOM % 40000))
 		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && continue
-		env - PATH="$PATH" APP_ROOT="$ROOT" PORT="$PORT" \
+		env - PATH="$PATH" APP_ROOT="$app_root" PORT="$PORT" \
 		    RUN_DIR="$RUN_DIR" LOG_DIR="$LOG_DIR" ENV_FILE="$ENV_FILE" \
 		    DATABASE_PATH="$DATABASE_PATH" \
 		    "$LIGHTTPD" -D -f "$CONF" </dev/null >>"$STDERR" 2>&1 &
@@ -132,7 +134,7 @@ stop_lighttpd() {
 # run a server or the executables as another user (www-data, nobody).  The
 # checkout itself may be private to its owner (a clone in a mode-0700 home
 # or mktemp -d folder, or made under umask 077), so such a server starts
-# from DIR instead: DIR/build/{login,userorders,refresh}, DIR/deploy (its
+# from DIR instead: DIR/build/{login,userorders,refresh} (from $BUILD), DIR/deploy (its
 # configuration files and scripts, and deploy/errors/), DIR/web, with the
 # modes `make install` gives them (folders and programs 0755, the rest
 # 0644), whatever the checkout's.  DIR must not exist yet, and its parent
@@ -144,7 +146,7 @@ stage_app() {
 	local -a dirs=() files=()
 	mkdir -m 0755 "$dir" "$dir/build" || return 1
 	for exe in login userorders refresh; do
-		install -m 0755 "$ROOT/build/$exe" "$dir/build/$exe" || return 1
+		install -m 0755 "$BUILD/$exe" "$dir/build/$exe" || return 1
 	done
 	mapfile -t dirs < <(cd "$ROOT" && find deploy web -type d)
 	mapfile -t files < <(cd "$ROOT" && find deploy web -type f)

@@ -12,6 +12,13 @@
 #include "common/service.h"
 #include "common/token.h"
 
+/*
+ * In cookie mode a token response says so beside its Set-Cookie lines,
+ * which scripts cannot read: the browser page learns the mode without a
+ * probe request that bearer mode would refuse (a red 401 in the console).
+ */
+#define AUTH_MODE_COOKIE	"Auth-Mode: cookie\r\n"
+
 void
 grant_reply(struct request *req, int status, const char *user,
     const char *rtok)
@@ -36,11 +43,15 @@ grant_reply(struct request *req, int status, const char *user,
 	    jsonout_add(body, "refresh_token",
 	    json_object_new_string(rtok)) == -1)
 		reply_error(req, 500, "server_error", "Out of memory");
-	else if (cfg->cookies && cookie_set(req, cookies, sizeof(cookies),
-	    access, rtok) == -1)
+	else if (cfg->cookies && cookie_set(req, cookies,
+	    sizeof(cookies) - strlen(AUTH_MODE_COOKIE), access, rtok) == -1)
 		reply_error(req, 500, "server_error", "Cookies too long");
-	else
+	else {
+		if (cfg->cookies)
+			memcpy(cookies + strlen(cookies), AUTH_MODE_COOKIE,
+			    sizeof(AUTH_MODE_COOKIE));
 		reply_json(req, status, cfg->cookies ? cookies : NULL, body);
+	}
 	json_object_put(body);
 	sodium_memzero(cookies, sizeof(cookies));
 	sodium_memzero(access, strlen(access));

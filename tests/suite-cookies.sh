@@ -25,6 +25,14 @@ check_eq "access cookie: value, narrowest path, TTL, HttpOnly, SameSite=Strict, 
 check_eq "refresh cookie: value, /api (token and logout), TTL, HttpOnly, SameSite=Strict" \
 	"refresh_token=$RT; Path=/api; Max-Age=604800; HttpOnly; SameSite=Strict" "$(set_cookie refresh_token)"
 check_eq "the token body is still sent" Bearer "$(json .token_type)"
+check_eq "a sign-up in cookie mode says Auth-Mode: cookie (the page cannot read Set-Cookie)" cookie "$(header Auth-Mode)"
+CGI_ENV=("${BASE_ENV[@]}" HTTP_HOST=127.0.0.1:8080)
+cgi login POST /api/login '{"username":"carol","password":"correct horse battery"}'
+check_eq "control: a login in bearer mode: 200, no Set-Cookie, no Auth-Mode" "200 0 " \
+	"$STATUS $(printf '%s\n' "$HEADERS" | grep -ci '^Set-Cookie:') $(header Auth-Mode)"
+CGI_ENV=("${BASE_ENV[@]}" AUTH_COOKIES=1 HTTP_HOST=127.0.0.1:8080)
+cgi login POST /api/login '{"username":"carol","password":"correct horse battery"}'
+check_eq "a login in cookie mode: 200, Auth-Mode: cookie" "200 cookie" "$STATUS $(header Auth-Mode)"
 
 CGI_ENV=("${BASE_ENV[@]}" AUTH_COOKIES=1 HTTP_HOST=auth.example.org REMOTE_ADDR=127.0.0.1)
 cgi login POST /api/login '{"username":"carol","password":"correct horse battery"}'
@@ -66,6 +74,7 @@ check_eq "refresh with {} and the refresh cookie: 200" 200 "$STATUS"
 RT2=$(json .refresh_token)
 check_eq "the refresh answer sets the new refresh cookie" \
 	"refresh_token=$RT2; Path=/api; Max-Age=604800; HttpOnly; SameSite=Strict" "$(set_cookie refresh_token)"
+check_eq "the refresh answer says Auth-Mode: cookie" cookie "$(header Auth-Mode)"
 cgi refresh POST /api/token '{}'
 check_eq "the spent refresh cookie again: 403 invalid_token" "403 invalid_token" "$STATUS $(json .error)"
 CGI_ENV=("${BASE_ENV[@]}" AUTH_COOKIES=1 HTTP_HOST=127.0.0.1:8080)

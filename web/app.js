@@ -7,9 +7,8 @@
 //    kept in localStorage and the access token is sent as
 //    "Authorization: Bearer …";
 //  - cookie: the server (AUTH_COOKIES=1) sets HttpOnly cookies with the
-//    token response.  Scripts cannot see them, so after a login the page
-//    asks for the orders WITHOUT an Authorization header: if that works, the
-//    cookies carry the session and the page keeps no token at all (only the
+//    token response.  Scripts cannot see them, so that response also says
+//    "Auth-Mode: cookie"; the page then keeps no token at all (only the
 //    non-secret mark "cookie" in localStorage, so that a page load knows
 //    there may be a session to ask the server about, and asks nothing
 //    otherwise).
@@ -191,6 +190,7 @@
 			status: res.status,
 			data,
 			retryAfter: res.headers.get('Retry-After'),
+			authMode: res.headers.get('Auth-Mode'),
 		};
 	}
 
@@ -437,30 +437,24 @@
 		renderOrders(from);
 	}
 
-	// After a token response: which mode is the server in?  The token
-	// response's Set-Cookie is invisible to scripts, so ask for the orders
-	// with no Authorization header: only the cookie can make that work.
-	// (In bearer mode that request is refused, and the browser logs the
-	// 401; the token response says nothing that would spare it.)
-	async function startSession(tokenBody, username) {
+	// After a token response: which mode is the server in?  Its
+	// Set-Cookie is invisible to scripts; in cookie mode the server says
+	// "Auth-Mode: cookie" beside it, and the page then keeps no token.
+	async function startSession(res, username) {
+		const tokenBody = res.data;
 		if (!tokenBody || typeof tokenBody.access_token !== 'string') {
 			throw new ApiError('bad_response', 200);
 		}
 		forgetSession();
 		user = username;
-		const probe = await send('GET', ordersPath(null));
-		if (probe.status === 200) {
+		if (res.authMode === 'cookie') {
 			mode = 'cookie';
 			store.set(KEY_MODE, 'cookie');
-			bumpGeneration();
-			const p = pageOf(probe.data);
-			showOrders(p.orders, p.next);
-			return;
+		} else {
+			mode = 'bearer';
+			saveTokens(tokenBody);
+			store.set(KEY_MODE, 'bearer');
 		}
-		if (probe.status !== 401 && probe.status !== 403) throw errorOf(probe);
-		mode = 'bearer';
-		saveTokens(tokenBody);
-		store.set(KEY_MODE, 'bearer');
 		bumpGeneration();
 		render();
 		await loadOrders();
@@ -556,9 +550,9 @@
 				form.elements.namedItem('password').value = '';
 				form.elements.namedItem('password').focus();
 			}
-			const body = expect(res, 200);
+			expect(res, 200);
 			form.reset();
-			await startSession(body, c.username);
+			await startSession(res, c.username);
 			showNotice('Welcome back, ' + c.username + '.');
 		}, form);
 	});
@@ -579,9 +573,9 @@
 		busy(controlsOf(form), async () => {
 			const c = credentials(form);
 			const res = await send('POST', '/api/createNewUser', c);
-			const body = expect(res, 201);
+			expect(res, 201);
 			form.reset();
-			await startSession(body, c.username);
+			await startSession(res, c.username);
 			showNotice('Account created. Welcome, ' + c.username + '.');
 		}, form);
 	});

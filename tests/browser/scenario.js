@@ -457,7 +457,8 @@ async function bearerScenario() {
 			return title + '; ' + quiet;
 		});
 
-		await step('bearer: sign up → signed in as the new user, empty list, tokens in localStorage', async () => {
+		await step('bearer: sign up → signed in as the new user, empty list, tokens in localStorage, no refused request', async () => {
+			const since = mark(m);
 			await fillCredentials(page, 'Create an account', user, PASSWORD);
 			await signedInAs(page, user);
 			await until('the empty-list row', async () => /No orders yet/.test(await page.locator('#orders-body').innerText()));
@@ -471,7 +472,10 @@ async function bearerScenario() {
 			const authed = m.requests.filter((r) => r.path === '/api/userOrders' && r.authorization);
 			assert(authed.length >= 1 && /^Bearer /.test(authed[authed.length - 1].authorization),
 				'GET /api/userOrders was not sent with Authorization: Bearer');
-			return 'mode ' + (await page.evaluate(() => document.body.dataset.session));
+			// The mode comes from the token response (no Auth-Mode header
+			// here), never from a probe that bearer mode refuses.
+			const quiet = assertQuiet(m, since, 'sign-up in bearer mode');
+			return 'mode ' + (await page.evaluate(() => document.body.dataset.session)) + '; ' + quiet;
 		});
 
 		await step('bearer: log out → signed out, no token left in localStorage', async () => {
@@ -530,10 +534,13 @@ async function bearerScenario() {
 			assert(r && r.status === 413, 'POST /api/login answered ' + (r && r.status));
 		});
 
-		await step('bearer: log in with the right password → signed in', async () => {
+		await step('bearer: log in with the right password → signed in, no refused request', async () => {
+			const since = mark(m);
 			await fillCredentials(page, 'Log in', user, PASSWORD);
 			await signedInAs(page, user);
 			await until('the welcome notice', async () => /Welcome back/.test(await page.getByRole('status').innerText()));
+			await m.settle();
+			return assertQuiet(m, since, 'login in bearer mode');
 		});
 
 		await step('bearer: add two orders → numbered 1 and 2 in alice\'s list and in the notice, never by the global id', async () => {
@@ -775,13 +782,16 @@ async function cookieScenario() {
 			return assertQuiet(m, since, 'a fresh page load') + '; ' + await assertNoTokenVisible(page, m, 'on load');
 		});
 
-		await step('cookie: sign up → signed in, cookie mode detected, nothing secret stored', async () => {
+		await step('cookie: sign up → signed in, cookie mode detected, nothing secret stored, no refused request', async () => {
+			const since = mark(m);
 			await fillCredentials(page, 'Create an account', user, PASSWORD);
 			await signedInAs(page, user);
 			await until('the empty-list row', async () => /No orders yet/.test(await page.locator('#orders-body').innerText()));
 			const mode = await page.evaluate(() => document.body.dataset.session);
 			assert(mode === 'cookie', 'the page says its session mode is ' + mode);
-			return assertNoTokenVisible(page, m, 'after sign-up');
+			await m.settle();
+			const quiet = assertQuiet(m, since, 'sign-up in cookie mode');
+			return quiet + '; ' + await assertNoTokenVisible(page, m, 'after sign-up');
 		});
 
 		await step('cookie: the browser holds the two cookies HttpOnly, SameSite=Strict, on their narrow paths', async () => {

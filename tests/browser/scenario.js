@@ -372,13 +372,22 @@ async function apiPost(base, p, body, access) {
 	return { status: res.status, data, retryAfter: res.headers.get('Retry-After') };
 }
 // apiUserWithOrders: sign USER up through the API and add N orders to it,
-// "<prefix> 001", "<prefix> 002" … with quantity 1, oldest first.
+// "<prefix> 001", "<prefix> 002" … with quantity 1, oldest first.  The
+// access TTL is seconds long here, so an expired token is refreshed (on
+// a busy machine N orders may take longer than one TTL).
 async function apiUserWithOrders(base, user, n, prefix) {
 	const r = await apiPost(base, '/api/createNewUser', { username: user, password: PASSWORD });
 	assert(r.status === 201, 'sign-up of ' + user + ' through the API: ' + r.status);
+	let { access_token: access, refresh_token: refresh } = r.data;
 	for (let i = 1; i <= n; i++) {
 		const item = prefix + ' ' + String(i).padStart(3, '0');
-		const o = await apiPost(base, '/api/userOrders', { item, quantity: 1 }, r.data.access_token);
+		let o = await apiPost(base, '/api/userOrders', { item, quantity: 1 }, access);
+		if ((o.status === 401 || o.status === 403) && o.data && o.data.error === 'invalid_token') {
+			const t = await apiPost(base, '/api/token', { refresh_token: refresh });
+			assert(t.status === 200, 'refresh of ' + user + ' through the API: ' + t.status);
+			({ access_token: access, refresh_token: refresh } = t.data);
+			o = await apiPost(base, '/api/userOrders', { item, quantity: 1 }, access);
+		}
 		assert(o.status === 201, 'order ' + item + ' through the API: ' + o.status);
 	}
 }

@@ -83,18 +83,22 @@ header() {
 # json FILTER — jq over $BODY.
 json() { printf '%s' "$BODY" | jq -r "$1" 2>/dev/null; }
 
-# t_require TOOL...: each tool on PATH ("lighttpd": LIGHTTPD set and CONF a
-# file) and the three executables built in $BUILD; otherwise one
-# failed "prerequisites" test naming what is missing, and exit 1.
+# t_require TOOL...: each TOOL a command on PATH (or in /usr/sbin, /sbin),
+# an absolute path an existing file, "lighttpd" LIGHTTPD set and CONF a
+# file; and the three executables built in $BUILD.  Otherwise one failed
+# "prerequisites" test naming what is missing, and exit 1.
 t_require() {
 	local missing='' tool exe
 	for tool in "$@"; do
-		if [ "$tool" = lighttpd ]; then
+		case $tool in
+		lighttpd)
 			[ -n "${LIGHTTPD:-}" ] || missing="$missing lighttpd"
 			[ -f "${CONF:-}" ] || missing="$missing ${CONF:-lighttpd.conf}"
-		else
-			command -v "$tool" >/dev/null || missing="$missing $tool"
-		fi
+			;;
+		/*)	[ -e "$tool" ] || missing="$missing $tool" ;;
+		*)	PATH=$PATH:/usr/sbin:/sbin command -v "$tool" >/dev/null ||
+			    missing="$missing $tool" ;;
+		esac
 	done
 	for exe in login userorders refresh; do
 		[ -x "$BUILD/$exe" ] || missing="$missing $BUILD/$exe"

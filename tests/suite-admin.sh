@@ -23,20 +23,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 T_NAME="admin"
 
 AUTHCTL=$BUILD/authctl
-for exe in authctl login userorders refresh; do
-	if [ ! -x "$BUILD/$exe" ]; then
-		t_fail "$BUILD/$exe is built (make all)"
-		t_done
-		exit 1
-	fi
-done
-for tool in jq openssl base64 script; do
-	if ! command -v "$tool" >/dev/null; then
-		t_fail "$tool is installed"
-		t_done
-		exit 1
-	fi
-done
+t_require jq openssl base64 script "$AUTHCTL"
 
 t_tmpdir
 WORK=$T_TMP/cwd

@@ -58,17 +58,7 @@ bail() {
 	exit 1
 }
 
-missing=
-for tool in curl jq node npm; do
-	command -v "$tool" >/dev/null || missing="$missing $tool"
-done
-[ -n "$LIGHTTPD" ] || missing="$missing lighttpd"
-[ -x "$CHROMIUM" ] || missing="$missing $CHROMIUM"
-[ -f "$CONF" ] || missing="$missing $CONF"
-for exe in login userorders refresh; do
-	[ -x "$BUILD/$exe" ] || missing="$missing $BUILD/$exe"
-done
-[ -n "$missing" ] && bail "prerequisites" "missing:$missing (make all; deploy/deps.sh test)"
+t_require curl jq node npm lighttpd "$CHROMIUM"
 
 t_tmpdir
 declare -A LPID=() URL=()

@@ -21,20 +21,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck disable=SC2034	# read by t_done (lib.sh)
 T_NAME=cgi
 
-for exe in login userorders refresh; do
-	if [ ! -x "$BUILD/$exe" ]; then
-		t_fail "$BUILD/$exe is built (make all)"
-		t_done
-		exit 1
-	fi
-done
-for tool in jq openssl base64; do
-	if ! command -v "$tool" >/dev/null; then
-		t_fail "$tool is installed"
-		t_done
-		exit 1
-	fi
-done
+t_require jq openssl base64
 
 t_tmpdir
 WORK=$T_TMP/cwd			# the executables' working directory: no .env

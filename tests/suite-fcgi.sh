@@ -22,18 +22,7 @@ umask 0077
 
 CGI_FCGI=$(command -v cgi-fcgi)
 SPAWN_FCGI=$(PATH=$PATH:/usr/sbin:/sbin command -v spawn-fcgi)
-missing=
-for tool in cgi-fcgi spawn-fcgi jq openssl timeout; do
-	PATH=$PATH:/usr/sbin:/sbin command -v "$tool" >/dev/null || missing="$missing $tool"
-done
-for exe in login userorders refresh; do
-	[ -x "$BUILD/$exe" ] || missing="$missing $BUILD/$exe"
-done
-if [ -n "$missing" ]; then
-	t_fail "prerequisites" "missing:$missing (make all; deploy/deps.sh test)"
-	t_done
-	exit 1
-fi
+t_require cgi-fcgi spawn-fcgi jq openssl timeout
 
 t_tmpdir
 WORKERS=()	# every worker started here, stopped by PID at exit

@@ -106,19 +106,7 @@ export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
 
 CONTRACT=$ROOT/tests/contract.sh
 CONTRACT_TIMEOUT=${CONTRACT_TIMEOUT:-120}	# seconds per server
-missing=
-for tool in curl jq openssl timeout; do
-	command -v "$tool" >/dev/null || missing="$missing $tool"
-done
-for exe in login userorders refresh; do
-	[ -x "$BUILD/$exe" ] || missing="$missing $BUILD/$exe"
-done
-[ -f "$CONTRACT" ] || missing="$missing $CONTRACT"
-if [ -n "$missing" ]; then
-	t_fail "prerequisites" "missing:$missing (make all; deploy/deps.sh test)"
-	t_done
-	exit 1
-fi
+t_require curl jq openssl timeout "$CONTRACT"
 
 # ---------------------------------------------------------------------------
 # Static: every setting reaches the executables on every deployment.  Each

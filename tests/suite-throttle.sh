@@ -22,13 +22,7 @@ T_NAME=throttle	# read by t_done
 export T_NAME
 t_tmpdir
 
-for exe in login refresh; do
-	if [ ! -x "$BUILD/$exe" ]; then
-		t_fail "$BUILD/$exe is built (make all)"
-		t_done
-		exit 1
-	fi
-done
+t_require
 
 PW=correct-horse-battery
 DB=$T_TMP/auth.db
@@ -246,16 +240,22 @@ signup 192.0.2.90 seed >/dev/null
 # A sampler: the most login processes at once holding 48 MiB more than the
 # smallest login process then (one waiting for a slot: its size without
 # Argon2id's 64 MiB, whatever a sanitizer adds to every process), and
-# their largest total resident memory, until the stop file appears.
-python3 - "$T_TMP/stop" >"$T_TMP/sample" <<'EOF' &
+# their largest total resident memory, until the stop file appears.  Only
+# this suite's processes count (DATABASE_PATH=$DB in their environment):
+# another test run on the machine may have login processes of its own.
+python3 - "$T_TMP/stop" "DATABASE_PATH=$DB" >"$T_TMP/sample" <<'EOF' &
 import os, sys, time
 most = total_max = 0
+mine = sys.argv[2].encode()
 def rss_kib(pid):
     try:
         with open(f"/proc/{pid}/status") as f:
             fields = dict(l.split(":", 1) for l in f if ":" in l)
         if fields.get("Name", "").strip() != "login":
             return None
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            if mine not in f.read().split(b"\0"):
+                return None
         return int(fields["VmRSS"].split()[0])
     except (OSError, KeyError, ValueError):
         return None
@@ -284,8 +284,9 @@ created=$(cat "$T_TMP"/burst.* | grep -c '^201$')
 check_eq "… every 201 is a stored user, and nothing else was stored" \
     "$((created + 1))" "$(sqlite3 "$DB" 'SELECT count(*) FROM users')"
 check_match "… some got through (201)" '^[1-9]' "$created"
-check_match "… at most 2 processes hashing (48 MiB over the smallest) at any moment (saw $most; $total_mib MiB in all at most)" \
-    '^[0-2]$' "$most"
+# At least one: the sampler must see the hashing it bounds.
+check_match "… at most 2 processes hashing (48 MiB over the smallest) at any moment, and some (saw $most; $total_mib MiB in all at most)" \
+    '^[12]$' "$most"
 
 # ---------------------------------------------------------------------------
 # The security log: one line per event, key=value, never a password

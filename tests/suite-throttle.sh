@@ -22,7 +22,7 @@ T_NAME=throttle	# read by t_done
 export T_NAME
 t_tmpdir
 
-t_require
+t_require sqlite3 python3
 
 PW=correct-horse-battery
 DB=$T_TMP/auth.db

@@ -125,6 +125,23 @@ load_fails(const char *var)
 	config_free(&cfg);
 }
 
+/* Each (variable, value) of bad, set alone beside a good secret, is
+ * refused with an error naming the variable. */
+static void
+each_refused(const char *const (*bad)[2], size_t n)
+{
+	size_t	 i;
+
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	for (i = 0; i < n; i++) {
+		setenv(bad[i][0], bad[i][1], 1);
+		load_fails(bad[i][0]);
+		unsetenv(bad[i][0]);
+	}
+	teardown();
+}
+
 static void
 test_duration_plain_seconds(void)
 {
@@ -683,16 +700,8 @@ test_load_bad_limits_refused(void)
 		{ "TRUSTED_PROXIES", "::1/129" },
 		{ "TRUSTED_PROXIES", "10.0.0.1/" },
 	};
-	size_t	 i;
 
-	setup("");
-	setenv("TOKEN_SECRET", SECRET32, 1);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		setenv(bad[i][0], bad[i][1], 1);
-		load_fails(bad[i][0]);
-		unsetenv(bad[i][0]);
-	}
-	teardown();
+	each_refused(bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 /* TRUSTED_PROXIES: addresses and ranges, commas and blanks alike. */
@@ -811,16 +820,8 @@ test_load_bad_cors_refused(void)
 		{ "AUTH_COOKIE_SAMESITE", "Strictly" },
 		{ "AUTH_COOKIE_SAMESITE", "None; Secure" },
 	};
-	size_t	 i;
 
-	setup("");
-	setenv("TOKEN_SECRET", SECRET32, 1);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		setenv(bad[i][0], bad[i][1], 1);
-		load_fails(bad[i][0]);
-		unsetenv(bad[i][0]);
-	}
-	teardown();
+	each_refused(bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 static void

@@ -11,16 +11,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "common/config.h"
 #include "common/dotenv.h"
+#include "common/origin.h"
 
 #define DURATION_MAX	(10L * 365 * 24 * 3600)	/* ten years */
 #define LEEWAY_MAX	3600L
 #define PWHASH_WAIT_MAX	60L		/* seconds; past that, a client gave up */
+#define CORS_MAX_AGE_MAX 86400L		/* seconds; Firefox's own cap */
 
 /* The value of name: the environment wins over the file. */
 static const char *
@@ -263,6 +266,9 @@ static const struct config_key {
 	/* 0: answer 503 at once when every hashing slot is busy. */
 	{ "PWHASH_WAIT", CONFIG_DURATION, "5s", 0, PWHASH_WAIT_MAX,
 	    offsetof(struct config, pwhash_wait) },
+	/* Seconds a browser may keep a preflight's answer; 0: ask each time. */
+	{ "CORS_MAX_AGE", CONFIG_COUNT, "600", 0, CORS_MAX_AGE_MAX,
+	    offsetof(struct config, cors_max_age) },
 };
 
 /* Online CPUs, at least 1: the default cap on Argon2id at once. */
@@ -319,6 +325,47 @@ config_key(struct config *cfg, const struct dotenv *env,
 	return 0;
 }
 
+/*
+ * CORS_ORIGINS and AUTH_COOKIE_SAMESITE (docs/api.md, "Pages on other
+ * origins").  The list holds exact origins only: a wildcard, "null" or a
+ * path is a mistake to hear about at start-up, not a policy to guess at.
+ */
+static int
+config_cors(struct config *cfg, const struct dotenv *env, char *err,
+    size_t errlen)
+{
+	static const char *const samesite[] = { "Strict", "Lax", "None" };
+	const char	*v;
+	char		 bad[96];
+	size_t		 i;
+
+	v = config_get(env, "CORS_ORIGINS");
+	if (origin_parse_list(v != NULL ? v : "", &cfg->cors_origins,
+	    &cfg->ncors_origins, bad, sizeof(bad)) == -1) {
+		if (bad[0] == '\0')
+			snprintf(err, errlen, "CORS_ORIGINS: out of memory");
+		else
+			snprintf(err, errlen, "CORS_ORIGINS: \"%s\" is not an "
+			    "origin: scheme://host[:port] with http or https, "
+			    "no path, no wildcard (http://localhost:3000, "
+			    "https://app.example.com)", bad);
+		return -1;
+	}
+
+	v = config_get(env, "AUTH_COOKIE_SAMESITE");
+	cfg->samesite = samesite[0];
+	if (v == NULL || *v == '\0')
+		return 0;
+	for (i = 0; i < sizeof(samesite) / sizeof(samesite[0]); i++)
+		if (strcasecmp(v, samesite[i]) == 0) {
+			cfg->samesite = samesite[i];
+			return 0;
+		}
+	snprintf(err, errlen, "AUTH_COOKIE_SAMESITE: must be Strict, Lax or "
+	    "None");
+	return -1;
+}
+
 static int
 config_values(struct config *cfg, const struct dotenv *env, char *err,
     size_t errlen)
@@ -348,6 +395,8 @@ config_values(struct config *cfg, const struct dotenv *env, char *err,
 		return -1;
 	}
 	cfg->cookies = v != NULL && strcmp(v, "1") == 0;
+	if (config_cors(cfg, env, err, errlen) == -1)
+		return -1;
 
 	v = config_get(env, "TRUSTED_PROXIES");
 	if (clientaddr_parse_ranges(v != NULL ? v : "", &cfg->proxies,
@@ -411,5 +460,6 @@ config_free(struct config *cfg)
 	free(cfg->audience);
 	free(cfg->database_path);
 	free(cfg->proxies);
+	origin_list_free(cfg->cors_origins, cfg->ncors_origins);
 	memset(cfg, 0, sizeof(*cfg));
 }

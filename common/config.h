@@ -40,6 +40,12 @@ struct config {
 	size_t		 nproxies;
 	long		 pwhash_max;	/* PWHASH_MAX_CONCURRENT; 0: no cap */
 	long		 pwhash_wait;	/* seconds, PWHASH_WAIT; 0: no wait */
+	/* Pages on other origins (cors.c): none listed, same-origin only. */
+	char		**cors_origins;	/* CORS_ORIGINS, normalised */
+	size_t		 ncors_origins;
+	long		 cors_max_age;	/* seconds, CORS_MAX_AGE */
+	const char	*samesite;	/* AUTH_COOKIE_SAMESITE: "Strict", "Lax"
+					 * or "None" (a constant) */
 };
 
 /*

@@ -50,6 +50,10 @@ cookie_secure(const struct request *req)
 	const char	*host = request_param(req, "HTTP_HOST");
 	size_t		 len;
 
+	/* Browsers drop SameSite=None without Secure (RFC 6265bis §5.6.7);
+	 * they keep a Secure cookie from http://localhost all the same. */
+	if (strcmp(req->svc->cfg.samesite, "None") == 0)
+		return "; Secure";
 	if (https != NULL && strcasecmp(https, "on") == 0)
 		return "; Secure";
 	if (host == NULL)
@@ -69,16 +73,20 @@ cookie_secure(const struct request *req)
 	return "; Secure";
 }
 
-/* One Set-Cookie line; value "" with max_age 0 clears the cookie. */
+/*
+ * One Set-Cookie line; value "" with max_age 0 clears the cookie.
+ * samesite is AUTH_COOKIE_SAMESITE (Strict unless set); secure is
+ * "; Secure" or "".
+ */
 static int
 cookie_line(char *buf, size_t len, const char *name, const char *value,
-    const char *path, long max_age, const char *secure)
+    const char *path, long max_age, const char *samesite, const char *secure)
 {
 	int	 n;
 
 	n = snprintf(buf, len, "Set-Cookie: %s=%s; Path=%s; Max-Age=%ld; "
-	    "HttpOnly; SameSite=Strict%s\r\n", name, value, path, max_age,
-	    secure);
+	    "HttpOnly; SameSite=%s%s\r\n", name, value, path, max_age,
+	    samesite, secure);
 	return n < 0 || (size_t)n >= len ? -1 : n;
 }
 
@@ -91,10 +99,10 @@ cookie_set(const struct request *req, char *buf, size_t len,
 	int			 n;
 
 	if ((n = cookie_line(buf, len, COOKIE_ACCESS, access,
-	    COOKIE_ACCESS_PATH, cfg->access_ttl, secure)) == -1)
+	    COOKIE_ACCESS_PATH, cfg->access_ttl, cfg->samesite, secure)) == -1)
 		return -1;
 	if (cookie_line(buf + n, len - (size_t)n, COOKIE_REFRESH, refresh,
-	    COOKIE_REFRESH_PATH, cfg->refresh_ttl, secure) == -1)
+	    COOKIE_REFRESH_PATH, cfg->refresh_ttl, cfg->samesite, secure) == -1)
 		return -1;
 	return 0;
 }
@@ -102,12 +110,13 @@ cookie_set(const struct request *req, char *buf, size_t len,
 int
 cookie_clear(const struct request *req, char *buf, size_t len)
 {
+	const char	*samesite = req->svc->cfg.samesite;
 	const char	*secure = cookie_secure(req);
 	int		 n;
 
 	if ((n = cookie_line(buf, len, COOKIE_ACCESS, "", COOKIE_ACCESS_PATH,
-	    0, secure)) == -1)
+	    0, samesite, secure)) == -1)
 		return -1;
 	return cookie_line(buf + n, len - (size_t)n, COOKIE_REFRESH, "",
-	    COOKIE_REFRESH_PATH, 0, secure) == -1 ? -1 : 0;
+	    COOKIE_REFRESH_PATH, 0, samesite, secure) == -1 ? -1 : 0;
 }

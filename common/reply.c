@@ -106,6 +106,8 @@ reply_send(struct request *req, int status, const char *type,
 	reply_put(&h, "\r\n");
 	if (headers != NULL)
 		reply_put(&h, headers);
+	if (req->cors != NULL)
+		reply_put(&h, req->cors);
 	reply_put(&h, "\r\n");
 	if (h.failed) {
 		request_log(req, "%s: response header too long", __func__);

@@ -30,6 +30,8 @@ struct request {
 	int		 status;	/* status replied, 0 before */
 	int		 write_failed;	/* the client went away */
 	int		 head;		/* HEAD: headers only, as for GET */
+	const char	*cors;		/* CORS header lines for a listed
+					 * Origin, or NULL (cors.c) */
 };
 
 /* A request parameter (CGI variable), borrowed, or NULL. */

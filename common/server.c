@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "common/config.h"
+#include "common/cors.h"
 #include "common/reply.h"
 #include "common/request.h"
 #include "common/server.h"
@@ -56,7 +57,7 @@ static void
 server_dispatch(const struct server_def *def, struct request *req)
 {
 	const struct route	*r;
-	char			 allow[128];
+	char			 methods[96], allow[128];
 	size_t			 i, len = 0;
 	int			 n;
 
@@ -64,6 +65,7 @@ server_dispatch(const struct server_def *def, struct request *req)
 		reply_error(req, 500, "server_error", "Out of memory");
 		return;
 	}
+	cors_begin(req);
 	for (i = 0; i < def->nroutes; i++) {
 		r = &def->routes[i];
 		if (!server_path_is(req->path, r->path))
@@ -81,17 +83,22 @@ server_dispatch(const struct server_def *def, struct request *req)
 			}
 			return;
 		}
-		n = snprintf(allow + len, sizeof(allow) - len, "%s%s%s",
-		    len == 0 ? "Allow: " : ", ", r->method,
+		n = snprintf(methods + len, sizeof(methods) - len, "%s%s%s",
+		    len == 0 ? "" : ", ", r->method,
 		    strcmp(r->method, "GET") == 0 ? ", HEAD" : "");
-		if (n > 0 && (size_t)n < sizeof(allow) - len)
+		if (n > 0 && (size_t)n < sizeof(methods) - len)
 			len += (size_t)n;
 	}
 	if (len == 0) {
 		reply_error(req, 404, "not_found", "No such endpoint");
 		return;
 	}
-	snprintf(allow + len, sizeof(allow) - len, "\r\n");
+	/* A preflight asks which methods the route takes: as Allow says. */
+	if (cors_is_preflight(req)) {
+		cors_preflight(req, methods);
+		return;
+	}
+	snprintf(allow, sizeof(allow), "Allow: %s\r\n", methods);
 	reply_error_hdr(req, 405, allow, "method_not_allowed",
 	    "This endpoint does not take that method");
 }

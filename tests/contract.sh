@@ -37,9 +37,16 @@
 #	CONTRACT_INVALID_STATUS	the deployment's AUTH_INVALID_STATUS (403)
 #	CONTRACT_ACCESS_TTL	its ACCESS_TOKEN_TTL in seconds (1800)
 #	CONTRACT_LOGIN_MAX	its LOGIN_MAX_FAILURES (5)
+#	CONTRACT_CORS_ORIGIN	an origin its CORS_ORIGINS lists (e.g.
+#				http://localhost:3000).  With it the suite
+#				also checks pages on other origins: the
+#				preflight and the answers for that origin, and
+#				no CORS header but a 403 preflight for others.
+#				Without it those checks are left out.
 #
 # The deployment must use the defaults for everything else (no
-# AUTH_COOKIES); TOKEN_ISSUER/TOKEN_AUDIENCE may be set (minted tokens copy
+# AUTH_COOKIES; CORS_ORIGINS, when set, must not list http://evil.example,
+# null, or CONTRACT_CORS_ORIGIN with another port or scheme); TOKEN_ISSUER/TOKEN_AUDIENCE may be set (minted tokens copy
 # the claims of a real one).  Each run signs up fresh users with random names
 # (ct<random>...), so the suite runs any number of times against one
 # database; it leaves those users and their orders behind.  Each run makes
@@ -724,6 +731,96 @@ printf 'throttle.burst %s\n' "${burst// /_}" >>"$SUMMARY"
 req throttle.right POST /api/login "$(cred "$UT" "$PW")"
 expect "… then the right password from the same address → 429 too_many_requests" 429 too_many_requests
 check_match "… with Retry-After in seconds (at most the 15 minute window)" '^[1-9][0-9]*$' "$(header Retry-After)"
+
+# ---------------------------------------------------------------------------
+# Pages on other origins (CORS): the executables answer the preflight and
+# add the headers; the web server passes OPTIONS through and adds none.
+
+# cors_lines: the last answer's Access-Control-* and Vary lines, sorted,
+# joined by "|" ("" when none).
+cors_lines() {
+	printf '%s' "$HEADERS" | grep -iE '^(Access-Control-[A-Za-z-]*|Vary):' |
+	    sort | paste -sd'|'
+}
+# cors_want ORIGIN [METHODS]: what the answer to a listed ORIGIN carries,
+# as cors_lines prints it; with METHODS, a preflight's answer.
+cors_want() {
+	{
+		printf '%s\n' "Access-Control-Allow-Origin: $1" "Vary: Origin" \
+		    "Access-Control-Expose-Headers: Retry-After, WWW-Authenticate, Auth-Mode"
+		[ $# -lt 2 ] || printf '%s\n' "Access-Control-Allow-Methods: $2" \
+		    "Access-Control-Allow-Headers: Authorization, Content-Type" \
+		    "Access-Control-Max-Age: 600"
+	} | sort | paste -sd'|'
+}
+# expect_cors NAME STATUS ERROR WANT: the last answer, and exactly the CORS
+# lines WANT ("" for none: the browser then keeps the answer from the page).
+expect_cors() {
+	if [ "$STATUS $ERR" = "$2 $3" ] && [ "$(cors_lines)" = "$4" ]; then
+		t_ok "$1"
+	else
+		t_fail "$1" "expected: $2 $3, ${4:-no CORS header}" \
+		    "got:      $STATUS $ERR, $(cors_lines)" "body:     ${BODY:0:300}"
+	fi
+}
+# preflight NAME PATH ORIGIN [METHOD]: OPTIONS as a browser sends it before
+# a JSON request with a bearer token.
+preflight() {
+	REQ_ARGS=(-H "Origin: $3" -H "Access-Control-Request-Method: ${4:-POST}"
+	    -H 'Access-Control-Request-Headers: authorization,content-type')
+	req "$1" OPTIONS "$2"
+	noauth
+}
+
+if [ -n "${CONTRACT_CORS_ORIGIN:-}" ]; then
+	CO=$CONTRACT_CORS_ORIGIN
+	# The same host with another port, and with the other scheme.
+	case $CO in
+	*:[0-9]*) CO_PORT=${CO%:*}:$((${CO##*:} + 1)) ;;
+	http://*) CO_PORT=$CO:8081 ;;
+	*) CO_PORT=$CO:8443 ;;
+	esac
+	case $CO in
+	http://*) CO_SCHEME=https://${CO#http://} ;;
+	*) CO_SCHEME=http://${CO#https://} ;;
+	esac
+	preflight cors.preflight-signup /api/createNewUser "$CO"
+	expect_cors "preflight of POST /api/createNewUser from $CO → 204 with its CORS headers, once each (the web server adds none)" \
+	    204 - "$(cors_want "$CO" POST)"
+	preflight cors.preflight-orders /api/userOrders "$CO" GET
+	expect_cors "preflight of /api/userOrders → 204, Allow-Methods: GET, HEAD, POST" \
+	    204 - "$(cors_want "$CO" 'GET, HEAD, POST')"
+	preflight cors.preflight-token /api/token "$CO"
+	expect_cors "preflight of /api/token → 204, Allow-Methods: POST" 204 - "$(cors_want "$CO" POST)"
+	UC=ct${RND}c
+	REQ_ARGS=(-H "Origin: $CO")
+	req cors.signup POST /api/createNewUser "$(cred "$UC" "$PW")"
+	expect_cors "sign-up from $CO → 201 with Allow-Origin, Expose-Headers and Vary" 201 - "$(cors_want "$CO")"
+	SECRETS+=("$(json '.refresh_token // empty')")
+	hdr "Authorization: Bearer $(json '.access_token // empty')"
+	REQ_ARGS+=(-H "Origin: $CO")
+	req cors.orders-post POST /api/userOrders '{"item":"cors","quantity":1}'
+	expect_cors "POST userOrders from $CO → 201 with the CORS headers" 201 - "$(cors_want "$CO")"
+	req cors.orders-get GET /api/userOrders
+	expect_cors "GET userOrders from $CO → 200 with the CORS headers" 200 - "$(cors_want "$CO")"
+	REQ_ARGS=(-H "Origin: $CO")
+	req cors.missing GET /api/userOrders
+	expect_cors "a 401 from $CO carries them too (the page reads WWW-Authenticate)" 401 missing_token "$(cors_want "$CO")"
+	for o in http://evil.example null "$CO_PORT" "$CO_SCHEME"; do
+		preflight "cors.preflight-refused.$o" /api/createNewUser "$o"
+		expect_cors "preflight from $o (not listed) → 403 origin_not_allowed, no CORS header" \
+		    403 origin_not_allowed ""
+		REQ_ARGS=(-H "Origin: $o")
+		req "cors.unlisted.$o" POST /api/login "$(cred "$UC" "$PW")"
+		expect_cors "login from $o (not listed) → 200, no CORS header" 200 - ""
+		SECRETS+=("$(json '.refresh_token // empty')")
+	done
+	noauth
+	req cors.no-origin-options OPTIONS /api/login
+	expect_allow "OPTIONS without Origin (no preflight) → 405, Allow: POST" POST
+else
+	echo "# CONTRACT_CORS_ORIGIN is not set: the checks of pages on other origins (CORS) are left out"
+fi
 
 # ---------------------------------------------------------------------------
 # Every answer

@@ -10,8 +10,11 @@
 # user, in pages with a More button), an automatic refresh after the access
 # token expired, logout, the error messages (exact texts, a real 429), the
 # byte rule for passwords, a 390 px wide layout, a page load that logs no
-# error; and the same core flow in cookie mode, where no token may ever be
-# visible to scripts.  playwright-core is pinned in tests/browser/package.json
+# error; the same core flow in cookie mode, where no token may ever be
+# visible to scripts; and a page on another origin (tests/browser/
+# cross-origin.html, served by a second server on another port, which both
+# instances list in CORS_ORIGINS) signing up, adding and listing orders in
+# both modes, and refused on an origin they do not list.  playwright-core is pinned in tests/browser/package.json
 # and package-lock.json (1.61, the newest that runs on Node 18, Debian 12's)
 # and installed by tests/node/ensure-modules.sh with `npm ci` when missing
 # (it downloads no browser).  One screenshot per state (SHOTS below) goes
@@ -45,12 +48,14 @@ SHOTS=(
 	orders-more-button	# a list longer than a page: the More button
 	rate-limited-429	# the 429 of the real login throttle
 	cookie-mode-logged-in	# signed in with an order (AUTH_COOKIES=1)
+	cross-origin-orders	# the page on another origin, with its order
 )
 
 # Nothing from the caller's environment may change what is tested.
 unset TOKEN_SECRET ACCESS_TOKEN_SECRET TOKEN_SECRET_FILE TOKEN_ISSUER \
 	TOKEN_AUDIENCE TOKEN_LEEWAY AUTH_INVALID_STATUS ACCESS_TOKEN_TTL \
-	REFRESH_TOKEN_TTL AUTH_COOKIES ENV_FILE DATABASE_PATH
+	REFRESH_TOKEN_TTL AUTH_COOKIES ENV_FILE DATABASE_PATH CORS_ORIGINS \
+	CORS_MAX_AGE AUTH_COOKIE_SAMESITE
 
 bail() {
 	t_fail "$@"
@@ -164,10 +169,26 @@ stop_browsers() {
 	return 0
 }
 
+# unused_port: a random port nothing listens on, for the scenario's own
+# page server (the page on another origin).
+unused_port() {
+	local port
+	for _ in $(seq 20); do
+		port=$((20000 + RANDOM % 40000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
+		echo "$port"
+		return 0
+	done
+	return 1
+}
+APP_PORT=$(unused_port) || bail "a free port for the page on another origin"
+OTHER_PORT=$(unused_port) || bail "a second free port for it"
+[ "$APP_PORT" != "$OTHER_PORT" ] || OTHER_PORT=$((APP_PORT + 1))
+
 t0=$(now_ms)
-start_instance bearer ACCESS_TOKEN_TTL="$ACCESS_TTL" ||
+start_instance bearer ACCESS_TOKEN_TTL="$ACCESS_TTL" CORS_ORIGINS="http://127.0.0.1:$APP_PORT" ||
 	bail "lighttpd (bearer mode) starts from deploy/lighttpd.conf" "$(tail -n 5 "$T_TMP"/bearer/stderr "$T_TMP"/bearer/log/* 2>/dev/null)"
-start_instance cookie ACCESS_TOKEN_TTL="$ACCESS_TTL" AUTH_COOKIES=1 ||
+start_instance cookie ACCESS_TOKEN_TTL="$ACCESS_TTL" AUTH_COOKIES=1 CORS_ORIGINS="http://127.0.0.1:$APP_PORT" ||
 	bail "lighttpd (AUTH_COOKIES=1) starts from deploy/lighttpd.conf" "$(tail -n 5 "$T_TMP"/cookie/stderr "$T_TMP"/cookie/log/* 2>/dev/null)"
 t_ok "two lighttpd instances from deploy/lighttpd.conf: ${URL[bearer]} and ${URL[cookie]} with AUTH_COOKIES=1 ($(($(now_ms) - t0)) ms)"
 
@@ -183,6 +204,17 @@ probe() {
 }
 check_eq "bearer instance: expires_in $ACCESS_TTL, no cookies" "$ACCESS_TTL 0" "$(probe bearer)"
 check_eq "cookie instance: expires_in $ACCESS_TTL, two HttpOnly token cookies" "$ACCESS_TTL 2" "$(probe cookie)"
+# CORS_ORIGINS came through lighttpd's environment (var.copy_env).
+preflight_probe() {
+	curl -sS --max-time 20 -o /dev/null -D - -X OPTIONS -H "Origin: $2" \
+	    -H 'Access-Control-Request-Method: POST' "${URL[$1]}/api/createNewUser" 2>>"$T_TMP/curl.err" |
+	    tr -d '\r' | awk '/^HTTP\// { s = $2 } tolower($0) ~ /^access-control-allow-origin:/ { o = $2 }
+	    END { print s, (o == "" ? "-" : o) }'
+}
+check_eq "bearer instance: a preflight from http://127.0.0.1:$APP_PORT → 204, allowed (CORS_ORIGINS)" \
+    "204 http://127.0.0.1:$APP_PORT" "$(preflight_probe bearer "http://127.0.0.1:$APP_PORT")"
+check_eq "… and from http://127.0.0.1:$OTHER_PORT → 403, no Allow-Origin" \
+    "403 -" "$(preflight_probe bearer "http://127.0.0.1:$OTHER_PORT")"
 
 # ---------------------------------------------------------------------
 # The browser scenario
@@ -202,6 +234,7 @@ t0=$(now_ms)
 	BROWSER_BEARER_URL=${URL[bearer]} BROWSER_COOKIE_URL=${URL[cookie]} \
 	BROWSER_ACCESS_TTL=$ACCESS_TTL BROWSER_PROFILE_ROOT=$T_TMP/profiles \
 	BROWSER_OUT_DIR=$OUT_DIR BROWSER_CHROMIUM=$CHROMIUM \
+	BROWSER_APP_PORT=$APP_PORT BROWSER_OTHER_PORT=$OTHER_PORT \
 	    exec timeout -k 5 "$SCENARIO_LIMIT" node scenario.js
 ) </dev/null >"$T_TMP/scenario.out" 2>"$T_TMP/node.stderr" &
 SCENARIO_PID=$!

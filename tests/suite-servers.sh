@@ -48,13 +48,15 @@
 #	  PORT		a free TCP port; listen on 127.0.0.1:$PORT only
 #	  SECRET	the TOKEN_SECRET to configure (128 hex characters,
 #			used as bytes); never print or log it
+#	  CORS_ORIGINS	the CORS_ORIGINS to configure (two origins), in the
+#			executables' ENV_FILE like every other setting
 #	Starts the deployment from the real files of deploy/, in
 #	$APP_ROOT/deploy/ (paths substituted into a copy in $TMPDIR_SERVER,
 #	or passed via env; never a configuration embedded in the script),
 #	with an empty database in
-#	$TMPDIR_SERVER and the contract's defaults for every other setting
-#	(AUTH_INVALID_STATUS 403, ACCESS_TOKEN_TTL 1800s, no issuer or
-#	audience, no AUTH_COOKIES).  Waits, bounded (20 s at most), until
+#	$TMPDIR_SERVER, CORS_ORIGINS, and the contract's defaults for every
+#	other setting (AUTH_INVALID_STATUS 403, ACCESS_TOKEN_TTL 1800s, no
+#	issuer or audience, no AUTH_COOKIES).  Waits, bounded (20 s at most), until
 #	http://127.0.0.1:$PORT/api/login answers over HTTP (server_wait_http
 #	below does that).
 #	Sets SERVER_PIDS: the PIDs of every process it started, space-separated
@@ -446,9 +448,14 @@ own_errors() {
 	own_req -X POST -H 'Content-Type: application/json' -H 'Content-Length: 0' \
 	    "$url/api/login"
 	expect_exe "control: a POST with Content-Length: 0" 400 invalid_request
-	own_req -X POST -H 'Content-Type: application/json' "$url/api/login"
+	# From a page on a listed origin: the web server's own answer carries
+	# no CORS header (deploy/*.conf), only the executables' do.
+	own_req -X POST -H 'Content-Type: application/json' \
+	    -H "Origin: ${CORS_ORIGINS%% *}" "$url/api/login"
 	expect_own "a POST with neither Content-Length nor Transfer-Encoding" \
 	    length "${st[2]}"
+	check_eq "… from a listed origin, and with no CORS header: the web server adds none" \
+	    "" "$(tr -d '\r' <"$OWN_TMP/h" | grep -iE '^(access-control-|vary:)')"
 
 	# One route of each executable: method, path, its answer while up.
 	local -a routes=("GET /api/nope 404 not_found"
@@ -499,7 +506,7 @@ run_server() {
 	TMPDIR_SERVER=$out/srv
 	mkdir -m 0711 "$TMPDIR_SERVER"
 	PORT=$(free_port) || { echo "no free port" >"$out/start"; exit 1; }
-	export ROOT APP_ROOT TMPDIR_SERVER PORT SECRET
+	export ROOT APP_ROOT TMPDIR_SERVER PORT SECRET CORS_ORIGINS
 	t0=$(now_ms)
 	server_start >"$out/start" 2>&1
 	rc=$?
@@ -513,6 +520,7 @@ run_server() {
 	# In the background, so that a signal reaches this shell's traps
 	# (bash runs them only once the foreground command is done).
 	CONTRACT_SECRET=$SECRET CONTRACT_SUMMARY=$out/summary \
+	    CONTRACT_CORS_ORIGIN=${CORS_ORIGINS%% *} \
 	    timeout -k 5 "$CONTRACT_TIMEOUT" bash "$CONTRACT" "http://127.0.0.1:$PORT" \
 	    >"$out/contract" 2>&1 </dev/null &
 	cpid=$!
@@ -538,6 +546,8 @@ run_server() {
 secs() { printf '%d.%d s' "$(($1 / 1000))" "$(($1 % 1000 / 100))"; }
 
 SECRET=$(openssl rand -hex 64)
+# A dev server's page and a production one (docs/api.md, CORS).
+CORS_ORIGINS="http://localhost:3000 https://app.example.com"
 OWN_512K=$T_TMP/body.512k
 OWN_2M=$T_TMP/body.2m
 head -c 524288 /dev/zero | tr '\0' ' ' >"$OWN_512K"

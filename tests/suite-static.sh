@@ -71,11 +71,11 @@ fi
 # request-level file, include neither the configuration nor the store.
 layer_of() {
 	case $1 in
-	bearer|clientaddr|dotenv|hs256|jsonout|jsonw|pwhash|pwslot|query|\
-	rfc3339|rtoken|strictjson|username) echo 0 ;;
+	bearer|clientaddr|dotenv|hs256|jsonout|jsonw|origin|pwhash|pwslot|\
+	query|rfc3339|rtoken|strictjson|username) echo 0 ;;
 	config|store|token) echo 1 ;;
-	auth|body|cookie|field|grant|reply|request|seclog|server|service|\
-	throttle) echo 2 ;;
+	auth|body|cookie|cors|field|grant|reply|request|seclog|server|\
+	service|throttle) echo 2 ;;
 	*) echo unknown ;;
 	esac
 }

@@ -13,9 +13,15 @@
 //	BROWSER_PROFILE_ROOT	an empty folder for fresh user-data-dirs
 //	BROWSER_OUT_DIR		where the screenshots go
 //	BROWSER_CHROMIUM	the browser (default /usr/bin/chromium)
+//	BROWSER_APP_PORT	a free port for a page on another origin, which
+//				both instances list in CORS_ORIGINS
+//				(http://127.0.0.1:PORT)
+//	BROWSER_OTHER_PORT	a free port for the same page on an origin
+//				they do not list
 'use strict';
 
 const fs = require('fs');
+const http = require('http');
 const path = require('path');
 const { chromium } = require('playwright-core');
 
@@ -26,6 +32,8 @@ const TTL = Number(env.BROWSER_ACCESS_TTL || '3');
 const PROFILE_ROOT = env.BROWSER_PROFILE_ROOT;
 const OUT_DIR = env.BROWSER_OUT_DIR;
 const CHROMIUM = env.BROWSER_CHROMIUM || '/usr/bin/chromium';
+const APP_PORT = Number(env.BROWSER_APP_PORT);
+const OTHER_PORT = Number(env.BROWSER_OTHER_PORT);
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
 	'--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const PASSWORD = 'correct horse battery';
@@ -902,8 +910,103 @@ async function cookieScenario() {
 	}
 }
 
+// ----------------------------------------------------------------------
+// A page on another origin (CORS_ORIGINS): cross-origin.html, served by a
+// server of its own on another port, calls the API of both instances
+// ----------------------------------------------------------------------
+// servePage PORT: an HTTP server on 127.0.0.1:PORT answering / with
+// cross-origin.html (and 404 for anything else).  Resolves to the server.
+function servePage(port) {
+	const html = fs.readFileSync(path.join(__dirname, 'cross-origin.html'));
+	return new Promise((resolve, reject) => {
+		const server = http.createServer((req, res) => {
+			if (req.method !== 'GET' || new URL(req.url, 'http://x').pathname !== '/') {
+				res.writeHead(404).end();
+				return;
+			}
+			res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+			res.end(html);
+		});
+		server.once('error', reject);
+		server.listen(port, '127.0.0.1', () => resolve(server));
+	});
+}
+
+async function crossOriginScenario() {
+	const listed = 'http://127.0.0.1:' + APP_PORT;
+	const other = 'http://127.0.0.1:' + OTHER_PORT;
+	console.log('# a page on another origin: ' + listed + ' (in CORS_ORIGINS), ' + other + ' (not)');
+	const servers = [];
+	const { context, page } = await launch('cross-origin');
+	const consoleErrors = [];
+	page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
+	const app = (fn, ...args) => page.evaluate(([f, a]) => window.app[f](...a), [fn, args]);
+	try {
+		await step('cross-origin: a second server serves the page on ' + listed + ' and ' + other, async () => {
+			servers.push(await servePage(APP_PORT), await servePage(OTHER_PORT));
+		});
+
+		await step('cross-origin (bearer): the page on a listed origin signs up, adds and lists orders through the API', async () => {
+			const user = 'erin-' + stamp;
+			await page.goto(listed + '/?api=' + encodeURIComponent(BEARER_URL), { waitUntil: 'load' });
+			const s = await app('signUp', user, PASSWORD);
+			assert(s.status === 201, 'sign-up: ' + JSON.stringify(s));
+			const a = await app('add', 'Blue kettle', 2);
+			assert(a.status === 201 && a.body.item === 'Blue kettle', 'add: ' + JSON.stringify(a));
+			const l = await app('list');
+			assert(l.status === 200 && l.body.username === user && l.body.orders.length === 1 &&
+				l.body.orders[0].item === 'Blue kettle', 'list: ' + JSON.stringify(l));
+			await until('the order on the page', async () => /Blue kettle × 2/.test(await page.locator('#orders').innerText()));
+			await shoot(page, 'cross-origin-orders');
+			assert(consoleErrors.length === 0, 'console errors: ' + consoleErrors.join('; '));
+			return 'sign-up 201, add 201, list 200 with the order';
+		});
+
+		await step('cross-origin (bearer): the page reads a 401 and its WWW-Authenticate (an exposed header)', async () => {
+			await app('forget');
+			const l = await app('list');
+			assert(l.status === 401 && l.body.error === 'missing_token' && l.wwwAuthenticate === 'Bearer realm="api"',
+				'list without a token: ' + JSON.stringify(l));
+			return l.status + ' ' + l.wwwAuthenticate;
+		});
+
+		await step('cross-origin (bearer): the same page on an unlisted origin is refused by the browser; nothing reached the API', async () => {
+			const user = 'frank-' + stamp;
+			const errors = consoleErrors.length;
+			await page.goto(other + '/?api=' + encodeURIComponent(BEARER_URL), { waitUntil: 'load' });
+			const s = await app('signUp', user, PASSWORD);
+			assert(s.refused === 'TypeError', 'sign-up from ' + other + ': ' + JSON.stringify(s));
+			await until('the browser\'s CORS error in the console', async () =>
+				consoleErrors.slice(errors).some((t) => /CORS/.test(t)));
+			// The preflight was refused, so the sign-up was never sent.
+			const r = await apiPost(BEARER_URL, '/api/login', { username: user, password: PASSWORD });
+			assert(r.status === 401, 'a login as ' + user + ' through the API: ' + r.status);
+			return 'fetch: ' + s.refused + '; the user does not exist (login 401)';
+		});
+
+		await step('cross-origin (cookies): the page on a listed origin signs up, adds and lists with credentials, holding no token', async () => {
+			const user = 'grace-' + stamp;
+			await page.goto(listed + '/?api=' + encodeURIComponent(COOKIE_URL) + '&mode=cookie', { waitUntil: 'load' });
+			const s = await app('signUp', user, PASSWORD);
+			assert(s.status === 201, 'sign-up: ' + JSON.stringify(s));
+			const cs = (await context.cookies(COOKIE_URL + '/api/userOrders')).filter((c) => c.name === 'access_token');
+			assert(cs.length === 1 && cs[0].httpOnly && cs[0].sameSite === 'Strict',
+				'the access cookie in the browser: ' + JSON.stringify(cs.map((c) => [c.name, c.httpOnly, c.sameSite])));
+			const a = await app('add', 'Red mug', 3);
+			assert(a.status === 201, 'add (the cookie the only credential): ' + JSON.stringify(a));
+			const l = await app('list');
+			assert(l.status === 200 && l.body.username === user && l.body.orders.length === 1,
+				'list: ' + JSON.stringify(l));
+			return 'SameSite=Strict cookies travel from ' + listed + ' (same site)';
+		});
+	} finally {
+		await context.close().catch(() => {});
+		for (const srv of servers) srv.close();
+	}
+}
+
 (async () => {
-	for (const [k, v] of Object.entries({ BEARER_URL, COOKIE_URL, PROFILE_ROOT, OUT_DIR })) {
+	for (const [k, v] of Object.entries({ BEARER_URL, COOKIE_URL, PROFILE_ROOT, OUT_DIR, APP_PORT, OTHER_PORT })) {
 		if (!v) {
 			report(false, 'environment', ['BROWSER_' + k + ' is not set']);
 			process.exit(1);
@@ -913,6 +1016,7 @@ async function cookieScenario() {
 	const t0 = Date.now();
 	await bearerScenario();
 	await cookieScenario();
+	await crossOriginScenario();
 	console.log('# browser scenario took ' + ((Date.now() - t0) / 1000).toFixed(1) + ' s');
 	process.exit(failures ? 1 : 0);
 })().catch((e) => {

@@ -164,14 +164,16 @@ apache_prepare_tmp() {
 
 # apache_prepare_app: the executables' configuration and data in
 # TMPDIR_SERVER: etc/ (0750, group www-data) with token_secret (SECRET,
-# one line) and auth.env (no setting: the contract's defaults), both 0640;
+# one line) and auth.env (CORS_ORIGINS; the contract's defaults for the
+# rest), both 0640;
 # data/ (0700, www-data's) for the database.
 apache_prepare_app() {
 	local t=$TMPDIR_SERVER
 	mkdir -m 0750 "$t/etc" && mkdir -m 0700 "$t/data" || return 1
 	(umask 0027 &&
 	    printf '%s\n' "$SECRET" >"$t/etc/token_secret" &&
-	    printf '# the secret is in token_secret\n' >"$t/etc/auth.env") ||
+	    printf '# the secret is in token_secret\nCORS_ORIGINS=%s\n' \
+	    "$CORS_ORIGINS" >"$t/etc/auth.env") ||
 	    return 1
 	apache_chown root:"$APACHE_GROUP" "$t/etc" "$t/etc/token_secret" \
 	    "$t/etc/auth.env" &&

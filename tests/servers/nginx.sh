@@ -41,7 +41,8 @@ server_start() {
 	local -a as=()
 	mkdir -m 0750 "$NGX_RUN" "$TMPDIR_SERVER/etc" || return 1
 	mkdir -m 0700 "$NGX_LOG" "$TMPDIR_SERVER/data" || return 1
-	(umask 0027 && printf 'TOKEN_SECRET=%s\n' "$SECRET" >"$TMPDIR_SERVER/etc/auth.env") || return 1
+	(umask 0027 && printf 'TOKEN_SECRET=%s\nCORS_ORIGINS=%s\n' "$SECRET" \
+	    "$CORS_ORIGINS" >"$TMPDIR_SERVER/etc/auth.env") || return 1
 	if [ "$(id -u)" -eq 0 ]; then
 		chgrp www-data "$NGX_RUN" "$TMPDIR_SERVER/etc" "$TMPDIR_SERVER/etc/auth.env" &&
 		    chown www-data:www-data "$TMPDIR_SERVER/data" || return 1

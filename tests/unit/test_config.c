@@ -25,7 +25,8 @@ static const char *const config_vars[] = {
 	"DATABASE_PATH", "AUTH_COOKIES", "ENV_FILE", "LOGIN_MAX_FAILURES",
 	"LOGIN_MAX_FAILURES_PER_ADDRESS", "LOGIN_MAX_FAILURES_PER_NAME",
 	"LOGIN_WINDOW", "SIGNUP_MAX_PER_ADDRESS", "PWHASH_MAX_CONCURRENT",
-	"PWHASH_WAIT", "TRUSTED_PROXIES",
+	"PWHASH_WAIT", "TRUSTED_PROXIES", "CORS_ORIGINS", "CORS_MAX_AGE",
+	"AUTH_COOKIE_SAMESITE",
 };
 
 static char	scratch_dir[64];
@@ -122,6 +123,23 @@ load_fails(const char *var)
 	check_err(err, var);
 	CHECK(cfg.secret == NULL);
 	config_free(&cfg);
+}
+
+/* Each (variable, value) of bad, set alone beside a good secret, is
+ * refused with an error naming the variable. */
+static void
+each_refused(const char *const (*bad)[2], size_t n)
+{
+	size_t	 i;
+
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	for (i = 0; i < n; i++) {
+		setenv(bad[i][0], bad[i][1], 1);
+		load_fails(bad[i][0]);
+		unsetenv(bad[i][0]);
+	}
+	teardown();
 }
 
 static void
@@ -682,16 +700,8 @@ test_load_bad_limits_refused(void)
 		{ "TRUSTED_PROXIES", "::1/129" },
 		{ "TRUSTED_PROXIES", "10.0.0.1/" },
 	};
-	size_t	 i;
 
-	setup("");
-	setenv("TOKEN_SECRET", SECRET32, 1);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		setenv(bad[i][0], bad[i][1], 1);
-		load_fails(bad[i][0]);
-		unsetenv(bad[i][0]);
-	}
-	teardown();
+	each_refused(bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 /* TRUSTED_PROXIES: addresses and ranges, commas and blanks alike. */
@@ -744,6 +754,74 @@ test_load_database_path(void)
 	setenv("DATABASE_PATH", "", 1);
 	load_fails("DATABASE_PATH");
 	teardown();
+}
+
+/* No CORS_ORIGINS: same-origin only; a preflight may be kept 600 s;
+ * cookies are SameSite=Strict. */
+static void
+test_load_cors_defaults(void)
+{
+	struct config	 cfg;
+
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK_INT(cfg.ncors_origins, 0);
+	CHECK(cfg.cors_origins == NULL);
+	CHECK_INT(cfg.cors_max_age, 600);
+	CHECK_STR(cfg.samesite, "Strict");
+	config_free(&cfg);
+	teardown();
+}
+
+/* Origins from the file, normalised; the other two from the
+ * environment, SameSite in any case and written as cookies spell it. */
+static void
+test_load_cors_set(void)
+{
+	struct config	 cfg;
+
+	setup("CORS_ORIGINS=\"http://localhost:3000, "
+	    "HTTPS://App.Example:443\"\n");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	setenv("CORS_MAX_AGE", "0", 1);
+	setenv("AUTH_COOKIE_SAMESITE", "none", 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK_INT(cfg.ncors_origins, 2);
+	if (cfg.ncors_origins == 2) {
+		CHECK_STR(cfg.cors_origins[0], "http://localhost:3000");
+		CHECK_STR(cfg.cors_origins[1], "https://app.example");
+	}
+	CHECK_INT(cfg.cors_max_age, 0);
+	CHECK_STR(cfg.samesite, "None");
+	config_free(&cfg);
+	CHECK(cfg.cors_origins == NULL);
+	setenv("CORS_MAX_AGE", "86400", 1);
+	setenv("AUTH_COOKIE_SAMESITE", "Lax", 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK_INT(cfg.cors_max_age, 86400);
+	CHECK_STR(cfg.samesite, "Lax");
+	config_free(&cfg);
+	teardown();
+}
+
+static void
+test_load_bad_cors_refused(void)
+{
+	static const char *const bad[][2] = {
+		{ "CORS_ORIGINS", "*" },
+		{ "CORS_ORIGINS", "null" },
+		{ "CORS_ORIGINS", "http://localhost:3000 https://*.example" },
+		{ "CORS_ORIGINS", "https://app.example.com/" },
+		{ "CORS_ORIGINS", "app.example.com" },
+		{ "CORS_MAX_AGE", "86401" },
+		{ "CORS_MAX_AGE", "10m" },
+		{ "CORS_MAX_AGE", "-1" },
+		{ "AUTH_COOKIE_SAMESITE", "Strictly" },
+		{ "AUTH_COOKIE_SAMESITE", "None; Secure" },
+	};
+
+	each_refused(bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 static void
@@ -812,5 +890,8 @@ UNIT_TESTS(
 	T(test_load_bad_leeway_refused),
 	T(test_load_issuer_audience),
 	T(test_load_database_path),
+	T(test_load_cors_defaults),
+	T(test_load_cors_set),
+	T(test_load_bad_cors_refused),
 	T(test_free_zeroes),
 );

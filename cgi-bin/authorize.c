@@ -33,9 +33,10 @@
 #include "common/username.h"
 
 /*
- * Whether the request's Origin is the origin it was sent to: its scheme
- * and its Host header, exactly (RFC 6454 §6.1 serialises an origin as
- * scheme "://" host [":" port]).
+ * Whether the request's Origin is the origin it was sent to: its scheme,
+ * its Host header and port (RFC 6454 §6.1 serialises an origin as scheme
+ * "://" host [":" port]).  Debian's nginx passes its $host as HTTP_HOST,
+ * without the port: then the port is the one the request came in on.
  */
 static int
 authorize_same_origin(const struct request *req)
@@ -44,6 +45,7 @@ authorize_same_origin(const struct request *req)
 	const char	*host = request_param(req, "HTTP_HOST");
 	const char	*https = request_param(req, "HTTPS");
 	const char	*scheme = request_param(req, "REQUEST_SCHEME");
+	const char	*port = request_param(req, "SERVER_PORT");
 	size_t		 len;
 
 	if (origin == NULL || host == NULL || *host == '\0')
@@ -54,8 +56,18 @@ authorize_same_origin(const struct request *req)
 	else
 		scheme = "http://";
 	len = strlen(scheme);
-	return strncasecmp(origin, scheme, len) == 0 &&
-	    strcasecmp(origin + len, host) == 0;
+	if (strncasecmp(origin, scheme, len) != 0)
+		return 0;
+	origin += len;
+	len = strlen(host);
+	if (strncasecmp(origin, host, len) != 0)
+		return 0;
+	if (origin[len] == '\0')
+		return 1;
+	/* A Host without a port: a name, or an IPv6 literal in brackets. */
+	return origin[len] == ':' && port != NULL && *port != '\0' &&
+	    strcmp(origin + len + 1, port) == 0 &&
+	    (strchr(host, ':') == NULL || host[len - 1] == ']');
 }
 
 /*

@@ -65,7 +65,7 @@ header() {
 json() { printf '%s' "$BODY" | jq -r "$1" 2>/dev/null; }
 
 # t_require TOOL...: each tool on PATH ("lighttpd": LIGHTTPD set and CONF a
-# file) and the three executables built in $ROOT/build; otherwise one
+# file) and the four executables built in $ROOT/build; otherwise one
 # failed "prerequisites" test naming what is missing, and exit 1.
 t_require() {
 	local missing='' tool exe
@@ -77,7 +77,7 @@ t_require() {
 			command -v "$tool" >/dev/null || missing="$missing $tool"
 		fi
 	done
-	for exe in login userorders refresh; do
+	for exe in login userorders refresh authorize; do
 		[ -x "$ROOT/build/$exe" ] || missing="$missing $ROOT/build/$exe"
 	done
 	if [ -n "$missing" ]; then

@@ -106,8 +106,9 @@ case $socket in
 	[ "${exe##*/}" = authorize ] ||
 		die "only the authorizer listens on TCP (for Apache mod_authnz_fcgi); give $exe a unix socket"
 	port=${socket#127.0.0.1:}
-	[[ $port =~ ^[1-9][0-9]{0,4}$ ]] && [ "$port" -le 65535 ] ||
+	if ! [[ $port =~ ^[1-9][0-9]{0,4}$ ]] || [ "$port" -gt 65535 ]; then
 		die "the port in '$socket' must be a number from 1 to 65535"
+	fi
 	;;
 *) die "SOCKET must be an absolute path to a unix socket (or 127.0.0.1:PORT for authorize), not '$socket'" ;;
 esac

@@ -254,7 +254,6 @@ cookie_checks() {
 	alice=$(token alice)
 	forged=$(token alice 600 "not-the-secret-$RANDOM")
 	own=${SITE%/}
-	[ -n "${1:-}" ] && alice=$1
 	local -a c=(-H "Cookie: access_token=$alice")
 
 	fetch "${c[@]}" "$SITE$APP"
@@ -515,6 +514,18 @@ part_nginx() {
 }
 
 # ---------------------------------------------------------------------------
+
+# deploy/spawn-fcgi.sh takes TCP for the authorizer alone, on 127.0.0.1
+# alone (the Apache part is the control: it starts it on 127.0.0.1:PORT).
+for a in "login 127.0.0.1:9015" "authorize 0.0.0.0:9015" "authorize 127.0.0.1:0"; do
+	# shellcheck disable=SC2086 # EXECUTABLE SOCKET
+	if out=$(ALLOW_ROOT=1 "$APP_ROOT/deploy/spawn-fcgi.sh" $a 2>&1 </dev/null); then
+		t_fail "deploy/spawn-fcgi.sh $a is refused" "it started"
+	else
+		check_match "deploy/spawn-fcgi.sh $a is refused, saying why" \
+		    '^deploy/spawn-fcgi.sh: .*(only the authorizer|SOCKET must be|must be a number)' "$out"
+	fi
+done
 
 # The servers side by side (each on its own ports and folders), then their
 # results in order.  Each part stops what it started when it ends or is

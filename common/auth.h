@@ -13,9 +13,9 @@
 
 /* Why a request was refused: what auth_request would answer. */
 struct auth_refusal {
-	int		 status;	/* 401, or the configured invalid status */
-	const char	*code;		/* "missing_token" or "invalid_token" */
-	const char	*msg;		/* fixed ASCII, no quote: safe in a header */
+	int		 status;	/* 401, or AUTH_INVALID_STATUS */
+	const char	*code;		/* missing_token or invalid_token */
+	const char	*msg;		/* fixed ASCII: safe in a header */
 };
 
 /*

@@ -31,7 +31,8 @@ struct config {
 	int		 invalid_status; /* 403 or 401, AUTH_INVALID_STATUS */
 	char		*database_path;	/* DATABASE_PATH */
 	int		 cookies;	/* AUTH_COOKIES=1 */
-	char		 cookie_path[CONFIG_COOKIE_PATH_MAX + 1]; /* AUTH_COOKIE_PATH */
+	/* AUTH_COOKIE_PATH, the access cookie's Path */
+	char		 cookie_path[CONFIG_COOKIE_PATH_MAX + 1];
 	/* Throttling: each limit counts within LOGIN_WINDOW; 0 turns it off. */
 	long		 login_max;	/* LOGIN_MAX_FAILURES: per (name, address) */
 	long		 login_max_addr; /* LOGIN_MAX_FAILURES_PER_ADDRESS */

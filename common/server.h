@@ -10,7 +10,7 @@
 #include "common/request.h"
 
 struct route {
-	const char	*path;		/* exact, e.g. "/api/login"; NULL: any */
+	const char	*path;		/* exact ("/api/login"); NULL: any */
 	const char	*method;	/* "GET" or "POST"; NULL: any */
 	void		(*handle)(struct request *);
 };

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: ISC
-# JWT authentication service: three FastCGI executables over one auth object.
+# JWT authentication service: four FastCGI executables over one auth object.
 # `make run` serves it through lighttpd; `make test` installs, builds and tests.
 
 PKGS		 = libjwt json-c sqlite3 libsodium fcgi libcrypto
@@ -26,7 +26,7 @@ BUILD		?= build
 
 COMMON_SRC	 = $(wildcard common/*.c)
 COMMON_OBJ	 = $(COMMON_SRC:%.c=$(BUILD)/%.o)
-PROGS		 = login userorders refresh
+PROGS		 = login userorders refresh authorize
 BINS		 = $(PROGS:%=$(BUILD)/%)
 ADMIN_SRC	 = $(wildcard admin/*.c)
 ADMIN_OBJ	 = $(ADMIN_SRC:%.c=$(BUILD)/%.o)

@@ -150,7 +150,7 @@ start_ceiling() {
 	local p
 	mkdir -p "$TMP/ceiling/build"
 	ln -sfn "$ROOT/web" "$TMP/ceiling/web"
-	for p in login refresh; do ln -sf "$ROOT/build/$p" "$TMP/ceiling/build/$p"; done
+	for p in login refresh authorize; do ln -sf "$ROOT/build/$p" "$TMP/ceiling/build/$p"; done
 	cp "$ROOT/build/bench/bare" "$TMP/ceiling/build/userorders"
 	start_lighttpd "$TMP/ceiling"
 }

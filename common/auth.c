@@ -17,7 +17,8 @@
 #include "common/token.h"
 
 int
-auth_request(struct request *req, char *user)
+auth_check(struct request *req, int cookie_ok, char *user,
+    struct auth_refusal *why)
 {
 	const struct config	*cfg = &req->svc->cfg;
 	char			 tok[TOKEN_MAX_LEN + 1];
@@ -26,23 +27,30 @@ auth_request(struct request *req, char *user)
 	enum bearer_err		 berr;
 	enum token_err		 rc;
 
+	why->status = 401;
+	why->code = "missing_token";
 	hdr = request_param(req, "HTTP_AUTHORIZATION");
 	/* Cookie mode: the header wins; the cookie serves when there is none. */
 	if (cfg->cookies && (hdr == NULL || *hdr == '\0') &&
-	    (p = cookie_get(req, COOKIE_ACCESS, &len)) != NULL)
+	    (p = cookie_get(req, COOKIE_ACCESS, &len)) != NULL) {
+		if (!cookie_ok) {
+			why->msg = "The access_token cookie is not accepted "
+			    "on a cross-site request; send an Authorization: "
+			    "Bearer token";
+			return -1;
+		}
 		berr = BEARER_OK;
-	else
+	} else
 		berr = bearer_parse(hdr, &p, &len);
 	switch (berr) {
 	case BEARER_OK:
 		break;
 	case BEARER_MISSING:
-		reply_bearer_error(req, 401, "missing_token",
-		    "An Authorization: Bearer token is required");
+		why->msg = "An Authorization: Bearer token is required";
 		return -1;
 	default:
-		reply_bearer_error(req, 401, "missing_token",
-		    "The Authorization header is not of the form Bearer <token>");
+		why->msg = "The Authorization header is not of the form "
+		    "Bearer <token>";
 		return -1;
 	}
 	if (len > TOKEN_MAX_LEN)
@@ -53,9 +61,21 @@ auth_request(struct request *req, char *user)
 		rc = token_verify(cfg, tok, req->now, user);
 	}
 	if (rc != TOKEN_OK) {
-		reply_bearer_error(req, cfg->invalid_status, "invalid_token",
-		    token_err_str(rc));
+		why->status = cfg->invalid_status;
+		why->code = "invalid_token";
+		why->msg = token_err_str(rc);
 		return -1;
 	}
 	return 0;
+}
+
+int
+auth_request(struct request *req, char *user)
+{
+	struct auth_refusal	 why;
+
+	if (auth_check(req, 1, user, &why) == 0)
+		return 0;
+	reply_bearer_error(req, why.status, why.code, why.msg);
+	return -1;
 }

@@ -366,6 +366,36 @@ config_cors(struct config *cfg, const struct dotenv *env, char *err,
 	return -1;
 }
 
+/*
+ * AUTH_COOKIE_PATH, the access cookie's Path: a path of unreserved
+ * characters (RFC 3986 §2.3) and '/', which must path-match
+ * /api/userOrders (RFC 6265 §5.1.4), where the page reads the orders with
+ * the cookie: "/", "/api" or "/api/userOrders" (the default).
+ */
+static int
+config_cookie_path(struct config *cfg, const struct dotenv *env, char *err,
+    size_t errlen)
+{
+	static const char	 reader[] = "/api/userOrders";
+	const char		*v = config_get(env, "AUTH_COOKIE_PATH");
+	size_t			 len;
+
+	if (v == NULL || *v == '\0')
+		v = reader;
+	len = strlen(v);
+	if (*v != '/' || len > CONFIG_COOKIE_PATH_MAX ||
+	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-._~/") != len ||
+	    strncmp(reader, v, len) != 0 ||
+	    (v[len - 1] != '/' && reader[len] != '/' && reader[len] != '\0')) {
+		snprintf(err, errlen, "AUTH_COOKIE_PATH: must be a path that "
+		    "covers /api/userOrders, such as / or /api");
+		return -1;
+	}
+	memcpy(cfg->cookie_path, v, len + 1);
+	return 0;
+}
+
 static int
 config_values(struct config *cfg, const struct dotenv *env, char *err,
     size_t errlen)
@@ -396,6 +426,9 @@ config_values(struct config *cfg, const struct dotenv *env, char *err,
 	}
 	cfg->cookies = v != NULL && strcmp(v, "1") == 0;
 	if (config_cors(cfg, env, err, errlen) == -1)
+		return -1;
+
+	if (config_cookie_path(cfg, env, err, errlen) == -1)
 		return -1;
 
 	v = config_get(env, "TRUSTED_PROXIES");

@@ -15,6 +15,7 @@
 
 #define CONFIG_SECRET_MIN	32	/* bytes; HS256 wants >= the hash size */
 #define CONFIG_SECRET_MAX	4096	/* bytes */
+#define CONFIG_COOKIE_PATH_MAX	128	/* bytes of AUTH_COOKIE_PATH */
 
 struct hs256_key;		/* hs256.h */
 
@@ -30,6 +31,8 @@ struct config {
 	int		 invalid_status; /* 403 or 401, AUTH_INVALID_STATUS */
 	char		*database_path;	/* DATABASE_PATH */
 	int		 cookies;	/* AUTH_COOKIES=1 */
+	/* AUTH_COOKIE_PATH, the access cookie's Path */
+	char		 cookie_path[CONFIG_COOKIE_PATH_MAX + 1];
 	/* Throttling: each limit counts within LOGIN_WINDOW; 0 turns it off. */
 	long		 login_max;	/* LOGIN_MAX_FAILURES: per (name, address) */
 	long		 login_max_addr; /* LOGIN_MAX_FAILURES_PER_ADDRESS */

@@ -90,17 +90,37 @@ cookie_line(char *buf, size_t len, const char *name, const char *value,
 	return n < 0 || (size_t)n >= len ? -1 : n;
 }
 
+/*
+ * A browser keeps an access cookie set on another Path (AUTH_COOKIE_PATH
+ * changed since) as a second cookie of the same name, and sends the one
+ * with the longer path first (RFC 6265 §5.4): with a wider AUTH_COOKIE_PATH
+ * a stale one on the default path would win at /api/userOrders until it
+ * expired.  So the default path's cookie is cleared too.  Returns the
+ * bytes written, 0 when the path is the default, or -1.
+ */
+static int
+cookie_stale(const struct request *req, char *buf, size_t len,
+    const char *secure)
+{
+	if (strcmp(req->svc->cfg.cookie_path, COOKIE_ACCESS_PATH) == 0)
+		return 0;
+	return cookie_line(buf, len, COOKIE_ACCESS, "", COOKIE_ACCESS_PATH, 0,
+	    req->svc->cfg.samesite, secure);
+}
+
 int
 cookie_set(const struct request *req, char *buf, size_t len,
     const char *access, const char *refresh)
 {
 	const struct config	*cfg = &req->svc->cfg;
 	const char		*secure = cookie_secure(req);
-	int			 n;
+	int			 n, m;
 
-	if ((n = cookie_line(buf, len, COOKIE_ACCESS, access,
-	    COOKIE_ACCESS_PATH, cfg->access_ttl, cfg->samesite, secure)) == -1)
+	if ((n = cookie_stale(req, buf, len, secure)) == -1 ||
+	    (m = cookie_line(buf + n, len - (size_t)n, COOKIE_ACCESS, access,
+	    cfg->cookie_path, cfg->access_ttl, cfg->samesite, secure)) == -1)
 		return -1;
+	n += m;
 	if (cookie_line(buf + n, len - (size_t)n, COOKIE_REFRESH, refresh,
 	    COOKIE_REFRESH_PATH, cfg->refresh_ttl, cfg->samesite, secure) == -1)
 		return -1;
@@ -112,11 +132,13 @@ cookie_clear(const struct request *req, char *buf, size_t len)
 {
 	const char	*samesite = req->svc->cfg.samesite;
 	const char	*secure = cookie_secure(req);
-	int		 n;
+	int		 n, m;
 
-	if ((n = cookie_line(buf, len, COOKIE_ACCESS, "", COOKIE_ACCESS_PATH,
-	    0, samesite, secure)) == -1)
+	if ((n = cookie_stale(req, buf, len, secure)) == -1 ||
+	    (m = cookie_line(buf + n, len - (size_t)n, COOKIE_ACCESS, "",
+	    req->svc->cfg.cookie_path, 0, samesite, secure)) == -1)
 		return -1;
+	n += m;
 	return cookie_line(buf + n, len - (size_t)n, COOKIE_REFRESH, "",
 	    COOKIE_REFRESH_PATH, 0, samesite, secure) == -1 ? -1 : 0;
 }

@@ -16,7 +16,9 @@
 
 #define COOKIE_ACCESS		"access_token"
 #define COOKIE_REFRESH		"refresh_token"
-#define COOKIE_ACCESS_PATH	"/api/userOrders"	/* its only reader */
+/* The access cookie's default Path, its API reader (AUTH_COOKIE_PATH may
+ * widen it to cover what the authorizer guards). */
+#define COOKIE_ACCESS_PATH	"/api/userOrders"
 #define COOKIE_REFRESH_PATH	"/api"	/* /api/token and /api/logout */
 
 /*

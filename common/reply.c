@@ -179,17 +179,26 @@ void
 reply_bearer_error(struct request *req, int status, const char *code,
     const char *msg)
 {
-	char	 hdr[512];
+	reply_bearer_error_hdr(req, status, NULL, code, msg);
+}
+
+void
+reply_bearer_error_hdr(struct request *req, int status, const char *headers,
+    const char *code, const char *msg)
+{
+	char	 hdr[1024];
 	int	 n;
 
 	/* RFC 6750 §3: no error attribute when no credentials were sent. */
 	if (strcmp(code, "invalid_token") == 0)
 		n = snprintf(hdr, sizeof(hdr), "WWW-Authenticate: Bearer "
 		    "realm=\"api\", error=\"invalid_token\", "
-		    "error_description=\"%s\"\r\n", msg);
+		    "error_description=\"%s\"\r\n%s", msg,
+		    headers != NULL ? headers : "");
 	else
 		n = snprintf(hdr, sizeof(hdr),
-		    "WWW-Authenticate: Bearer realm=\"api\"\r\n");
+		    "WWW-Authenticate: Bearer realm=\"api\"\r\n%s",
+		    headers != NULL ? headers : "");
 	if (n < 0 || (size_t)n >= sizeof(hdr))
 		hdr[0] = '\0';
 	reply_error_hdr(req, status, hdr, code, msg);

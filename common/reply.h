@@ -34,6 +34,10 @@ void	reply_error_hdr(struct request *req, int status, const char *headers,
 void	reply_bearer_error(struct request *req, int status,
 	    const char *code, const char *msg);
 
+/* The same with extra header lines after it (each ending "\r\n"). */
+void	reply_bearer_error_hdr(struct request *req, int status,
+	    const char *headers, const char *code, const char *msg);
+
 /* 204 No Content. */
 void	reply_empty(struct request *req, int status);
 

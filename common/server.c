@@ -33,8 +33,9 @@ server_usage(const struct server_def *def, FILE *fp)
 	fprintf(fp, "usage: %s [--help | --version]\n\n%s\n\nRoutes:\n",
 	    def->name, def->summary);
 	for (i = 0; i < def->nroutes; i++)
-		fprintf(fp, "  %-4s %s\n", def->routes[i].method,
-		    def->routes[i].path);
+		fprintf(fp, "  %-4s %s\n", def->routes[i].method != NULL ?
+		    def->routes[i].method : "any", def->routes[i].path != NULL ?
+		    def->routes[i].path : "any path");
 	fprintf(fp, "\nRun it under a FastCGI server (lighttpd, nginx, Apache, "
 	    "spawn-fcgi), or as\nplain CGI. Configuration comes from the "
 	    "environment, then ENV_FILE\n(default .env): TOKEN_SECRET (or "
@@ -68,12 +69,13 @@ server_dispatch(const struct server_def *def, struct request *req)
 	cors_begin(req);
 	for (i = 0; i < def->nroutes; i++) {
 		r = &def->routes[i];
-		if (!server_path_is(req->path, r->path))
+		if (r->path != NULL && !server_path_is(req->path, r->path))
 			continue;
 		/* HEAD is GET without the body (RFC 9110 §9.3.2). */
 		req->head = strcmp(req->method, "HEAD") == 0 &&
-		    strcmp(r->method, "GET") == 0;
-		if (req->head || strcmp(req->method, r->method) == 0) {
+		    (r->method == NULL || strcmp(r->method, "GET") == 0);
+		if (req->head || r->method == NULL ||
+		    strcmp(req->method, r->method) == 0) {
 			r->handle(req);
 			if (req->status == 0) {
 				request_log(req, "%s: %s answered nothing",

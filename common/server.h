@@ -10,8 +10,8 @@
 #include "common/request.h"
 
 struct route {
-	const char	*path;		/* exact, e.g. "/api/login" */
-	const char	*method;	/* "GET" or "POST" */
+	const char	*path;		/* exact ("/api/login"); NULL: any */
+	const char	*method;	/* "GET" or "POST"; NULL: any */
 	void		(*handle)(struct request *);
 };
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: ISC
 # deploy/run.sh: serve the service in the foreground through lighttpd, as
-# `make run` does after building.  Ctrl-C (or SIGTERM) stops lighttpd and
-# every backend it spawned.
+# `make run` does after building: the API, the page at /, and the demo page
+# /protected/ behind the authorizer (with AUTH_COOKIES=1 AUTH_COOKIE_PATH=/
+# in the environment, the signed-in page's cookie reaches it).  Ctrl-C (or
+# SIGTERM) stops lighttpd and every backend it spawned.
 #
 #	PORT		TCP port on 127.0.0.1 (default 8080)
 #	DATABASE_PATH	SQLite file (default var/auth.db in the repository)
@@ -44,7 +46,7 @@ if ! [[ $PORT =~ ^[0-9]{1,5}$ ]] || ((10#$PORT < 1 || 10#$PORT > 65535)); then
 fi
 PORT=$((10#$PORT))
 
-for bin in login userorders refresh; do
+for bin in login userorders refresh authorize; do
 	[[ -x build/$bin ]] || die "build/$bin is missing: run 'make all' first (or 'make run')"
 done
 [[ -f web/index.html ]] || die "web/index.html is missing"
@@ -116,7 +118,7 @@ fi
 passed=()
 for v in TOKEN_SECRET ACCESS_TOKEN_SECRET TOKEN_SECRET_FILE ACCESS_TOKEN_TTL \
 	REFRESH_TOKEN_TTL TOKEN_ISSUER TOKEN_AUDIENCE TOKEN_LEEWAY \
-	AUTH_INVALID_STATUS AUTH_COOKIES LOGIN_MAX_FAILURES \
+	AUTH_INVALID_STATUS AUTH_COOKIES AUTH_COOKIE_PATH LOGIN_MAX_FAILURES \
 	LOGIN_MAX_FAILURES_PER_ADDRESS LOGIN_MAX_FAILURES_PER_NAME LOGIN_WINDOW \
 	TRUSTED_PROXIES SIGNUP_MAX_PER_ADDRESS PWHASH_MAX_CONCURRENT \
 	PWHASH_WAIT CORS_ORIGINS CORS_MAX_AGE AUTH_COOKIE_SAMESITE; do

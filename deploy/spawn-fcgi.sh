@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: ISC
 # deploy/spawn-fcgi.sh: start one of the service's FastCGI executables with
 # spawn-fcgi on a unix socket, for a web server that does not spawn them
-# itself (nginx, deploy/nginx.conf; Apache mod_proxy_fcgi).
+# itself (nginx, deploy/nginx.conf; Apache mod_proxy_fcgi), or the
+# authorizer on a loopback TCP port for Apache mod_authnz_fcgi.
 #
 #	deploy/spawn-fcgi.sh [-u USER [-g GROUP]] [-G SOCKET_GROUP]
 #	    [-F N -P PIDFILE] EXECUTABLE SOCKET
@@ -13,13 +14,18 @@
 #	    deploy/spawn-fcgi.sh -u jwt-auth -G www-data \
 #	    login /run/jwt-auth/login.sock
 #
-# EXECUTABLE is login, userorders or refresh ($APP_ROOT/build/NAME, where
-# APP_ROOT is the checkout holding this script), or a path to one.  SOCKET is
-# the absolute path of the unix socket to create; it must be the path the web
-# server's configuration names (deploy/nginx.conf: @RUN_DIR@/NAME.sock).  No
-# TCP: libfcgi 2.4.2 aborts on some crafted records (CVE-2025-23016, only
-# partly fixed in Debian 12), so only the web server may reach the socket,
-# and spawn-fcgi's TCP default address is 0.0.0.0.
+# EXECUTABLE is login, userorders, refresh or authorize ($APP_ROOT/build/NAME,
+# where APP_ROOT is the checkout holding this script), or a path to one.
+# SOCKET is the absolute path of the unix socket to create; it must be the
+# path the web server's configuration names (deploy/nginx.conf:
+# @RUN_DIR@/NAME.sock).  No TCP: libfcgi 2.4.2 aborts on some crafted
+# records (CVE-2025-23016, only partly fixed in Debian 12), so only the web
+# server may reach the socket, and spawn-fcgi's TCP default address is
+# 0.0.0.0.  The one exception is the authorizer for Apache mod_authnz_fcgi,
+# which speaks TCP only (deploy/apache-authnz-fcgi.conf): for authorize,
+# SOCKET may be 127.0.0.1:PORT, a loopback port any local user can reach
+# (so supervise it), and libfcgi is told to accept connections from
+# 127.0.0.1 only (FCGI_WEB_SERVER_ADDRS).
 #
 # The socket is created with mode 0660 (spawn-fcgi -M 0660): its owner and
 # group may connect, nobody else.  Its owner is USER (or whoever runs this
@@ -40,7 +46,7 @@
 # TOKEN_SECRET_FILE and the service's settings (TOKEN_SECRET,
 # ACCESS_TOKEN_SECRET, ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL, TOKEN_ISSUER,
 # TOKEN_AUDIENCE, TOKEN_LEEWAY, AUTH_INVALID_STATUS, AUTH_COOKIES,
-# LOGIN_MAX_FAILURES, LOGIN_MAX_FAILURES_PER_ADDRESS,
+# AUTH_COOKIE_PATH, LOGIN_MAX_FAILURES, LOGIN_MAX_FAILURES_PER_ADDRESS,
 # LOGIN_MAX_FAILURES_PER_NAME, LOGIN_WINDOW, TRUSTED_PROXIES,
 # SIGNUP_MAX_PER_ADDRESS, PWHASH_MAX_CONCURRENT, PWHASH_WAIT, CORS_ORIGINS,
 # CORS_MAX_AGE, AUTH_COOKIE_SAMESITE: every one of .env.example), which win over ENV_FILE (dotenv's rule).
@@ -87,17 +93,25 @@ socket=$2
 
 case $exe in
 */*) ;;
-login | userorders | refresh) exe=$APP_ROOT/build/$exe ;;
-*) die "EXECUTABLE is login, userorders, refresh or a path, not '$exe'" ;;
+login | userorders | refresh | authorize) exe=$APP_ROOT/build/$exe ;;
+*) die "EXECUTABLE is login, userorders, refresh, authorize or a path, not '$exe'" ;;
 esac
 if [ ! -f "$exe" ] || [ ! -x "$exe" ]; then
 	die "$exe is not an executable: run 'make all' first"
 fi
+port=''
 case $socket in
-/*) ;;
-*) die "SOCKET must be an absolute path to a unix socket, not '$socket'" ;;
+/*) [ -d "${socket%/*}/" ] || die "the socket's directory ${socket%/*}/ does not exist" ;;
+127.0.0.1:*)
+	[ "${exe##*/}" = authorize ] ||
+		die "only the authorizer listens on TCP (for Apache mod_authnz_fcgi); give $exe a unix socket"
+	port=${socket#127.0.0.1:}
+	if ! [[ $port =~ ^[1-9][0-9]{0,4}$ ]] || [ "$port" -gt 65535 ]; then
+		die "the port in '$socket' must be a number from 1 to 65535"
+	fi
+	;;
+*) die "SOCKET must be an absolute path to a unix socket (or 127.0.0.1:PORT for authorize), not '$socket'" ;;
 esac
-[ -d "${socket%/*}/" ] || die "the socket's directory ${socket%/*}/ does not exist"
 if [ -n "$children" ]; then
 	[[ $children =~ ^[1-9][0-9]?$ ]] || die "-F takes a number of processes from 1 to 99, not '$children'"
 	[ -n "$pidfile" ] || die "-F needs -P PIDFILE (to stop the processes later)"
@@ -105,10 +119,15 @@ elif [ -n "$pidfile" ]; then
 	die "-P goes with -F (in the foreground, the PID is this script's)"
 fi
 [ -z "$group" ] || [ -n "$user" ] || die "-g goes with -u"
+[ -z "$port" ] || [ -z "$sock_group" ] || die "-G sets a unix socket's group: not for a TCP port"
 spawn=$(PATH=$PATH:/usr/bin:/usr/sbin:/bin command -v spawn-fcgi) ||
 	die "spawn-fcgi is not installed (apt-get install spawn-fcgi)"
 
-args=(-s "$socket" -M 0660 -d "$APP_ROOT")
+if [ -n "$port" ]; then
+	args=(-a 127.0.0.1 -p "$port" -d "$APP_ROOT")
+else
+	args=(-s "$socket" -M 0660 -d "$APP_ROOT")
+fi
 if [ "$(id -u)" -eq 0 ]; then
 	if [ -n "$user" ]; then
 		uid=$(id -u "$user" 2>/dev/null) || die "no such user: $user"
@@ -147,12 +166,14 @@ envs=()
 for v in PATH ENV_FILE DATABASE_PATH TOKEN_SECRET_FILE TOKEN_SECRET \
 	ACCESS_TOKEN_SECRET ACCESS_TOKEN_TTL REFRESH_TOKEN_TTL TOKEN_ISSUER \
 	TOKEN_AUDIENCE TOKEN_LEEWAY AUTH_INVALID_STATUS AUTH_COOKIES \
-	LOGIN_MAX_FAILURES LOGIN_MAX_FAILURES_PER_ADDRESS \
+	AUTH_COOKIE_PATH LOGIN_MAX_FAILURES LOGIN_MAX_FAILURES_PER_ADDRESS \
 	LOGIN_MAX_FAILURES_PER_NAME LOGIN_WINDOW TRUSTED_PROXIES \
 	SIGNUP_MAX_PER_ADDRESS PWHASH_MAX_CONCURRENT PWHASH_WAIT CORS_ORIGINS \
 	CORS_MAX_AGE AUTH_COOKIE_SAMESITE; do
 	[ -n "${!v+set}" ] && envs+=("$v=${!v}")
 done
+# On TCP, libfcgi takes connections from these addresses only.
+[ -z "$port" ] || envs+=(FCGI_WEB_SERVER_ADDRS=127.0.0.1)
 
 # Close inherited descriptors above 2 (a glob of /proc/self/fd would list
 # the one it reads through, and this shell's own 255 is closed by exec).

@@ -29,6 +29,7 @@ bench:
 	@deploy/deps.sh test
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@bench/run.sh
+	@bench/authorizer.sh
 
 # make profile: worker CPU per request, system calls and a perf profile of
 # the 200 path (bench/profile.sh), beside the ceiling.

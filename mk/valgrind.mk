@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: ISC
-# make valgrind: the three FastCGI executables as long-lived workers under
+# make valgrind: the four FastCGI executables as long-lived workers under
 # valgrind memcheck (spawn-fcgi, unix sockets, cgi-fcgi) over 1,000+
 # requests taking every route and error, then each authctl subcommand
 # (tests/valgrind.sh).  Any memcheck error or definite/indirect leak fails.

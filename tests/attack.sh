@@ -51,6 +51,19 @@
 #	ATTACK_LISTEN		1 (the default): listen on a free loopback port
 #				(python3) that jku/x5u point to, and fail if
 #				anything connects; 0 to skip that listener
+#	ATTACK_PROTECTED	the URL of an application guarded by the
+#				authorizer (cgi-bin/authorize.c) that answers
+#				{"user": NAME} with the name it was given
+#				(tests/authorizer/): every request of the token
+#				families is then made there too, and must get
+#				the verdict /api/userOrders gave (status, error
+#				code, WWW-Authenticate; the control's 200 for
+#				the same user).  The body families (forged
+#				writes, SQL in bodies, hostile bodies) are left
+#				out: they mean nothing there
+#	ATTACK_PROTECTED_HEADER_LIMIT_STATUS  the status ATTACK_PROTECTED's
+#				server answers for a 9000-byte Authorization
+#				header; default ATTACK_HEADER_LIMIT_STATUS
 #
 # The deployment must run with the defaults otherwise (no TOKEN_ISSUER or
 # TOKEN_AUDIENCE, no AUTH_COOKIES, TOKEN_LEEWAY 0).  It needs bash, curl,
@@ -79,6 +92,8 @@ INVALID=${ATTACK_INVALID_STATUS:-403}
 HDR_LIMIT=${ATTACK_HEADER_LIMIT_STATUS:-431}
 HAVE_SECRET=
 [ -n "${ATTACK_SECRET:-}" ] && HAVE_SECRET=1
+PROTECTED=${ATTACK_PROTECTED:-}
+PROTECTED_HDR_LIMIT=${ATTACK_PROTECTED_HEADER_LIMIT_STATUS:-$HDR_LIMIT}
 NOT_RUN=()	# attacks left out for want of ATTACK_SECRET
 ATTACKS=0	# hostile requests made
 CONTROLS=0	# positive controls
@@ -90,11 +105,13 @@ FAMILY=
 
 REQ_ARGS=()
 REQ_CT=
-# req METHOD PATH [BODY]: one request; sets STATUS, HEADERS, BODY, ERR (the
-# error code, "-" when none).  Bodies go from a file, as JSON unless REQ_CT
-# says otherwise ("-": no Content-Type).
+# req METHOD PATH [BODY]: one request (PATH under BASE, or a whole URL);
+# sets STATUS, HEADERS, BODY, ERR (the error code, "-" when none).  Bodies
+# go from a file, as JSON unless REQ_CT says otherwise ("-": no
+# Content-Type).
 req() {
-	local method=$1 path=$2 ct
+	local method=$1 path=$2 ct url=$BASE$2
+	[[ $path == http://* || $path == https://* ]] && url=$path
 	local -a a=(-sS --max-time 20 -X "$method" -D "$T_TMP/h" -o "$T_TMP/b"
 	    -w '%{http_code}' -H 'Expect:')
 	if [ $# -ge 3 ]; then
@@ -105,7 +122,7 @@ req() {
 	fi
 	: >"$T_TMP/h"
 	: >"$T_TMP/b"
-	STATUS=$(curl "${a[@]}" "${REQ_ARGS[@]}" "$BASE$path" 2>>"$T_TMP/curl.err")
+	STATUS=$(curl "${a[@]}" "${REQ_ARGS[@]}" "$url" 2>>"$T_TMP/curl.err")
 	[ -n "$STATUS" ] || STATUS=000
 	HEADERS=$(tr -d '\r' <"$T_TMP/h" | awk '/^HTTP\// { b = "" } { b = b $0 "\n" } END { printf "%s", b }')
 	BODY=$(tr -d '\0' <"$T_TMP/b")
@@ -157,24 +174,46 @@ attack() {
 	fi
 	t_ok "$name → $2 $3"
 }
+# guarded NAME [QUERY]: with ATTACK_PROTECTED, the last request made again
+# there (QUERY appended), with the same headers: the same status, error
+# code and WWW-Authenticate, and nothing of the victim.
+guarded() {
+	local want got
+	[ -n "$PROTECTED" ] || return 0
+	want="$STATUS $ERR $(header WWW-Authenticate)"
+	req GET "$PROTECTED${2:-}"
+	got="$STATUS $ERR $(header WWW-Authenticate)"
+	if leaked; then
+		t_fail "$FAMILY: $1: the same verdict at ATTACK_PROTECTED" \
+		    "LEAK: the answer holds the victim's name or item"
+	else
+		check_eq "$FAMILY: $1: the same verdict at ATTACK_PROTECTED" "$want" "$got"
+	fi
+}
 # bearer NAME TOKEN: GET /api/userOrders with TOKEN; an invalid token.
 bearer() {
 	auth "$2"
 	req GET /api/userOrders
 	attack "$1" "$INVALID" invalid_token
+	guarded "$1"
 }
 # malformed NAME HEADER_LINE: a malformed Authorization → 401 missing_token.
 malformed() {
 	hdr "$2"
 	req GET /api/userOrders
 	attack "$1" 401 missing_token
+	guarded "$1"
 }
-# control NAME TOKEN USER: GET /api/userOrders with TOKEN → 200 for USER.
+# control NAME TOKEN USER: GET /api/userOrders with TOKEN → 200 for USER
+# (and the guarded application is told USER).
 control() {
 	CONTROLS=$((CONTROLS + 1))
 	auth "$2"
 	req GET /api/userOrders
 	check_eq "$FAMILY: control: $1 → 200 $3" "200 $3" "$STATUS $(json .username)"
+	[ -n "$PROTECTED" ] || return 0
+	req GET "$PROTECTED"
+	check_eq "$FAMILY: control: $1 → 200 $3 at ATTACK_PROTECTED" "200 $3" "$STATUS $(json .user)"
 }
 # needs_secret WHAT: returns 1 (and notes WHAT) when there is no secret.
 needs_secret() {
@@ -419,16 +458,32 @@ control "the victim's token in the Authorization header (the victim's own reques
 noauth
 req GET "/api/userOrders?access_token=$V_ACCESS"
 attack "the victim's token in the query (?access_token=, RFC 6750 §2.3), no header" 401 missing_token
+guarded "the token in the query" "?access_token=$V_ACCESS"
 hdr "Cookie: access_token=$V_ACCESS"
 req GET /api/userOrders
 attack "the victim's token in an access_token cookie (AUTH_COOKIES off), no header" 401 missing_token
+guarded "the token in a cookie"
 hdr "X-Access-Token: $V_ACCESS"
 req GET /api/userOrders
 attack "the victim's token in X-Access-Token, no Authorization" 401 missing_token
+guarded "the token in X-Access-Token"
 hdr "Authorization: Bearer $V_ACCESS"
 REQ_ARGS+=(-H "Authorization: Bearer $A_ACCESS")
 req GET /api/userOrders
-attack "two Authorization headers, the victim's then the attacker's" 401 missing_token
+if [ "$STATUS" = 400 ] && ! leaked; then
+	# nginx refuses a repeated Authorization header itself
+	ATTACKS=$((ATTACKS + 1))
+	FAM[$FAMILY]=$((FAM[$FAMILY] + 1))
+	t_ok "$FAMILY: two Authorization headers → 400 (the web server in front refuses them)"
+	if [ -n "$PROTECTED" ]; then
+		req GET "$PROTECTED"
+		check_eq "$FAMILY: two Authorization headers: refused at ATTACK_PROTECTED too" \
+		    400 "$STATUS$(json '.user // empty' | sed 's/^/ reached the application: /')"
+	fi
+else
+	attack "two Authorization headers, the victim's then the attacker's" 401 missing_token
+	guarded "two Authorization headers"
+fi
 noauth
 
 # ---------------------------------------------------------------------------
@@ -554,6 +609,9 @@ if needs_secret "user names that are not strings, hold NUL, disagree or carry SQ
 	bearer "username \"\" (empty)" "$(sign "$(uclaims '""')")"
 fi
 
+# The body families mean nothing to a guarded application: with
+# ATTACK_PROTECTED they are left out (tests/suite-attack.sh runs them).
+if [ -z "$PROTECTED" ]; then
 # ---------------------------------------------------------------------------
 family "forged writes"
 # A forged token must not write to the victim's orders either.
@@ -692,6 +750,9 @@ for cl in 99999999999 2147483648 4294967296; do
 	front "Content-Length $cl with a small body" 413 payload_too_large
 done
 noauth
+else
+	echo "# ATTACK_PROTECTED: the forged writes, SQL in bodies and hostile bodies families are left out"
+fi
 
 # ---------------------------------------------------------------------------
 family "token size"
@@ -733,6 +794,12 @@ if [ "$STATUS" = "$HDR_LIMIT" ]; then
 	else t_ok "$FAMILY: a 9000-byte token → $HDR_LIMIT (the web server's header limit), no victim data"; fi
 else
 	attack "a 9000-byte token (or $HDR_LIMIT from the web server)" "$INVALID" invalid_token
+fi
+if [ -n "$PROTECTED" ]; then
+	# The server in front of ATTACK_PROTECTED may be another one.
+	req GET "$PROTECTED"
+	check_eq "$FAMILY: a 9000-byte token at ATTACK_PROTECTED → $PROTECTED_HDR_LIMIT (the header limit), not the application" \
+	    "$PROTECTED_HDR_LIMIT" "$STATUS$(json '.user // empty' | sed 's/^/ reached the application: /')"
 fi
 
 # ---------------------------------------------------------------------------

@@ -85,7 +85,7 @@ json() { printf '%s' "$BODY" | jq -r "$1" 2>/dev/null; }
 
 # t_require TOOL...: each TOOL a command on PATH (or in /usr/sbin, /sbin),
 # an absolute path an existing file, "lighttpd" LIGHTTPD set and CONF a
-# file; and the three executables built in $BUILD.  Otherwise one failed
+# file; and the four executables built in $BUILD.  Otherwise one failed
 # "prerequisites" test naming what is missing, and exit 1.
 t_require() {
 	local missing='' tool exe
@@ -100,7 +100,7 @@ t_require() {
 			    missing="$missing $tool" ;;
 		esac
 	done
-	for exe in login userorders refresh; do
+	for exe in login userorders refresh authorize; do
 		[ -x "$BUILD/$exe" ] || missing="$missing $BUILD/$exe"
 	done
 	if [ -n "$missing" ]; then

@@ -138,7 +138,7 @@ check_cmd "that install put login under DESTDIR/PREFIX/lib/jwt-auth" \
 
 declare -A WANT_MODE WANT_SRC	# installed path (under D) -> mode, source
 want() { WANT_MODE[$1]=$2; WANT_SRC[$1]=$3; }
-for exe in login userorders refresh; do
+for exe in login userorders refresh authorize; do
 	want "usr/lib/jwt-auth/$exe" 755 "$BUILD/$exe"
 done
 want usr/sbin/authctl 755 "$BUILD/authctl"
@@ -194,7 +194,7 @@ check_eq "nothing else is installed" "" "$extra"
 check_eq "every installed folder is 0755" "" \
     "$(find "$D" -mindepth 1 -type d ! -perm 0755 -printf '%P %m\n')"
 check_eq "the executables are in PREFIX/lib/jwt-auth, authctl in PREFIX/sbin" \
-    "lib/jwt-auth/login lib/jwt-auth/refresh lib/jwt-auth/userorders sbin/authctl" \
+    "lib/jwt-auth/authorize lib/jwt-auth/login lib/jwt-auth/refresh lib/jwt-auth/userorders sbin/authctl" \
     "$(cd "$D/usr" && find lib sbin -type f | sort | paste -sd' ')"
 check_eq "the service unit runs PREFIX/lib/jwt-auth/%i" \
     "ExecStart=/usr/lib/jwt-auth/%i" \
@@ -210,7 +210,7 @@ check_eq "... and PREFIX=$OUTSIDE gives its own path" \
 # The installed programs run
 
 for exe in usr/lib/jwt-auth/login usr/lib/jwt-auth/userorders \
-    usr/lib/jwt-auth/refresh usr/sbin/authctl; do
+    usr/lib/jwt-auth/refresh usr/lib/jwt-auth/authorize usr/sbin/authctl; do
 	out=$(env -i "$D/$exe" --help 2>&1); rc=$?
 	check_match "installed ${exe##*/} --help: exit 0 with a usage line" \
 	    "^0 usage: ${exe##*/} " "$rc $out"
@@ -317,7 +317,7 @@ fi
 verify_units() {
 	local dir=$1 i line page sec out
 	local -a args=()
-	for i in login userorders refresh; do
+	for i in login userorders refresh authorize; do
 		ln -sf 'jwt-auth@.service' "$dir/jwt-auth@$i.service"
 		ln -sf 'jwt-auth@.socket' "$dir/jwt-auth@$i.socket"
 		args+=("./jwt-auth@$i.socket" "./jwt-auth@$i.service")

@@ -318,44 +318,6 @@ stop_running() {
 trap 'stop_running; t_cleanup' EXIT
 trap 'exit 130' INT TERM HUP
 
-# free_port: a random port that no TCP socket uses (in any state: a
-# client's connection from 127.0.0.1:P makes a later bind of P fail), taken
-# below the kernel's ephemeral range, which the many short client
-# connections of the tests keep cycling through.
-free_port() {
-	local lo=32768 hi p hex
-	read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null
-	hi=$((lo > 12000 ? lo - 1 : 59999))
-	[ "$hi" -eq 59999 ] && lo=20000 || lo=10000
-	for _ in $(seq 50); do
-		p=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo + 1)))
-		printf -v hex '%04X' "$p"
-		awk -v h=":$hex" 'NR > 1 && substr($2, length($2) - 4) == h { f = 1 } END { exit !f }' \
-		    /proc/net/tcp /proc/net/tcp6 2>/dev/null && continue
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
-		echo "$p"
-		return 0
-	done
-	return 1
-}
-
-# server_wait_http TENTHS PID...: see the interface above.
-server_wait_http() {
-	local n=$1 p code
-	shift
-	while :; do
-		code=$(curl -s -o /dev/null --max-time 2 -w '%{http_code}' \
-		    "http://127.0.0.1:$PORT/api/login" 2>/dev/null)
-		[ -n "$code" ] && [ "$code" != 000 ] && return 0
-		for p in "$@"; do
-			pid_alive "$p" || return 1
-		done
-		[ "$n" -le 0 ] && return 1
-		n=$((n - 1))
-		sleep 0.1
-	done
-}
-
 # ---------------------------------------------------------------------------
 # The errors a deployment answers itself (SERVER_OWN_STATUS, above)
 

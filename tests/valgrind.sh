@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: ISC
-# tests/valgrind.sh: the three FastCGI executables as long-lived workers
+# tests/valgrind.sh: the four FastCGI executables as long-lived workers
 # under valgrind memcheck, over 1,000+ requests that take every route and
 # every error, then authctl's subcommands once each.  Run by `make valgrind`
 # (mk/valgrind.mk), which builds the executables into BUILD first.
@@ -47,7 +47,7 @@ missing=
 for tool in valgrind cgi-fcgi spawn-fcgi jq openssl timeout python3; do
 	PATH=$PATH:/usr/sbin:/sbin command -v "$tool" >/dev/null || missing="$missing $tool"
 done
-for exe in login userorders refresh authctl; do
+for exe in login userorders refresh authorize authctl; do
 	[ -x "$BUILD/$exe" ] || missing="$missing $BUILD/$exe"
 done
 if [ -n "$missing" ]; then
@@ -107,7 +107,12 @@ start_worker() {
 		sleep 0.1
 	done
 	send "$sock" GET /api/nope
-	check_eq "$name worker starts under valgrind and answers 404" 404 "$STATUS"
+	# The authorizer answers every path: 401 for one without a token.
+	if [ "$exe" = authorize ]; then
+		check_eq "$name worker starts under valgrind and answers 401" 401 "$STATUS"
+	else
+		check_eq "$name worker starts under valgrind and answers 404" 404 "$STATUS"
+	fi
 }
 
 # ---------------------------------------------------------------------
@@ -170,9 +175,11 @@ cred() { printf '{"username":"%s","password":"%s"}' "$1" "$2"; }
 # bytes of its stdin, so never a body without CONTENT_LENGTH, and it never
 # goes away mid-request).  rawfcgi.py MODE SOCK METHOD URI [NAME=value...],
 # the body on stdin: "full" sends the body without CONTENT_LENGTH (unless
-# given) and prints the answer; "cutparams" sends half a PARAMS record,
-# "cutbody" half the body, "noread" the whole request, and each then
-# closes the connection without reading.
+# given) and prints the answer; "authorizer" does the same in the FastCGI
+# Authorizer role (as lighttpd and Apache ask cgi-bin/authorize.c);
+# "cutparams" sends half a PARAMS record, "cutbody" half the body,
+# "noread" the whole request, and each then closes the connection without
+# reading.
 cat >"$T_TMP/rawfcgi.py" <<'PY'
 import socket, struct, sys
 def rec(t, content):
@@ -198,7 +205,7 @@ for a in sys.argv[5:]:
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(120)
 s.connect(path)
-begin = rec(1, struct.pack('>HB5x', 1, 0))
+begin = rec(1, struct.pack('>HB5x', 2 if mode == 'authorizer' else 1, 0))
 p = b''.join(nv(n, v) for n, v in params)
 if mode == 'cutparams':
     s.sendall(begin + rec(4, p)[:len(p) // 2])
@@ -207,7 +214,7 @@ elif mode == 'cutbody':
 elif mode == 'noread':
     s.sendall(begin + stream(4, p) + stream(5, body))
     s.shutdown(socket.SHUT_RDWR)
-if mode != 'full':
+if mode not in ('full', 'authorizer'):
     s.close()
     sys.exit(0)
 s.sendall(begin + stream(4, p) + stream(5, body))
@@ -239,7 +246,7 @@ raw() {
 	NREQ=$((NREQ + 1))
 	printf '%s' "${RAW_BODY:-}" | timeout 120 python3 "$T_TMP/rawfcgi.py" \
 	    "$mode" "$sock" "$@" >"$T_TMP/resp" 2>>"$T_TMP/client.err"
-	if [ "$mode" != full ]; then
+	if [ "$mode" != full ] && [ "$mode" != authorizer ]; then
 		expect "$group" 404 "$sock" GET /api/nope
 		return
 	fi
@@ -258,6 +265,7 @@ raw() {
 start_worker login login LOGIN_MAX_FAILURES=3 LOGIN_WINDOW=15m
 start_worker userorders userorders
 start_worker refresh refresh
+start_worker authorize authorize
 L=$T_TMP/login.sock
 O=$T_TMP/userorders.sock
 R=$T_TMP/refresh.sock
@@ -578,6 +586,25 @@ expect "userOrders GET → 200" 200 "$O" GET /api/userOrders
 check_eq "the list is vg.alice's" vg.alice "$(json .username)"
 FCGI_ENV=()
 
+# The authorizer, as a Responder (nginx auth_request) and in the Authorizer
+# role (lighttpd, Apache): any path, any method.
+Z=$T_TMP/authorize.sock
+for r in $(seq 10); do
+	a=${ACCESS[$((r % 3))]}
+	FCGI_ENV=(HTTP_AUTHORIZATION="Bearer $a")
+	expect "authorize: a valid token → 204" 204 "$Z" GET "/protected/$r"
+	expect "authorize: HEAD, a valid token → 204" 204 "$Z" HEAD /protected/
+	FCGI_ENV=(HTTP_AUTHORIZATION="Bearer ${ATTACKS[$((r % ${#ATTACKS[@]}))]}")
+	expect "authorize: a hostile token → 403" 403 "$Z" POST "/app/$r"
+	FCGI_ENV=()
+	expect "authorize: no token → 401" 401 "$Z" DELETE /app/
+	raw "authorize, Authorizer role: a valid token → 200" 200 authorizer "$Z" \
+	    GET /protected/ "HTTP_AUTHORIZATION=Bearer $a"
+	raw "authorize, Authorizer role: a hostile token → 403" 403 authorizer "$Z" \
+	    GET /protected/ "HTTP_AUTHORIZATION=Bearer ${ATTACKS[$(((r + 1) % ${#ATTACKS[@]}))]}"
+	raw "authorize, Authorizer role: no token → 401" 401 authorizer "$Z" GET /protected/
+done
+
 # ---------------------------------------------------------------------
 # The other settings: cookie mode, issuer and audience, 401 for invalid
 # tokens (a second set of workers, their own database)
@@ -589,6 +616,7 @@ SET2=(AUTH_COOKIES=1 TOKEN_ISSUER=vg-issuer TOKEN_AUDIENCE=vg-audience
 start_worker login-cookies login "${SET2[@]}"
 start_worker userorders-cookies userorders "${SET2[@]}"
 start_worker refresh-cookies refresh "${SET2[@]}"
+start_worker authorize-cookies authorize "${SET2[@]}"
 L2=$T_TMP/login-cookies.sock
 O2=$T_TMP/userorders-cookies.sock
 R2=$T_TMP/refresh-cookies.sock
@@ -649,6 +677,22 @@ for r in $(seq 12); do
 	    "${BAD_SIGNUP[$((r % ${#BAD_SIGNUP[@]}))]}"
 	expect "cookie mode: login, not a JSON object → 400" 400 "$L2" POST /api/login \
 	    "${BAD_JSON[$((r % ${#BAD_JSON[@]}))]}"
+done
+Z2=$T_TMP/authorize-cookies.sock
+for r in $(seq 4); do
+	FCGI_ENV=(HTTP_HOST=127.0.0.1:8080 HTTP_COOKIE="access_token=$A2")
+	expect "cookie mode: authorize, GET with the cookie → 204" 204 "$Z2" GET /protected/
+	expect "cookie mode: authorize, a POST with the cookie from nowhere → 401" 401 "$Z2" POST /app/
+	FCGI_ENV+=(HTTP_ORIGIN=http://127.0.0.1:8080)
+	expect "cookie mode: authorize, a POST with the cookie from its own Origin → 204" 204 "$Z2" POST /app/
+	FCGI_ENV=(HTTP_HOST=127.0.0.1 SERVER_PORT=8080 HTTP_ORIGIN=http://127.0.0.1:8080 HTTP_COOKIE="access_token=$A2")
+	expect "cookie mode: authorize, its own Origin with a Host without port → 204" 204 "$Z2" PUT /app/
+	FCGI_ENV=(HTTP_HOST='[::1]' SERVER_PORT=8080 HTTP_ORIGIN=http://evil.example HTTP_COOKIE="access_token=$A2")
+	expect "cookie mode: authorize, a POST with the cookie from another Origin → 401" 401 "$Z2" POST /app/
+	raw "cookie mode: authorize, Authorizer role, a cross-site POST with the cookie → 401" 401 authorizer "$Z2" \
+	    POST /app/ "HTTP_COOKIE=access_token=$A2" HTTP_SEC_FETCH_SITE=cross-site
+	raw "cookie mode: authorize, Authorizer role, a same-origin POST with the cookie → 200" 200 authorizer "$Z2" \
+	    POST /app/ "HTTP_COOKIE=access_token=$A2" HTTP_SEC_FETCH_SITE=same-origin
 done
 FCGI_ENV=(HTTP_HOST=127.0.0.1:8080)
 expect "cookie mode: login → 200" 200 "$L2" POST /api/login "$(cred vg.erin "$PW")"

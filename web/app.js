@@ -43,6 +43,7 @@
 		ordersCount: $('orders-count'),
 		more: $('more'),
 		sessionMode: $('session-mode'),
+		protectedLink: $('protected-link'),
 	};
 
 	// ------------------------------------------------------------------
@@ -321,6 +322,8 @@
 		el.whoami.hidden = !inside;
 		el.currentUser.textContent = inside ? (user || '') : '';
 		document.body.dataset.session = inside ? mode : 'none';
+		// The authorizer's demo page: a link carries only the cookie.
+		el.protectedLink.hidden = mode !== 'cookie';
 		el.sessionMode.textContent = mode === 'cookie'
 			? 'Session kept in HttpOnly cookies set by the server; this page stores no token.'
 			: mode === 'bearer'

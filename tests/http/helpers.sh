@@ -57,6 +57,46 @@ children() {
 # now_ms: a monotonic-enough clock in milliseconds.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
+# free_port: a random port that no TCP socket uses (in any state: a
+# client's connection from 127.0.0.1:P makes a later bind of P fail), taken
+# below the kernel's ephemeral range, which the many short client
+# connections of the tests keep cycling through.
+free_port() {
+	local lo=32768 hi p hex
+	read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null
+	hi=$((lo > 12000 ? lo - 1 : 59999))
+	[ "$hi" -eq 59999 ] && lo=20000 || lo=10000
+	for _ in $(seq 50); do
+		p=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo + 1)))
+		printf -v hex '%04X' "$p"
+		awk -v h=":$hex" 'NR > 1 && substr($2, length($2) - 4) == h { f = 1 } END { exit !f }' \
+		    /proc/net/tcp /proc/net/tcp6 2>/dev/null && continue
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+		echo "$p"
+		return 0
+	done
+	return 1
+}
+
+# server_wait_http TENTHS PID...: 0 once http://127.0.0.1:$PORT/api/login
+# gives any HTTP answer; 1 when a PID dies or TENTHS/10 s pass (what
+# tests/servers/*.sh expect, tests/suite-servers.sh).
+server_wait_http() {
+	local n=$1 p code
+	shift
+	while :; do
+		code=$(curl -s -o /dev/null --max-time 2 -w '%{http_code}' \
+		    "http://127.0.0.1:$PORT/api/login" 2>/dev/null)
+		[ -n "$code" ] && [ "$code" != 000 ] && return 0
+		for p in "$@"; do
+			pid_alive "$p" || return 1
+		done
+		[ "$n" -le 0 ] && return 1
+		n=$((n - 1))
+		sleep 0.1
+	done
+}
+
 # b64url: standard input as unpadded base64url.
 b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
 
@@ -134,10 +174,11 @@ stop_lighttpd() {
 # run a server or the executables as another user (www-data, nobody).  The
 # checkout itself may be private to its owner (a clone in a mode-0700 home
 # or mktemp -d folder, or made under umask 077), so such a server starts
-# from DIR instead: DIR/build/{login,userorders,refresh} (from $BUILD), DIR/deploy (its
-# configuration files and scripts, and deploy/errors/), DIR/web, with the
-# modes `make install` gives them (folders and programs 0755, the rest
-# 0644), whatever the checkout's.  DIR must not exist yet, and its parent
+# from DIR instead: DIR/build/{login,userorders,refresh,authorize} (from
+# $BUILD), DIR/deploy (its configuration files and scripts, and
+# deploy/errors/), DIR/web, with the modes `make install` gives them
+# (folders and programs 0755, the rest 0644), whatever the checkout's.
+# DIR must not exist yet, and its parent
 # must let the other user through (the caller's mktemp -d folder, made
 # 0711 or given to that user).  1, saying why on stderr, when a file is
 # missing (`make all` first).
@@ -145,7 +186,7 @@ stage_app() {
 	local dir=$1 exe f
 	local -a dirs=() files=()
 	mkdir -m 0755 "$dir" "$dir/build" || return 1
-	for exe in login userorders refresh; do
+	for exe in login userorders refresh authorize; do
 		install -m 0755 "$BUILD/$exe" "$dir/build/$exe" || return 1
 	done
 	mapfile -t dirs < <(cd "$ROOT" && find deploy web -type d)

@@ -22,7 +22,8 @@ static const char *const config_vars[] = {
 	"TOKEN_SECRET", "ACCESS_TOKEN_SECRET", "TOKEN_SECRET_FILE",
 	"ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "TOKEN_ISSUER",
 	"TOKEN_AUDIENCE", "TOKEN_LEEWAY", "AUTH_INVALID_STATUS",
-	"DATABASE_PATH", "AUTH_COOKIES", "ENV_FILE", "LOGIN_MAX_FAILURES",
+	"DATABASE_PATH", "AUTH_COOKIES", "AUTH_COOKIE_PATH", "ENV_FILE",
+	"LOGIN_MAX_FAILURES",
 	"LOGIN_MAX_FAILURES_PER_ADDRESS", "LOGIN_MAX_FAILURES_PER_NAME",
 	"LOGIN_WINDOW", "SIGNUP_MAX_PER_ADDRESS", "PWHASH_MAX_CONCURRENT",
 	"PWHASH_WAIT", "TRUSTED_PROXIES", "CORS_ORIGINS", "CORS_MAX_AGE",
@@ -511,6 +512,7 @@ test_load_defaults(void)
 	CHECK(cfg.issuer == NULL);
 	CHECK(cfg.audience == NULL);
 	CHECK_INT(cfg.cookies, 0);
+	CHECK_STR(cfg.cookie_path, "/api/userOrders");
 	config_free(&cfg);
 	teardown();
 }
@@ -824,6 +826,51 @@ test_load_bad_cors_refused(void)
 	each_refused(bad, sizeof(bad) / sizeof(bad[0]));
 }
 
+/* AUTH_COOKIE_PATH: a path that covers /api/userOrders (RFC 6265 §5.1.4). */
+static void
+test_load_cookie_path_covering(void)
+{
+	static const char *const good[] = {
+		"/", "/api", "/api/", "/api/userOrders",
+	};
+	struct config	 cfg;
+	size_t		 i;
+
+	setup("AUTH_COOKIE_PATH=/\n");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK_STR(cfg.cookie_path, "/");
+	config_free(&cfg);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		setenv("AUTH_COOKIE_PATH", good[i], 1);
+		CHECK_INT(load_ok(&cfg, SECRET32), 0);
+		CHECK_STR(cfg.cookie_path, good[i]);
+		config_free(&cfg);
+	}
+	teardown();
+}
+
+/* ... and nothing else: the page would lose its session at userOrders. */
+static void
+test_load_cookie_path_refused(void)
+{
+	static const char *const bad[] = {
+		"/protected", "/ap", "/api/user", "/api/userOrders/",
+		"/api/userOrdersX", "api", "/api;x", "/api x", "/ap%69",
+		"/api/userOrders\r\nSet-Cookie: x=y",
+		"/../api", "//",
+	};
+	size_t		 i;
+
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("AUTH_COOKIE_PATH", bad[i], 1);
+		load_fails("AUTH_COOKIE_PATH");
+	}
+	teardown();
+}
+
 static void
 test_free_zeroes(void)
 {
@@ -856,6 +903,8 @@ UNIT_TESTS(
 	T(test_duration_bad_unit_refused),
 	T(test_duration_spaces_refused),
 	T(test_duration_overflow_refused),
+	T(test_load_cookie_path_covering),
+	T(test_load_cookie_path_refused),
 	T(test_load_missing_secret),
 	T(test_load_secret_31_refused),
 	T(test_load_secret_32_accepted),

@@ -42,8 +42,14 @@
 # TOKEN_AUDIENCE, TOKEN_LEEWAY, AUTH_INVALID_STATUS, AUTH_COOKIES,
 # LOGIN_MAX_FAILURES, LOGIN_MAX_FAILURES_PER_ADDRESS,
 # LOGIN_MAX_FAILURES_PER_NAME, LOGIN_WINDOW, TRUSTED_PROXIES,
-# SIGNUP_MAX_PER_ADDRESS, PWHASH_MAX_CONCURRENT, PWHASH_WAIT: every one of
-# .env.example), which win over ENV_FILE (dotenv's rule).
+# SIGNUP_MAX_PER_ADDRESS, PWHASH_MAX_CONCURRENT, PWHASH_WAIT, TOKEN_ALG,
+# TOKEN_VERIFY_KEYS_FILE, TOKEN_ACCEPT_HS256_UNTIL, TOKEN_SECRET_PREVIOUS,
+# TOKEN_SECRET_PREVIOUS_UNTIL, and TOKEN_SIGNING_KEY_FILE for login and
+# refresh but never userorders: every one of .env.example), which win
+# over ENV_FILE (dotenv's rule).  With asymmetric tokens, run login and
+# refresh as a user that can read the private key and userorders as one
+# that cannot (-u), and keep TOKEN_SIGNING_KEY_FILE out of a shared
+# ENV_FILE.
 # Prefer the secret in ENV_FILE or TOKEN_SECRET_FILE (mode 0640, root:USER)
 # to TOKEN_SECRET in the environment.  Its working directory is APP_ROOT, so
 # a relative ENV_FILE or DATABASE_PATH (default .env and var/auth.db) is
@@ -149,7 +155,13 @@ for v in PATH ENV_FILE DATABASE_PATH TOKEN_SECRET_FILE TOKEN_SECRET \
 	TOKEN_AUDIENCE TOKEN_LEEWAY AUTH_INVALID_STATUS AUTH_COOKIES \
 	LOGIN_MAX_FAILURES LOGIN_MAX_FAILURES_PER_ADDRESS \
 	LOGIN_MAX_FAILURES_PER_NAME LOGIN_WINDOW TRUSTED_PROXIES \
-	SIGNUP_MAX_PER_ADDRESS PWHASH_MAX_CONCURRENT PWHASH_WAIT; do
+	SIGNUP_MAX_PER_ADDRESS PWHASH_MAX_CONCURRENT PWHASH_WAIT TOKEN_ALG \
+	TOKEN_VERIFY_KEYS_FILE TOKEN_ACCEPT_HS256_UNTIL TOKEN_SECRET_PREVIOUS \
+	TOKEN_SECRET_PREVIOUS_UNTIL TOKEN_SIGNING_KEY_FILE; do
+	# The private key is the signers' alone (README, "Asymmetric
+	# tokens"): userorders, which only verifies, never gets its path.
+	[ "$v" = TOKEN_SIGNING_KEY_FILE ] && [ "${exe##*/}" = userorders ] &&
+	    continue
 	[ -n "${!v+set}" ] && envs+=("$v=${!v}")
 done
 

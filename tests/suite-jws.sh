@@ -344,4 +344,41 @@ err=$(env -i DATABASE_PATH="$DB" REQUEST_METHOD=GET REQUEST_URI=/ TOKEN_ALG=EdDS
 check_eq "no start-up line quotes the private key" no \
     "$(grep -q -e PRIVATE -e "$(sed -n 2p "$(key ES256)" | cut -c1-16)" <<<"$err" && echo yes || echo no)"
 
+# ---------------------------------------------------------------------------
+# Privilege separation: userorders as a user that cannot read the private
+# key verifies every token all the same (root only: it needs another user).
+
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+	chmod 0711 "$T_TMP"
+	mkdir -m 0700 "$T_TMP/priv"
+	cp "$DB" "$T_TMP/priv/auth.db"
+	chown -R nobody "$T_TMP/priv"
+	# as_nobody EXE NAME=value...: EXE as CGI, user nobody, env -i.
+	as_nobody() {
+		local exe=$1 out
+		shift
+		out=$(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+		    env -i DATABASE_PATH="$T_TMP/priv/auth.db" REQUEST_METHOD=GET \
+		    REQUEST_URI=/api/userOrders "$@" "$BUILD/$exe" 2>"$T_TMP/nobody.err")
+		STATUS=$(printf '%s\n' "$out" | sed -n 's/^Status: \([0-9]*\).*/\1/p' | head -n1)
+	}
+	check_eq "control: user nobody cannot read the private key" denied \
+	    "$(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+	    cat "$(key EdDSA)" >/dev/null 2>&1 && echo read || echo denied)"
+	for a in $ALGS; do
+		run login POST /api/login "$a" -- "$body"
+		as_nobody userorders TOKEN_ALG="$a" \
+		    TOKEN_VERIFY_KEYS_FILE="$T_TMP/$a/jwks.json" \
+		    HTTP_AUTHORIZATION="Bearer $(json .access_token)"
+		check_eq "$a: userorders as a user without the private key verifies login's token" \
+		    200 "$STATUS"
+	done
+	as_nobody login TOKEN_ALG=EdDSA TOKEN_SIGNING_KEY_FILE="$(key EdDSA)"
+	check_match "control: login as that user cannot start (the key is unreadable)" \
+	    '^login: TOKEN_SIGNING_KEY_FILE: cannot open .*Permission denied' \
+	    "$(head -n 1 "$T_TMP/nobody.err")"
+else
+	echo "# privilege separation: skipped (needs root, user nobody and setpriv)"
+fi
+
 t_done

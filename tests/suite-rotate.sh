@@ -167,4 +167,19 @@ else
 fi
 check_eq "the same two worker processes throughout" "yes yes" \
     "$(pid_alive "$LPID" && echo yes) $(pid_alive "$OPID" && echo yes)"
+
+# deploy/spawn-fcgi.sh: the private key's path reaches the signers only.
+answers() { [ -S "$1" ] && fcgi "$1" GET /api/nope && [ "$STATUS" = 404 ]; }
+got=
+for exe in login userorders; do
+	env -i PATH="$PATH" ALLOW_ROOT=1 DATABASE_PATH="$DB" "${KEYS[@]}" \
+	    "$ROOT/deploy/spawn-fcgi.sh" "$exe" "$T_TMP/sf-$exe.sock" \
+	    >>"$T_TMP/workers.log" 2>&1 &
+	WORKERS+=("$!")
+	until_ok 50 answers "$T_TMP/sf-$exe.sock" ||
+	    t_fail "deploy/spawn-fcgi.sh starts $exe"
+	got+="$exe $(tr '\0' '\n' <"/proc/$!/environ" | grep -c '^TOKEN_SIGNING_KEY_FILE=') "
+done
+check_eq "deploy/spawn-fcgi.sh hands TOKEN_SIGNING_KEY_FILE to login, never to userorders" \
+    "login 1 userorders 0 " "$got"
 t_done

@@ -37,11 +37,7 @@ jose() { node "$NODE_DIR/jose.js" "$@"; }
 t_tmpdir
 LPID=
 BACKENDS=()
-cleanup() {
-	stop_lighttpd >/dev/null
-	t_cleanup
-}
-trap cleanup EXIT
+trap 'stop_lighttpd >/dev/null; t_cleanup' EXIT
 trap 'exit 130' INT TERM HUP
 openssl genpkey -algorithm ed25519 -out "$T_TMP/evil.pem" 2>/dev/null
 BODY_PW='{"username":"alice","password":"correct horse battery"}'

@@ -316,6 +316,9 @@ starts "a symmetric (oct) key in the verify set" TOKEN_VERIFY_KEYS_FILE userorde
 printf '%s' "$pub_jwk" | jq -c --arg k "$(kid ES256)" '{keys: [. + {kid: $k}]}' >"$T_TMP/kid.json"
 starts "a kid that is not the key's thumbprint" TOKEN_VERIFY_KEYS_FILE userorders \
     TOKEN_ALG=EdDSA TOKEN_VERIFY_KEYS_FILE="$T_TMP/kid.json"
+jq -c '{keys: [.keys[0] | del(.kid) | .y = .x]}' "$T_TMP/ES256/jwks.json" >"$T_TMP/offcurve.json"
+starts "an EC point that is not on P-256" TOKEN_VERIFY_KEYS_FILE userorders \
+    TOKEN_ALG=ES256 TOKEN_VERIFY_KEYS_FILE="$T_TMP/offcurve.json"
 printf '{"keys":[%s,%s]}' "$pub_jwk" "$pub_jwk" >"$T_TMP/twice.json"
 starts "the same key twice" TOKEN_VERIFY_KEYS_FILE userorders \
     TOKEN_ALG=EdDSA TOKEN_VERIFY_KEYS_FILE="$T_TMP/twice.json"

@@ -25,8 +25,8 @@ struct config {
 	unsigned char	*secret;	/* HMAC key, raw bytes (not hex-decoded) */
 	size_t		 secret_len;	/* >= CONFIG_SECRET_MIN */
 	struct hs256_key *key;		/* token_init: keyed from secret once */
-	/* TOKEN_SECRET_PREVIOUS: verifies (never signs) HS256 tokens issued
-	 * before secret_prev_until - access_ttl, until secret_prev_until. */
+	/* TOKEN_SECRET_PREVIOUS: verifies (never signs) HS256 tokens until
+	 * secret_prev_until. */
 	unsigned char	*secret_prev;	/* or NULL */
 	size_t		 secret_prev_len;
 	int64_t		 secret_prev_until; /* TOKEN_SECRET_PREVIOUS_UNTIL */

@@ -599,8 +599,12 @@ token_claims(const struct config *cfg, const char *seg, size_t len,
 /*
  * The HMAC of an HS256 token (len bytes before the signature sig): the
  * secret, else the previous one until its window ends.  In asymmetric
- * mode only inside the TOKEN_ACCEPT_HS256_UNTIL window.  *iat_max gets
- * the latest iat a token of an old key may carry.
+ * mode only inside the TOKEN_ACCEPT_HS256_UNTIL window, and only for a
+ * token issued before the switch (*iat_max, the window's end less
+ * ACCESS_TOKEN_TTL).  The previous secret's window has no such bound:
+ * while the workers restart one by one onto the new secret, a signer not
+ * yet restarted still signs with the old one (README, "HS256 rotation"),
+ * and an iat is the signer's word anyway: the window's end is the bound.
  */
 static enum token_err
 token_hmac(const struct config *cfg, const char *tok, size_t len,
@@ -621,11 +625,8 @@ token_hmac(const struct config *cfg, const char *tok, size_t len,
 	if (hs256_verify(cfg->key, tok, len, sig, siglen))
 		return TOKEN_OK;
 	if (cfg->key_prev != NULL && t < cfg->secret_prev_until &&
-	    hs256_verify(cfg->key_prev, tok, len, sig, siglen)) {
-		if (cfg->secret_prev_until - cfg->access_ttl < *iat_max)
-			*iat_max = cfg->secret_prev_until - cfg->access_ttl;
+	    hs256_verify(cfg->key_prev, tok, len, sig, siglen))
 		return TOKEN_OK;
-	}
 	return TOKEN_BADSIG;
 }
 

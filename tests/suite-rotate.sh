@@ -7,7 +7,10 @@
 # to it, twice, and retires the first.  Every valid token keeps verifying
 # (zero refused, zero 5xx), login signs with each new key once it is
 # current, the retired key's tokens stop verifying, and the workers are
-# the same processes at the end; SIGHUP does not stop one.
+# the same processes at the end; SIGHUP does not stop one.  Then HS256
+# the same way, through lighttpd from deploy/lighttpd.conf: the secret
+# replaced twice (TOKEN_SECRET_PREVIOUS) while clients verify and refresh
+# without pause, the workers restarted one at a time, verifiers first.
 set -u
 export LC_ALL=C
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,15 +30,20 @@ T_NAME=rotate
 
 CGI_FCGI=$(command -v cgi-fcgi)
 SPAWN_FCGI=$(PATH=$PATH:/usr/sbin:/sbin command -v spawn-fcgi)
-t_require cgi-fcgi jq openssl basenc timeout
+LIGHTTPD=$(PATH=$PATH:/usr/sbin:/sbin command -v lighttpd)
+CONF=$ROOT/deploy/lighttpd.conf
+t_require cgi-fcgi jq openssl basenc timeout curl lighttpd
 [ -n "$SPAWN_FCGI" ] || { t_fail "spawn-fcgi is installed"; t_done; exit 1; }
 
 t_tmpdir
 WORKERS=()
 LOADERS=()
+LPID=
+BACKENDS=()
 cleanup() {
 	: >"$T_TMP/stop"
 	stop_pids "${LOADERS[@]}" "${WORKERS[@]}"
+	stop_lighttpd >/dev/null
 	t_cleanup
 }
 trap cleanup EXIT
@@ -182,4 +190,130 @@ for exe in login userorders; do
 done
 check_eq "deploy/spawn-fcgi.sh hands TOKEN_SIGNING_KEY_FILE to login, never to userorders" \
     "login 1 userorders 0 " "$got"
+
+# ---------------------------------------------------------------------------
+# HS256: TOKEN_SECRET replaced twice under load, through lighttpd
+
+stop_pids "${WORKERS[@]}"
+WORKERS=()
+rm -f "$T_TMP/stop" "$T_TMP"/load.*
+RUN_DIR=$T_TMP/run LOG_DIR=$T_TMP/log ENV_FILE=$T_TMP/hs.env
+DATABASE_PATH=$T_TMP/hs.db STDERR=$T_TMP/lighttpd.stderr
+mkdir -m 0700 "$RUN_DIR" "$LOG_DIR"
+TTL=20
+secret() { openssl rand -hex 40; }
+# env_file SECRET [PREVIOUS]: the ENV_FILE, the previous secret's window
+# ending ACCESS_TOKEN_TTL from now.  Sets UNTIL.
+env_file() {
+	UNTIL=$((EPOCHSECONDS + TTL))
+	{
+		printf 'TOKEN_SECRET=%s\nACCESS_TOKEN_TTL=%s\n' "$1" "$TTL"
+		printf 'SIGNUP_MAX_PER_ADDRESS=0\n'
+		[ -z "${2:-}" ] || printf 'TOKEN_SECRET_PREVIOUS=%s\nTOKEN_SECRET_PREVIOUS_UNTIL=%s\n' \
+		    "$2" "$(date -u -d "@$UNTIL" +%Y-%m-%dT%H:%M:%SZ)"
+	} >"$ENV_FILE"
+}
+# exe_pids NAME: lighttpd's backends running build/NAME.
+exe_pids() {
+	local p
+	for p in $(children "$LPID"); do
+		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$ROOT/build/$1" ] && echo "$p"
+	done
+}
+two() { [ "$(exe_pids "$1" | wc -l)" -eq 2 ]; }
+# restart NAME: SIGTERM each of NAME's two workers in turn (the request in
+# flight finishes), each time until lighttpd runs two again.
+restart() {
+	local p
+	for p in $(exe_pids "$1"); do
+		kill -TERM "$p"
+		if ! wait_gone 50 "$p" || ! until_ok 100 two "$1"; then
+			t_fail "lighttpd starts $1 again after SIGTERM"
+		fi
+	done
+}
+# hs_producer: POST /api/token with the newest refresh token without pause
+# (each access token to tokens, each status to hs.produced), the session
+# of one sign-up.
+hs_producer() {
+	local rt out
+	rt=$(cat "$T_TMP/rt")
+	while [ ! -e "$T_TMP/stop" ]; do
+		out=$(curl -s --max-time 10 -w '\n%{http_code}' -H 'Content-Type: application/json' \
+		    -d "{\"refresh_token\":\"$rt\"}" "$URL/api/token")
+		echo "${out##*$'\n'}" >>"$T_TMP/hs.produced"
+		out=${out%$'\n'*}
+		rt=$(jq -r '.refresh_token // empty' <<<"$out")
+		jq -r '.access_token // empty' <<<"$out" >>"$T_TMP/tokens"
+		[ -n "$rt" ] || break
+	done
+}
+# hs_loader N: GET /api/userOrders with the newest token, to hs.N.  (One
+# is load enough on two CPUs; more starve the restarts.)
+hs_loader() {
+	while [ ! -e "$T_TMP/stop" ]; do
+		curl -s -o /dev/null --max-time 10 -w '%{http_code}\n' \
+		    -H "Authorization: Bearer $(tail -n 1 "$T_TMP/tokens")" \
+		    "$URL/api/userOrders" >>"$T_TMP/hs.$1"
+	done
+}
+# signed_by SECRET: the newest token is SECRET's.
+signed_by() { jwt_verify "$(tail -n 1 "$T_TMP/tokens")" "$1"; }
+past() { [ "$EPOCHSECONDS" -ge "$1" ]; }
+
+S1=$(secret) S2=$(secret) S3=$(secret)
+env_file "$S1"
+if ! start_lighttpd; then
+	t_fail "lighttpd starts" "$(tail -n 5 "$STDERR")"
+	t_done
+	exit 1
+fi
+out=$(curl -s --max-time 20 -H 'Content-Type: application/json' \
+    -d '{"username":"bob","password":"correct horse battery"}' "$URL/api/createNewUser")
+jq -r .access_token <<<"$out" >"$T_TMP/tokens"
+jq -r .refresh_token <<<"$out" >"$T_TMP/rt"
+# A token of the first secret that outlives its window: refused after it.
+old_tok=$(jwt_sign '{"alg":"HS256","typ":"JWT"}' \
+    "{\"sub\":\"bob\",\"iat\":$EPOCHSECONDS,\"exp\":$((EPOCHSECONDS + 600))}" "$S1")
+hs_producer & LOADERS+=("$!")
+hs_loader 1 & LOADERS+=("$!")
+
+env_file "$S2" "$S1"
+restart userorders
+restart refresh
+restart login
+if until_ok 100 signed_by "$S2"; then
+	t_ok "HS256 round 1: refresh signs with the new secret after the restarts"
+else
+	t_fail "HS256 round 1: refresh signs with the new secret after the restarts"
+fi
+check_eq "HS256 round 1: the first secret's token verifies in its window" 200 \
+    "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $old_tok" "$URL/api/userOrders")"
+until_ok 300 past "$UNTIL"
+check_eq "HS256: after the window the first secret's token is refused (control)" 403 \
+    "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $old_tok" "$URL/api/userOrders")"
+env_file "$S3" "$S2"
+restart userorders
+restart refresh
+restart login
+if until_ok 100 signed_by "$S3"; then
+	t_ok "HS256 round 2: refresh signs with the third secret after the restarts"
+else
+	t_fail "HS256 round 2: refresh signs with the third secret after the restarts"
+fi
+base=$(wc -l <"$T_TMP/hs.1")
+grown() { [ "$(wc -l <"$T_TMP/hs.1")" -ge $((base + 40)) ]; }
+until_ok 100 grown
+: >"$T_TMP/stop"
+stop_pids "${LOADERS[@]}"
+LOADERS=()
+total=$(wc -l <"$T_TMP/hs.1")
+check_eq "HS256 under load: every GET answered 200 ($total), no token refused, no 5xx" \
+    "$total" "$(grep -c '^200$' "$T_TMP/hs.1")"
+check_eq "HS256 under load: every refresh answered 200" \
+    "$(wc -l <"$T_TMP/hs.produced")" "$(grep -c '^200$' "$T_TMP/hs.produced")"
+used=$(sort -u "$T_TMP/tokens" | while read -r t; do
+	for s in "$S1" "$S2" "$S3"; do jwt_verify "$t" "$s" && echo "${s:0:8}"; done
+done | sort -u | wc -l)
+check_eq "HS256 under load: tokens of all three secrets were in use" 3 "$used"
 t_done

@@ -72,7 +72,12 @@ keys_path(const struct keys *k, const char *name, const char *ext,
 	return n < 0 || n >= PATH_MAX ? -1 : 0;
 }
 
-/* Write len bytes of text to path by rename(2), with mode.  0 or -1. */
+/*
+ * Write len bytes of text to path by rename(2), with mode; a file already
+ * there keeps its owner, group and mode (less any write bit but the
+ * owner's), so a key the operator gave to the signers' group stays theirs
+ * after a rotation.  0 or -1.
+ */
 static int
 keys_write(const char *path, const char *text, size_t len, mode_t mode)
 {
@@ -82,6 +87,10 @@ keys_write(const char *path, const char *text, size_t len, mode_t mode)
 	memset(&ef, 0, sizeof(ef));
 	ef.text = (char *)text;
 	ef.len = len;
+	if (stat(path, &ef.st) == 0) {
+		ef.exists = 1;
+		mode = ef.st.st_mode & 0755;
+	}
 	if (envfile_write_mode(&ef, path, mode, err, sizeof(err)) == -1) {
 		fprintf(stderr, "authctl: key: %s\n", err);
 		return -1;
@@ -442,8 +451,14 @@ keys_main(int argc, char **argv)
 	size_t		 len;
 	int		 rc = -1, force = 0;
 
-	if ((strcmp(sub, "rotate") == 0 && argc == 3 &&
-	    strcmp(argv[2], "--force") == 0))
+	if (strcmp(sub, "help") == 0 || strcmp(sub, "--help") == 0 ||
+	    strcmp(sub, "-h") == 0) {
+		printf("usage: authctl key generate | rotate [--force] | "
+		    "retire kid | list | jwks\n");
+		return 0;
+	}
+	if (strcmp(sub, "rotate") == 0 && argc == 3 &&
+	    strcmp(argv[2], "--force") == 0)
 		force = 1;
 	else if (strcmp(sub, "retire") == 0 ? argc != 3 :
 	    (argc != 2 || (strcmp(sub, "generate") != 0 &&

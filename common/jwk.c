@@ -331,7 +331,8 @@ jwk_ec(struct json_object *o)
 	return pkey;
 }
 
-/* An RSA public key from n and e (no leading zero bytes, e odd). */
+/* An RSA public key from n and e (no leading zero bytes; e odd and at
+ * least 3: with e = 1 a signature is its own message, forged by anyone). */
 static EVP_PKEY *
 jwk_rsa(struct json_object *o)
 {
@@ -343,7 +344,8 @@ jwk_rsa(struct json_object *o)
 
 	if ((nlen = jwk_member(o, "n", n, sizeof(n), 0)) == -1 ||
 	    (elen = jwk_member(o, "e", e, sizeof(e), 0)) == -1 ||
-	    n[0] == 0 || e[0] == 0 || (e[elen - 1] & 1) == 0)
+	    n[0] == 0 || e[0] == 0 || (e[elen - 1] & 1) == 0 ||
+	    (elen == 1 && e[0] < 3))
 		return NULL;
 	if ((bn = BN_bin2bn(n, nlen, NULL)) != NULL &&
 	    (be = BN_bin2bn(e, elen, NULL)) != NULL &&

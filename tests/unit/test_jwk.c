@@ -180,6 +180,8 @@ test_set_refusals(void)
 		"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" ED_X "=\"}",
 		"{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"AAAA\"}",
 		"{\"kty\":\"RSA\",\"n\":\"AAAA\",\"e\":\"AQAB\"}",
+		"{\"kty\":\"RSA\",\"n\":\"" RFC7638_N "\",\"e\":\"AQ\"}",
+		"{\"kty\":\"RSA\",\"n\":\"" RFC7638_N "\",\"e\":\"AQAA\"}",
 		"[1]",
 	};
 	char		 err[256];

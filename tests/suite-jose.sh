@@ -7,7 +7,8 @@
 # private key verify here; express-jwt with jwks-rsa 3.2.2 lets RS256 and
 # ES256 tokens through (jsonwebtoken, under express-jwt, knows no EdDSA:
 # README's table).  Each with its refusal beside it: a changed signature,
-# and a token signed by a key not in the set.
+# and a token signed by a key not in the set.  Last, `TOKEN_ALG=EdDSA make
+# run` (deploy/run.sh, from a copy of the checkout) end to end.
 #
 # jose, express, express-jwt and jwks-rsa are pinned in tests/node's
 # package.json and lock (tests/node/ensure-modules.sh installs them).
@@ -94,4 +95,38 @@ for alg in EdDSA ES256 RS256; do
 	fi
 	stop_lighttpd >/dev/null
 done
+
+# TOKEN_ALG=EdDSA make run: deploy/run.sh from a copy of the checkout
+# makes the key pair under var/ and serves tokens that jose verifies with
+# nothing but our /.well-known/jwks.json.
+APP=$T_TMP/app
+mkdir -p "$APP/build"
+cp -R "$ROOT/deploy" "$ROOT/web" "$APP/"
+cp "$BUILD"/{login,userorders,refresh,authctl} "$APP/build/"
+PORT=$((20000 + RANDOM % 30000))
+URL=http://127.0.0.1:$PORT
+env -i PATH="$PATH" TOKEN_ALG=EdDSA PORT="$PORT" "$APP/deploy/run.sh" \
+    >"$T_TMP/run.out" 2>&1 &
+RUNPID=$!
+# wait_up: until the page answers (30 s at most), or run.sh left.
+wait_up() {
+	for _ in $(seq 300); do
+		curl -s -o /dev/null --max-time 2 "$URL/" && return 0
+		pid_alive "$RUNPID" || return 1
+		sleep 0.1
+	done
+	return 1
+}
+if wait_up; then
+	tok=$(curl -s --max-time 20 -H 'Content-Type: application/json' \
+	    -d "$BODY_PW" "$URL/api/createNewUser" | jq -r .access_token)
+	check_eq "make run with TOKEN_ALG=EdDSA: jose verifies its token with only the JWKS URL" \
+	    "EdDSA $(jq -r '.keys[0].kid' "$APP/var/jwks.json") alice" \
+	    "$(jose remote "$URL/.well-known/jwks.json" "$tok" 2>&1)"
+	check_eq "make run made the private key 0600 in a 0700 folder" "600 700" \
+	    "$(stat -c %a "$APP/var/keys/signing.pem") $(stat -c %a "$APP/var/keys")"
+else
+	t_fail "TOKEN_ALG=EdDSA deploy/run.sh serves" "$(tail -n 5 "$T_TMP/run.out")"
+fi
+stop_pids "$RUNPID"
 t_done

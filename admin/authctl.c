@@ -36,6 +36,7 @@
 #include "common/username.h"
 
 #include "admin/envfile.h"
+#include "admin/keys.h"
 
 #define EXIT_USAGE	2
 
@@ -87,9 +88,11 @@ synopsis(FILE *fp)
 	    "       %s user delete [--with-orders] name\n"
 	    "       %s token check token | -\n"
 	    "       %s token issue name\n"
+	    "       %s key generate | rotate [--force] | retire kid | list | "
+	    "jwks\n"
 	    "       %s help | --version\n",
 	    progname, progname, progname, progname, progname, progname,
-	    progname, progname, progname, progname, progname);
+	    progname, progname, progname, progname, progname, progname);
 }
 
 static void
@@ -980,6 +983,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "gen-secret") == 0)
 		return cmd_gen_secret(argc - 1, argv + 1);
+	if (strcmp(argv[1], "key") == 0)
+		return keys_main(argc - 1, argv + 1);
 
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(argv[1], cmds[i].group) != 0)

@@ -252,6 +252,13 @@ int
 envfile_write(const struct envfile *ef, const char *path, char *err,
     size_t errlen)
 {
+	return envfile_write_mode(ef, path, 0600, err, errlen);
+}
+
+int
+envfile_write_mode(const struct envfile *ef, const char *path, mode_t mode,
+    char *err, size_t errlen)
+{
 	char		 tmp[PATH_MAX], dirbuf[PATH_MAX], *dir;
 	const char	*what = "write";
 	size_t		 off = 0;
@@ -269,13 +276,13 @@ envfile_write(const struct envfile *ef, const char *path, char *err,
 		snprintf(err, errlen, "%s: path too long", path);
 		return -1;
 	}
-	/* mkstemp makes the file 0600 (less the umask: set it again). */
+	/* mkstemp makes the file 0600 (less the umask): set the mode. */
 	if ((fd = mkstemp(tmp)) == -1) {
 		snprintf(err, errlen, "cannot create a file in %s: %s", dir,
 		    strerror(errno));
 		return -1;
 	}
-	if (fchmod(fd, 0600) == -1)
+	if (fchmod(fd, mode) == -1)
 		goto out;
 	if (ef->exists && geteuid() == 0 &&
 	    fchown(fd, ef->st.st_uid, ef->st.st_gid) == -1)

@@ -50,6 +50,11 @@ int	envfile_set(struct envfile *ef, const char *const *keys,
 int	envfile_write(const struct envfile *ef, const char *path, char *err,
 	    size_t errlen);
 
+/* The same with the new file's mode: 0644 for what others must read (a
+ * JWK Set), 0600 for secrets. */
+int	envfile_write_mode(const struct envfile *ef, const char *path,
+	    mode_t mode, char *err, size_t errlen);
+
 /* Wipe and free the text; ef may be zeroed. */
 void	envfile_free(struct envfile *ef);
 

@@ -30,6 +30,7 @@
 #include "common/request.h"
 #include "common/server.h"
 #include "common/service.h"
+#include "common/token.h"
 #include "common/username.h"
 
 /*
@@ -152,12 +153,19 @@ static const struct route routes[] = {
 	{ NULL,	NULL,	authorize },
 };
 
+/* Start-up: the authorizer verifies access tokens, as userorders does. */
+static int
+authorize_init(struct service *svc)
+{
+	return token_require(&svc->cfg, "authorize", 0, 1);
+}
+
 static const struct server_def def = {
 	"authorize",
 	"Answers whether a request carries a valid bearer token: a FastCGI "
 	    "authorizer\n(lighttpd, Apache mod_authnz_fcgi) or an nginx "
 	    "auth_request target.",
-	routes, sizeof(routes) / sizeof(routes[0]), NULL,
+	routes, sizeof(routes) / sizeof(routes[0]), authorize_init,
 };
 
 int

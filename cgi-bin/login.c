@@ -23,6 +23,7 @@
 #include "common/store.h"
 #include "common/strictjson.h"
 #include "common/throttle.h"
+#include "common/token.h"
 #include "common/username.h"
 
 #define PASSWORD_MIN	8
@@ -209,6 +210,8 @@ out:
 static int
 login_init(struct service *svc)
 {
+	if (token_require(&svc->cfg, "login", 1, 0) == -1)
+		return -1;
 	pwslot_init(svc->cfg.database_path);
 	return pwhash_init();
 }

@@ -133,6 +133,13 @@ out:
 	json_object_put(body);
 }
 
+/* Start-up: refresh signs access tokens. */
+static int
+refresh_init(struct service *svc)
+{
+	return token_require(&svc->cfg, "refresh", 1, 0);
+}
+
 static const struct route routes[] = {
 	{ "/api/token",		"POST",	token_refresh },
 	{ "/api/logout",	"POST",	logout },
@@ -142,7 +149,7 @@ static const struct server_def def = {
 	"refresh",
 	"Trades a refresh token for a new access token (rotating it), and "
 	"logs out.",
-	routes, sizeof(routes) / sizeof(routes[0]), NULL,
+	routes, sizeof(routes) / sizeof(routes[0]), refresh_init,
 };
 
 int

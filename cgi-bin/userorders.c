@@ -238,6 +238,13 @@ out:
 	json_object_put(body);
 }
 
+/* Start-up: userorders verifies access tokens. */
+static int
+orders_init(struct service *svc)
+{
+	return token_require(&svc->cfg, "userorders", 0, 1);
+}
+
 static const struct route routes[] = {
 	{ "/api/userOrders",	"GET",	orders_list },
 	{ "/api/userOrders",	"POST",	orders_add },
@@ -246,7 +253,7 @@ static const struct route routes[] = {
 static const struct server_def def = {
 	"userorders",
 	"Lists and adds the orders of the user named by a valid bearer token.",
-	routes, sizeof(routes) / sizeof(routes[0]), NULL,
+	routes, sizeof(routes) / sizeof(routes[0]), orders_init,
 };
 
 int

@@ -12,13 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "common/config.h"
 #include "common/dotenv.h"
+#include "common/jwk.h"
 #include "common/origin.h"
+#include "common/rfc3339.h"
 
 #define DURATION_MAX	(10L * 365 * 24 * 3600)	/* ten years */
 #define LEEWAY_MAX	3600L
@@ -154,8 +157,8 @@ out:
  * a mistake a user must hear about.
  */
 static int
-config_secret(struct config *cfg, const struct dotenv *env, char *err,
-    size_t errlen)
+config_secret(struct config *cfg, const struct dotenv *env, int required,
+    char *err, size_t errlen)
 {
 	const char	*file, *ts, *ats, *name;
 	size_t		 len;
@@ -195,7 +198,9 @@ config_secret(struct config *cfg, const struct dotenv *env, char *err,
 			return -1;
 		}
 		cfg->secret_len = len;
-	} else {
+	} else if (!required)
+		return 0;
+	else {
 		snprintf(err, errlen, "TOKEN_SECRET: not set (environment or "
 		    ".env); make one with: authctl gen-secret");
 		return -1;
@@ -396,6 +401,121 @@ config_cookie_path(struct config *cfg, const struct dotenv *env, char *err,
 	return 0;
 }
 
+/*
+ * An RFC 3339 time no later than ACCESS_TOKEN_TTL from now, for a window
+ * that ends when the last token of the old key has expired: a later end
+ * would let a leaked old key mint tokens for longer.  0 or -1 with err.
+ */
+static int
+config_until(const char *name, const char *v, long ttl, int64_t *out,
+    char *err, size_t errlen)
+{
+	if (rfc3339_parse(v, out) == -1) {
+		snprintf(err, errlen, "%s: not a UTC time like "
+		    "2026-01-01T12:00:00Z", name);
+		return -1;
+	}
+	if (*out > (int64_t)time(NULL) + ttl) {
+		snprintf(err, errlen, "%s: later than ACCESS_TOKEN_TTL from "
+		    "now (the old key's last token expires before that)",
+		    name);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * TOKEN_SIGNING_KEY_FILE, TOKEN_VERIFY_KEYS_FILE and
+ * TOKEN_ACCEPT_HS256_UNTIL, after TOKEN_ALG, the secret and the TTLs.
+ * Loading the files is token_init's.  0 or -1 with err.
+ */
+static int
+config_keys_files(struct config *cfg, const struct dotenv *env, char *err,
+    size_t errlen)
+{
+	const char	*v;
+
+	if (config_optional(env, "TOKEN_SIGNING_KEY_FILE",
+	    &cfg->signing_key_file, err, errlen) == -1 ||
+	    config_optional(env, "TOKEN_VERIFY_KEYS_FILE",
+	    &cfg->verify_keys_file, err, errlen) == -1)
+		return -1;
+	v = config_get(env, "TOKEN_ACCEPT_HS256_UNTIL");
+	if (cfg->alg == JWK_HS256) {
+		/* HS256 signs: a verify set only adds asymmetric tokens. */
+		if (cfg->signing_key_file != NULL) {
+			snprintf(err, errlen, "TOKEN_SIGNING_KEY_FILE: set, but "
+			    "TOKEN_ALG is HS256; set TOKEN_ALG to the key's "
+			    "algorithm");
+			return -1;
+		}
+		if (v != NULL && *v != '\0') {
+			snprintf(err, errlen, "TOKEN_ACCEPT_HS256_UNTIL: only "
+			    "with TOKEN_ALG EdDSA, ES256 or RS256");
+			return -1;
+		}
+		return 0;
+	}
+	if (cfg->signing_key_file == NULL && cfg->verify_keys_file == NULL) {
+		snprintf(err, errlen, "TOKEN_ALG: %s needs "
+		    "TOKEN_SIGNING_KEY_FILE (to sign) or TOKEN_VERIFY_KEYS_FILE "
+		    "(to verify)", jwk_alg_name(cfg->alg));
+		return -1;
+	}
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (cfg->secret == NULL) {
+		snprintf(err, errlen, "TOKEN_ACCEPT_HS256_UNTIL: needs "
+		    "TOKEN_SECRET, the key of the HS256 tokens it accepts");
+		return -1;
+	}
+	return config_until("TOKEN_ACCEPT_HS256_UNTIL", v, cfg->access_ttl,
+	    &cfg->hs256_until, err, errlen);
+}
+
+/*
+ * TOKEN_SECRET_PREVIOUS and TOKEN_SECRET_PREVIOUS_UNTIL, both or neither:
+ * the replaced HS256 secret verifies its own tokens until they expire.
+ */
+static int
+config_previous(struct config *cfg, const struct dotenv *env, char *err,
+    size_t errlen)
+{
+	const char	*v, *until;
+	size_t		 len;
+
+	v = config_get(env, "TOKEN_SECRET_PREVIOUS");
+	until = config_get(env, "TOKEN_SECRET_PREVIOUS_UNTIL");
+	if ((v == NULL || *v == '\0') && (until == NULL || *until == '\0'))
+		return 0;
+	if (v == NULL || *v == '\0' || until == NULL || *until == '\0') {
+		snprintf(err, errlen, "TOKEN_SECRET_PREVIOUS: set it and "
+		    "TOKEN_SECRET_PREVIOUS_UNTIL together, or neither");
+		return -1;
+	}
+	len = strlen(v);
+	if (len < CONFIG_SECRET_MIN || len > CONFIG_SECRET_MAX) {
+		snprintf(err, errlen, "TOKEN_SECRET_PREVIOUS: not %d to %d "
+		    "bytes", CONFIG_SECRET_MIN, CONFIG_SECRET_MAX);
+		return -1;
+	}
+	if (cfg->secret == NULL || (len == cfg->secret_len &&
+	    sodium_memcmp(v, cfg->secret, len) == 0)) {
+		snprintf(err, errlen, "TOKEN_SECRET_PREVIOUS: needs a "
+		    "TOKEN_SECRET that differs from it");
+		return -1;
+	}
+	if (config_until("TOKEN_SECRET_PREVIOUS_UNTIL", until,
+	    cfg->access_ttl, &cfg->secret_prev_until, err, errlen) == -1)
+		return -1;
+	if ((cfg->secret_prev = (unsigned char *)strdup(v)) == NULL) {
+		snprintf(err, errlen, "TOKEN_SECRET_PREVIOUS: out of memory");
+		return -1;
+	}
+	cfg->secret_prev_len = len;
+	return 0;
+}
+
 static int
 config_values(struct config *cfg, const struct dotenv *env, char *err,
     size_t errlen)
@@ -404,7 +524,17 @@ config_values(struct config *cfg, const struct dotenv *env, char *err,
 	size_t		 i;
 	long		 n;
 
-	if (config_secret(cfg, env, err, errlen) == -1)
+	v = config_get(env, "TOKEN_ALG");
+	if (jwk_alg_parse(v != NULL && *v != '\0' ? v : "HS256",
+	    &cfg->alg) == -1) {
+		snprintf(err, errlen, "TOKEN_ALG: must be HS256, EdDSA, ES256 "
+		    "or RS256");
+		return -1;
+	}
+	/* Asymmetric mode needs the secret only for a migration window. */
+	if (config_secret(cfg, env, cfg->alg == JWK_HS256 ||
+	    config_get(env, "TOKEN_ACCEPT_HS256_UNTIL") != NULL, err,
+	    errlen) == -1)
 		return -1;
 	for (i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
 		if (config_key(cfg, env, &config_keys[i], err, errlen) == -1)
@@ -443,6 +573,10 @@ config_values(struct config *cfg, const struct dotenv *env, char *err,
 	    errlen) == -1 ||
 	    config_optional(env, "TOKEN_AUDIENCE", &cfg->audience, err,
 	    errlen) == -1)
+		return -1;
+
+	if (config_keys_files(cfg, env, err, errlen) == -1 ||
+	    config_previous(cfg, env, err, errlen) == -1)
 		return -1;
 
 	v = config_get(env, "DATABASE_PATH");
@@ -489,6 +623,11 @@ config_free(struct config *cfg)
 	if (cfg->secret != NULL)
 		sodium_memzero(cfg->secret, cfg->secret_len);
 	free(cfg->secret);
+	if (cfg->secret_prev != NULL)
+		sodium_memzero(cfg->secret_prev, cfg->secret_prev_len);
+	free(cfg->secret_prev);
+	free(cfg->signing_key_file);
+	free(cfg->verify_keys_file);
 	free(cfg->issuer);
 	free(cfg->audience);
 	free(cfg->database_path);

@@ -10,19 +10,35 @@
 #define COMMON_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/clientaddr.h"
+#include "common/jwk.h"
 
 #define CONFIG_SECRET_MIN	32	/* bytes; HS256 wants >= the hash size */
 #define CONFIG_SECRET_MAX	4096	/* bytes */
 #define CONFIG_COOKIE_PATH_MAX	128	/* bytes of AUTH_COOKIE_PATH */
 
 struct hs256_key;		/* hs256.h */
+struct keyring;			/* keyring.h */
 
 struct config {
 	unsigned char	*secret;	/* HMAC key, raw bytes (not hex-decoded) */
 	size_t		 secret_len;	/* >= CONFIG_SECRET_MIN */
 	struct hs256_key *key;		/* token_init: keyed from secret once */
+	/* TOKEN_SECRET_PREVIOUS: verifies (never signs) HS256 tokens until
+	 * secret_prev_until. */
+	unsigned char	*secret_prev;	/* or NULL */
+	size_t		 secret_prev_len;
+	int64_t		 secret_prev_until; /* TOKEN_SECRET_PREVIOUS_UNTIL */
+	struct hs256_key *key_prev;	/* token_init: keyed from secret_prev */
+	enum jwk_alg	 alg;		/* TOKEN_ALG: what tokens are signed with */
+	char		*signing_key_file; /* TOKEN_SIGNING_KEY_FILE, or NULL */
+	char		*verify_keys_file; /* TOKEN_VERIFY_KEYS_FILE, or NULL */
+	/* TOKEN_ACCEPT_HS256_UNTIL, asymmetric mode: HS256 tokens issued
+	 * before hs256_until - access_ttl verify until then; 0: never. */
+	int64_t		 hs256_until;
+	struct keyring	*keys;		/* token_init: the files' keys, or NULL */
 	long		 access_ttl;	/* seconds, ACCESS_TOKEN_TTL */
 	long		 refresh_ttl;	/* seconds, REFRESH_TOKEN_TTL */
 	char		*issuer;	/* TOKEN_ISSUER, or NULL */

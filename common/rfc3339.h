@@ -17,4 +17,10 @@
  */
 int	rfc3339_utc(int64_t t, char *buf);
 
+/*
+ * Read s, exactly the form rfc3339_utc writes (UTC, "Z", no fraction),
+ * into *t.  Returns 0, or -1 on anything else or an impossible date.
+ */
+int	rfc3339_parse(const char *s, int64_t *t);
+
 #endif

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Access tokens.  Signing goes through libjwt.  Verification is done here,
+ * Access tokens.  The claims are put together by libjwt; HS256 tokens are
+ * signed by it, asymmetric ones here (jws.c).  Verification is done here,
  * in full: libjwt 1.10.2 checks only the signature, and even that with
- * whatever HS* algorithm the header names (docs/security.md, RFC 8725), and its
+ * whatever algorithm the header names (docs/security.md, RFC 8725), and its
  * jwt_decode keys a new HMAC on every call, which was most of the time of a
- * request.  So: the shape, then the header (alg exactly HS256), then the
- * HMAC-SHA256 of "header.payload" under the key set up at start-up
- * (hs256.c), compared as libjwt compares it, then every claim.
+ * request.  So: the shape, then the header (the key chosen by kid, alg
+ * exactly the key's), then the signature of "header.payload" under the key
+ * set up at start-up (hs256.c, keyring.c), then every claim.
  */
 #include <assert.h>
 #include <errno.h>
@@ -22,6 +23,9 @@
 
 #include "common/config.h"
 #include "common/hs256.h"
+#include "common/jwk.h"
+#include "common/jws.h"
+#include "common/keyring.h"
 #include "common/strictjson.h"
 #include "common/token.h"
 #include "common/username.h"
@@ -44,6 +48,7 @@ static const char *const token_errs[TOKEN__MAX] = {
 	"The token is too long",	/* TOKEN_TOOLONG */
 	"The token header is invalid",	/* TOKEN_BADHEADER */
 	"The token algorithm is not accepted", /* TOKEN_BADALG */
+	"The token key is not known",	/* TOKEN_BADKID */
 	"The token signature is invalid", /* TOKEN_BADSIG */
 	"The token claims are invalid",	/* TOKEN_BADPAYLOAD */
 	"The token has no valid expiry", /* TOKEN_NOEXP */
@@ -160,18 +165,33 @@ token_segment(const char *seg, size_t len)
 }
 
 /*
- * The header: alg exactly "HS256" (libjwt compares without case, and
- * would take HS384/HS512 signed with the same key), no crit (RFC 7515
- * §4.1.11: we understand no extension), typ "JWT" when present.
+ * Header members that offer a key or a place to fetch one (RFC 7515
+ * §4.1.2 to §4.1.6).  We never use them, and our tokens never carry them:
+ * a token that does is refused rather than judged on a key it chose.
+ */
+static const char *const token_key_offers[] = {
+	"jwk", "jku", "x5u", "x5c", "x5t", "x5t#S256"
+};
+
+/*
+ * The header, and the key it leads to: *key the verify key named by kid
+ * (the set's only key when there is no kid), with alg exactly that key's;
+ * or *key NULL for an HS256 token, which names no key of the set.  No crit
+ * (RFC 7515 §4.1.11: we understand no extension), typ "JWT" when present.
  */
 static enum token_err
-token_header(const char *tok, size_t len)
+token_header(const struct config *cfg, const char *tok, size_t len,
+    const struct jwk **key)
 {
 	struct json_object	*hdr, *v;
-	const char		*s;
-	size_t			 slen;
+	const char		*s, *kid;
+	size_t			 slen, klen = 0, i;
+	enum jwk_alg		 alg;
 	enum token_err		 rc = TOKEN_BADHEADER;
 
+	/* Our own headers, byte for byte: nothing to decode. */
+	if ((*key = keyring_by_hdr(cfg->keys, tok, len)) != NULL)
+		return TOKEN_OK;
 	if (len == sizeof(TOKEN_HDR_USUAL) - 1 &&
 	    strncmp(tok, TOKEN_HDR_USUAL, len) == 0)
 		return TOKEN_OK;
@@ -179,12 +199,39 @@ token_header(const char *tok, size_t len)
 		return TOKEN_BADHEADER;
 	if (json_object_object_get_ex(hdr, "crit", NULL))
 		goto out;
+	for (i = 0; i < sizeof(token_key_offers) / sizeof(*token_key_offers);
+	    i++)
+		if (json_object_object_get_ex(hdr, token_key_offers[i], NULL))
+			goto out;
 	if (json_object_object_get_ex(hdr, "typ", &v) &&
 	    ((s = strictjson_string(hdr, "typ", &slen)) == NULL ||
 	    strcasecmp(s, "JWT") != 0))
 		goto out;
-	s = strictjson_string(hdr, "alg", &slen);
-	rc = s != NULL && strcmp(s, TOKEN_ALG) == 0 ? TOKEN_OK : TOKEN_BADALG;
+	kid = NULL;
+	if (json_object_object_get_ex(hdr, "kid", NULL) &&
+	    (kid = strictjson_string(hdr, "kid", &klen)) == NULL)
+		goto out;
+	rc = TOKEN_BADALG;
+	if ((s = strictjson_string(hdr, "alg", &slen)) == NULL)
+		goto out;
+	if (strcmp(s, TOKEN_ALG) == 0) {
+		/* An HMAC keyed with a public key's text is the classic
+		 * confusion: an HS256 token naming one of our keys is
+		 * refused, and in asymmetric mode any with a kid. */
+		if (kid != NULL && (cfg->alg != JWK_HS256 ||
+		    keyring_find(cfg->keys, kid, klen) != NULL))
+			goto out;
+		rc = TOKEN_OK;
+		goto out;
+	}
+	if (cfg->keys == NULL || jwk_alg_parse(s, &alg) == -1)
+		goto out;
+	if ((*key = keyring_find(cfg->keys, kid, klen)) == NULL)
+		rc = TOKEN_BADKID;
+	else if (strcmp(s, jwk_alg_name((*key)->alg)) == 0)
+		rc = TOKEN_OK;
+	else
+		*key = NULL;
 out:
 	json_object_put(hdr);
 	return rc;
@@ -494,7 +541,7 @@ token_read_flat(const struct config *cfg, const char *buf, size_t len,
  */
 static enum token_err
 token_judge(const struct config *cfg, const struct token_claims *c,
-    time_t now, char *user)
+    time_t now, int64_t iat_max, char *user)
 {
 	int64_t		 t = (int64_t)now, lw = cfg->leeway;
 
@@ -512,6 +559,9 @@ token_judge(const struct config *cfg, const struct token_claims *c,
 		return TOKEN_NOTYET;
 	if (c->iat_rc == -1 || (c->iat_rc == 0 && c->iat > t + lw))
 		return TOKEN_BADIAT;
+	/* An old key's token must say it was issued before the switch. */
+	if (iat_max != INT64_MAX && (c->iat_rc != 0 || c->iat > iat_max))
+		return TOKEN_BADIAT;
 	if (cfg->issuer != NULL && !token_str_is(&c->iss, cfg->issuer))
 		return TOKEN_BADISS;
 	if (cfg->audience != NULL && !c->aud_ok)
@@ -522,11 +572,11 @@ token_judge(const struct config *cfg, const struct token_claims *c,
 /*
  * The claims segment (len bytes at seg) of a token whose signature has
  * just verified: decoded, read (the flat reader, else the strict one) and
- * judged at now.
+ * judged at now; iat_max, unless INT64_MAX, the latest iat accepted.
  */
 static enum token_err
 token_claims(const struct config *cfg, const char *seg, size_t len,
-    time_t now, char *user)
+    time_t now, int64_t iat_max, char *user)
 {
 	struct token_claims	 c;
 	struct json_object	*tree = NULL;
@@ -538,50 +588,101 @@ token_claims(const struct config *cfg, const char *seg, size_t len,
 	if (token_b64url(buf, sizeof(buf), seg, len, &n) == -1)
 		return TOKEN_BADPAYLOAD;
 	if (token_read_flat(cfg, (const char *)buf, n, &c) == 0)
-		return token_judge(cfg, &c, now, user);
+		return token_judge(cfg, &c, now, iat_max, user);
 	if ((rc = token_read_json(cfg, (const char *)buf, n, &tree, &c)) ==
 	    TOKEN_OK)
-		rc = token_judge(cfg, &c, now, user);
+		rc = token_judge(cfg, &c, now, iat_max, user);
 	json_object_put(tree);
 	return rc;
+}
+
+/*
+ * The HMAC of an HS256 token (len bytes before the signature sig): the
+ * secret, else the previous one until its window ends.  In asymmetric
+ * mode only inside the TOKEN_ACCEPT_HS256_UNTIL window, and only for a
+ * token issued before the switch (*iat_max, the window's end less
+ * ACCESS_TOKEN_TTL).  The previous secret's window has no such bound:
+ * while the workers restart one by one onto the new secret, a signer not
+ * yet restarted still signs with the old one (README, "HS256 rotation"),
+ * and an iat is the signer's word anyway: the window's end is the bound.
+ */
+static enum token_err
+token_hmac(const struct config *cfg, const char *tok, size_t len,
+    const char *sig, size_t siglen, time_t now, int64_t *iat_max)
+{
+	int64_t	 t = (int64_t)now;
+
+	*iat_max = INT64_MAX;
+	if (cfg->alg != JWK_HS256) {
+		if (t >= cfg->hs256_until || cfg->key == NULL)
+			return TOKEN_BADALG;
+		*iat_max = cfg->hs256_until - cfg->access_ttl;
+	}
+	/* A short key, or none set up, verifies nothing (docs/security.md). */
+	assert(cfg->key == NULL || cfg->secret_len >= CONFIG_SECRET_MIN);
+	if (cfg->key == NULL || cfg->secret_len < CONFIG_SECRET_MIN)
+		return TOKEN_BADSIG;
+	if (hs256_verify(cfg->key, tok, len, sig, siglen))
+		return TOKEN_OK;
+	if (cfg->key_prev != NULL && t < cfg->secret_prev_until &&
+	    hs256_verify(cfg->key_prev, tok, len, sig, siglen))
+		return TOKEN_OK;
+	return TOKEN_BADSIG;
 }
 
 enum token_err
 token_verify(const struct config *cfg, const char *tok, time_t now,
     char *user)
 {
-	size_t		 dot1 = 0, dot2 = 0, len;
+	unsigned char	 sig[JWS_SIG_MAX];
+	const struct jwk *key = NULL;
+	size_t		 dot1 = 0, dot2 = 0, len, n;
+	int64_t		 iat_max = INT64_MAX;
 	enum token_err	 rc;
 
-	/* A short key, or none set up, verifies nothing (docs/security.md). */
-	assert(cfg->secret_len >= CONFIG_SECRET_MIN && cfg->key != NULL);
-	if (cfg->secret_len < CONFIG_SECRET_MIN || cfg->key == NULL)
-		return TOKEN_BADSIG;
-
+	/* XXX no cache of verified tokens to empty when the keys change. */
+	keyring_check(cfg->keys, now);
 	if ((rc = token_shape(tok, &dot1, &dot2)) != TOKEN_OK)
 		return rc;
-	/* The alg is ours to choose, never the token's (docs/security.md). */
-	if ((rc = token_header(tok, dot1)) != TOKEN_OK)
+	/* The key is ours to choose, by kid, and the alg is the key's:
+	 * never the token's word (docs/security.md). */
+	if ((rc = token_header(cfg, tok, dot1, &key)) != TOKEN_OK)
 		return rc;
-	len = dot2 + 1 + strlen(tok + dot2 + 1);
-	if (!hs256_verify(cfg->key, tok, dot2, tok + dot2 + 1, len - dot2 - 1))
-		return TOKEN_BADSIG;
+	len = strlen(tok + dot2 + 1);
+	if (key != NULL) {
+		if (token_b64url(sig, sizeof(sig), tok + dot2 + 1, len,
+		    &n) == -1 || !jws_verify(key, tok, dot2, sig, n))
+			return TOKEN_BADSIG;
+	} else if ((rc = token_hmac(cfg, tok, dot2, tok + dot2 + 1, len, now,
+	    &iat_max)) != TOKEN_OK)
+		return rc;
 
 	/* The payload segment is the signed text: read it with strict
 	 * types, never trusting a getter's defaults (docs/security.md). */
-	return token_claims(cfg, tok + dot1 + 1, dot2 - dot1 - 1, now, user);
+	return token_claims(cfg, tok + dot1 + 1, dot2 - dot1 - 1, now,
+	    iat_max, user);
 }
 
 int
 token_init(struct config *cfg, char *err, size_t errlen)
 {
-	cfg->key = hs256_key_new(cfg->secret, cfg->secret_len,
-	    CONFIG_SECRET_MIN);
-	if (cfg->key == NULL) {
+	if (cfg->secret != NULL && (cfg->key = hs256_key_new(cfg->secret,
+	    cfg->secret_len, CONFIG_SECRET_MIN)) == NULL) {
 		snprintf(err, errlen, "TOKEN_SECRET: cannot set up HMAC-SHA256 "
 		    "with it");
 		return -1;
 	}
+	if (cfg->secret_prev != NULL && (cfg->key_prev = hs256_key_new(
+	    cfg->secret_prev, cfg->secret_prev_len, CONFIG_SECRET_MIN)) ==
+	    NULL) {
+		snprintf(err, errlen, "TOKEN_SECRET_PREVIOUS: cannot set up "
+		    "HMAC-SHA256 with it");
+		return -1;
+	}
+	if ((cfg->signing_key_file != NULL || cfg->verify_keys_file != NULL) &&
+	    (cfg->keys = keyring_new(cfg->signing_key_file,
+	    cfg->verify_keys_file, cfg->alg, err, errlen)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -589,7 +690,62 @@ void
 token_fini(struct config *cfg)
 {
 	hs256_key_free(cfg->key);
+	hs256_key_free(cfg->key_prev);
+	keyring_free(cfg->keys);
 	cfg->key = NULL;
+	cfg->key_prev = NULL;
+	cfg->keys = NULL;
+}
+
+int
+token_require(const struct config *cfg, const char *prog, int sign,
+    int verify)
+{
+	if (sign && cfg->alg != JWK_HS256 && keyring_signer(cfg->keys) == NULL) {
+		fprintf(stderr, "%s: TOKEN_SIGNING_KEY_FILE: not set, and %s "
+		    "signs %s tokens\n", prog, prog, jwk_alg_name(cfg->alg));
+		return -1;
+	}
+	if (verify && cfg->key == NULL && keyring_count(cfg->keys) == 0) {
+		fprintf(stderr, "%s: TOKEN_VERIFY_KEYS_FILE: not set, and %s "
+		    "verifies %s tokens\n", prog, prog, jwk_alg_name(cfg->alg));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * An asymmetric token: key's protected header, the claims JSON (len
+ * bytes) and the signature, each base64url.  Returns it (caller frees) or
+ * NULL.
+ */
+static char *
+token_sign_jws(const struct jwk *key, const char *claims, size_t len)
+{
+	unsigned char	 sig[JWS_SIG_MAX];
+	size_t		 hlen = strlen(key->hdr), plen, slen, siglen, cap;
+	char		*out;
+
+	plen = sodium_base64_ENCODED_LEN(len,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	slen = sodium_base64_ENCODED_LEN(JWS_SIG_MAX,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	cap = hlen + 1 + plen + 1 + slen;
+	if ((out = malloc(cap)) == NULL)
+		return NULL;
+	memcpy(out, key->hdr, hlen);
+	out[hlen] = '.';
+	sodium_bin2base64(out + hlen + 1, plen, (const unsigned char *)claims,
+	    len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	hlen += 1 + strlen(out + hlen + 1);
+	if (jws_sign(key, out, hlen, sig, &siglen) == -1) {
+		free(out);
+		return NULL;
+	}
+	out[hlen] = '.';
+	sodium_bin2base64(out + hlen + 1, cap - hlen - 1, sig, siglen,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return out;
 }
 
 char *
@@ -598,11 +754,17 @@ token_sign(const struct config *cfg, const char *user, time_t now)
 	unsigned char	 id[TOKEN_JTI_BYTES];
 	char		 jti[sodium_base64_ENCODED_LEN(TOKEN_JTI_BYTES,
 			    sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	const struct jwk *key = NULL;
 	jwt_t		*jwt = NULL;
-	char		*out = NULL, *sig;
+	char		*out = NULL, *sig, *claims;
 
-	if (cfg->secret_len < CONFIG_SECRET_MIN ||
-	    !username_valid(user, strlen(user)))
+	if (!username_valid(user, strlen(user)))
+		return NULL;
+	if (cfg->alg != JWK_HS256) {
+		keyring_check(cfg->keys, now);
+		if ((key = keyring_signer(cfg->keys)) == NULL)
+			return NULL;
+	} else if (cfg->secret_len < CONFIG_SECRET_MIN)
 		return NULL;
 	if (jwt_new(&jwt) != 0)
 		return NULL;
@@ -622,6 +784,15 @@ token_sign(const struct config *cfg, const char *user, time_t now)
 	if (cfg->audience != NULL &&
 	    jwt_add_grant(jwt, "aud", cfg->audience) != 0)
 		goto out;
+	if (key != NULL) {
+		/* libjwt knows no EdDSA and no kid: it only writes the
+		 * claims, and the token is put together and signed here. */
+		if ((claims = jwt_get_grants_json(jwt, NULL)) != NULL) {
+			out = token_sign_jws(key, claims, strlen(claims));
+			free(claims);
+		}
+		goto out;
+	}
 	/* A failed jwt_set_alg sets "none": never encode (docs/security.md). */
 	if (jwt_set_alg(jwt, JWT_ALG_HS256, cfg->secret,
 	    (int)cfg->secret_len) != 0 || jwt_get_alg(jwt) != JWT_ALG_HS256)

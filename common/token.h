@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Access tokens: HS256 JWTs, signed with libjwt 1.10.2 and verified here
- * with the key set up once (hs256.c), with every check libjwt would leave
- * to callers (docs/security.md): shape and size before decoding, the header's
- * alg pinned, and the claims (exp, nbf, iat, iss, aud, user name) read
- * with strict JSON types.
+ * Access tokens: JWTs signed with HS256 (libjwt 1.10.2) or, with TOKEN_ALG,
+ * EdDSA, ES256 or RS256 (jws.c, kid the key's thumbprint), and verified
+ * here with keys set up once (hs256.c, keyring.c), with every check libjwt
+ * would leave to callers (docs/security.md): shape and size before
+ * decoding, the key chosen by kid and the header's alg pinned to it, and
+ * the claims (exp, nbf, iat, iss, aud, user name) read with strict JSON
+ * types.
  */
 #ifndef COMMON_TOKEN_H
 #define COMMON_TOKEN_H
@@ -23,7 +25,8 @@ enum token_err {
 	TOKEN_MALFORMED,	/* not three non-empty base64url segments */
 	TOKEN_TOOLONG,		/* over TOKEN_MAX_LEN */
 	TOKEN_BADHEADER,	/* header is not a JSON object, or has crit */
-	TOKEN_BADALG,		/* alg is not exactly "HS256" */
+	TOKEN_BADALG,		/* alg is not exactly the key's */
+	TOKEN_BADKID,		/* kid names no key of the verify set */
 	TOKEN_BADSIG,		/* signature does not verify */
 	TOKEN_BADPAYLOAD,	/* payload is not a JSON object */
 	TOKEN_NOEXP,		/* exp missing or not an integer */
@@ -49,9 +52,10 @@ enum token_err	 token_verify(const struct config *cfg, const char *tok,
 		    time_t now, char *user);
 
 /*
- * Set up cfg->key from cfg->secret: the HMAC key is made once at start-up,
- * not per verification.  Returns 0, or -1 with one line in err.  Release
- * it with token_fini() before config_free().
+ * Set up cfg->key (and key_prev) from the secrets and cfg->keys from the
+ * key files: made once at start-up, not per verification.  Returns 0, or
+ * -1 with one line naming the variable in err.  Release them with
+ * token_fini() before config_free().
  */
 int		 token_init(struct config *cfg, char *err, size_t errlen);
 void		 token_fini(struct config *cfg);
@@ -63,5 +67,14 @@ void		 token_fini(struct config *cfg);
  */
 char		*token_sign(const struct config *cfg, const char *user,
 		    time_t now);
+
+/*
+ * Whether cfg can sign (sign 1: a secret, or a signing key) and verify
+ * (verify 1: a secret or a verify set), as an executable's init checks at
+ * start-up.  Returns 0, or -1 after one line on stderr, "prog: " and the
+ * variable's name first.
+ */
+int		 token_require(const struct config *cfg, const char *prog,
+		    int sign, int verify);
 
 #endif

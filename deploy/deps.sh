@@ -9,7 +9,8 @@
 #	test	run + spawn-fcgi, cgi-fcgi (libfcgi-bin), curl, jq, node (18 or
 #		newer) and npm (tests/node, tests/peer, tests/browser), valgrind, fail2ban (its
 #		filter is tested with fail2ban-regex), stress-ng (busy-machine
-#		runs)
+#		runs), Apache's mod_auth_openidc (a third-party verifier of
+#		asymmetric tokens)
 #	profile	test + linux-perf and strace (make profile)
 #
 # As root it runs apt-get itself (apt-get update at most once, and only when
@@ -26,7 +27,8 @@ build=(gcc make pkg-config libjwt-dev libfcgi-dev libjson-c-dev libssl-dev
 lint=("${build[@]}" cppcheck shellcheck)
 run=("${build[@]}" lighttpd)
 test=("${run[@]}" spawn-fcgi libfcgi-bin curl jq openssl sqlite3 valgrind
-	nginx apache2 libapache2-mod-fcgid chromium systemd man-db
+	nginx apache2 libapache2-mod-fcgid libapache2-mod-auth-openidc chromium
+	systemd man-db
 	clang libclang-rt-14-dev wrk python3 fail2ban stress-ng cppcheck
 	shellcheck)
 profile=("${test[@]}" linux-perf strace)

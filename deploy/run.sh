@@ -11,6 +11,8 @@
 #	ENV_FILE	the backends' dotenv file (default .env in the
 #			repository, which this script creates with a fresh
 #			TOKEN_SECRET when it holds none)
+#	TOKEN_ALG	EdDSA, ES256 or RS256: asymmetric tokens, with a key
+#			pair made under var/ when there is none (below)
 #
 # Everything else the backends read (TOKEN_SECRET, ACCESS_TOKEN_TTL, ...)
 # goes in ENV_FILE, or in this script's environment, which wins over the
@@ -106,6 +108,30 @@ else
 fi
 [[ -n ${TOKEN_SECRET_FILE:-} ]] && TOKEN_SECRET_FILE=$(absolute "$TOKEN_SECRET_FILE")
 
+# Asymmetric tokens (README): `TOKEN_ALG=EdDSA make run` (or ES256, RS256)
+# signs with var/keys/signing.pem and publishes var/jwks.json, both made
+# by `authctl key generate` when there is no key yet (var/keys/ 0700, the
+# private keys 0600); lighttpd serves the set at /.well-known/jwks.json
+# from $RUN_DIR/jwks.json, a link to it (deploy/lighttpd.conf).
+rm -f "$RUN_DIR/jwks.json"
+case ${TOKEN_ALG:-HS256} in
+HS256) ;;
+*)
+	TOKEN_SIGNING_KEY_FILE=$(absolute "${TOKEN_SIGNING_KEY_FILE:-$APP_ROOT/var/keys/signing.pem}")
+	TOKEN_VERIFY_KEYS_FILE=$(absolute "${TOKEN_VERIFY_KEYS_FILE:-$APP_ROOT/var/jwks.json}")
+	export TOKEN_SIGNING_KEY_FILE TOKEN_VERIFY_KEYS_FILE
+	if [[ ! -e $TOKEN_SIGNING_KEY_FILE ]]; then
+		[[ -x build/authctl ]] || die "build/authctl is missing: run 'make all' first (or 'make run')"
+		mkdir -p "$(dirname "$TOKEN_VERIFY_KEYS_FILE")"
+		ENV_FILE=$ENV_FILE build/authctl key generate >/dev/null ||
+			die "cannot make a $TOKEN_ALG key with authctl key generate"
+		printf '%s: made a %s key: %s, its JWK Set %s\n' "$prog" \
+			"$TOKEN_ALG" "$TOKEN_SIGNING_KEY_FILE" "$TOKEN_VERIFY_KEYS_FILE"
+	fi
+	ln -s "$TOKEN_VERIFY_KEYS_FILE" "$RUN_DIR/jwks.json"
+	;;
+esac
+
 if [[ -n ${DATABASE_PATH:-} ]]; then
 	DATABASE_PATH=$(absolute "$DATABASE_PATH")
 else
@@ -121,7 +147,9 @@ for v in TOKEN_SECRET ACCESS_TOKEN_SECRET TOKEN_SECRET_FILE ACCESS_TOKEN_TTL \
 	AUTH_INVALID_STATUS AUTH_COOKIES AUTH_COOKIE_PATH LOGIN_MAX_FAILURES \
 	LOGIN_MAX_FAILURES_PER_ADDRESS LOGIN_MAX_FAILURES_PER_NAME LOGIN_WINDOW \
 	TRUSTED_PROXIES SIGNUP_MAX_PER_ADDRESS PWHASH_MAX_CONCURRENT \
-	PWHASH_WAIT CORS_ORIGINS CORS_MAX_AGE AUTH_COOKIE_SAMESITE; do
+	PWHASH_WAIT CORS_ORIGINS CORS_MAX_AGE AUTH_COOKIE_SAMESITE TOKEN_ALG \
+	TOKEN_SIGNING_KEY_FILE TOKEN_VERIFY_KEYS_FILE TOKEN_ACCEPT_HS256_UNTIL \
+	TOKEN_SECRET_PREVIOUS TOKEN_SECRET_PREVIOUS_UNTIL; do
 	[[ -n ${!v+set} ]] && passed+=("$v")
 done
 

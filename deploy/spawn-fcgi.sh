@@ -49,7 +49,14 @@
 # AUTH_COOKIE_PATH, LOGIN_MAX_FAILURES, LOGIN_MAX_FAILURES_PER_ADDRESS,
 # LOGIN_MAX_FAILURES_PER_NAME, LOGIN_WINDOW, TRUSTED_PROXIES,
 # SIGNUP_MAX_PER_ADDRESS, PWHASH_MAX_CONCURRENT, PWHASH_WAIT, CORS_ORIGINS,
-# CORS_MAX_AGE, AUTH_COOKIE_SAMESITE: every one of .env.example), which win over ENV_FILE (dotenv's rule).
+# CORS_MAX_AGE, AUTH_COOKIE_SAMESITE, TOKEN_ALG, TOKEN_VERIFY_KEYS_FILE,
+# TOKEN_ACCEPT_HS256_UNTIL, TOKEN_SECRET_PREVIOUS,
+# TOKEN_SECRET_PREVIOUS_UNTIL, and TOKEN_SIGNING_KEY_FILE for login and
+# refresh but never userorders or authorize: every one of .env.example),
+# which win over ENV_FILE (dotenv's rule).  With asymmetric tokens, run
+# login and refresh as a user that can read the private key and the
+# verifiers as one that cannot (-u), and keep TOKEN_SIGNING_KEY_FILE out
+# of a shared ENV_FILE.
 # Prefer the secret in ENV_FILE or TOKEN_SECRET_FILE (mode 0640, root:USER)
 # to TOKEN_SECRET in the environment.  Its working directory is APP_ROOT, so
 # a relative ENV_FILE or DATABASE_PATH (default .env and var/auth.db) is
@@ -169,7 +176,16 @@ for v in PATH ENV_FILE DATABASE_PATH TOKEN_SECRET_FILE TOKEN_SECRET \
 	AUTH_COOKIE_PATH LOGIN_MAX_FAILURES LOGIN_MAX_FAILURES_PER_ADDRESS \
 	LOGIN_MAX_FAILURES_PER_NAME LOGIN_WINDOW TRUSTED_PROXIES \
 	SIGNUP_MAX_PER_ADDRESS PWHASH_MAX_CONCURRENT PWHASH_WAIT CORS_ORIGINS \
-	CORS_MAX_AGE AUTH_COOKIE_SAMESITE; do
+	CORS_MAX_AGE AUTH_COOKIE_SAMESITE TOKEN_ALG TOKEN_VERIFY_KEYS_FILE \
+	TOKEN_ACCEPT_HS256_UNTIL TOKEN_SECRET_PREVIOUS \
+	TOKEN_SECRET_PREVIOUS_UNTIL TOKEN_SIGNING_KEY_FILE; do
+	# The private key is the signers' alone (README, "Asymmetric
+	# tokens"): userorders and authorize, which only verify, never get
+	# its path.
+	case $v:${exe##*/} in
+	TOKEN_SIGNING_KEY_FILE:userorders | TOKEN_SIGNING_KEY_FILE:authorize)
+		continue ;;
+	esac
 	[ -n "${!v+set}" ] && envs+=("$v=${!v}")
 done
 # On TCP, libfcgi takes connections from these addresses only.

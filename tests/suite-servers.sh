@@ -50,6 +50,10 @@
 #			used as bytes); never print or log it
 #	  CORS_ORIGINS	the CORS_ORIGINS to configure (two origins), in the
 #			executables' ENV_FILE like every other setting
+#	  JWKS_FILE	a JWK Set file, readable by every user: serve it at
+#			/.well-known/jwks.json as the deployment's banner
+#			says (lighttpd: a link $RUN_DIR/jwks.json to it;
+#			nginx and Apache: @JWKS_FILE@)
 #	Starts the deployment from the real files of deploy/, in
 #	$APP_ROOT/deploy/ (paths substituted into a copy in $TMPDIR_SERVER,
 #	or passed via env; never a configuration embedded in the script),
@@ -120,7 +124,8 @@ t_require curl jq openssl timeout "$CONTRACT"
 settings() { sed -n 's/^#\([A-Z][A-Z0-9_]*\)=.*/\1/p' "$1" | sort -u; }
 
 # passed DEPLOY-DIR KIND: the variables a deployment passes on, one a line:
-# lighttpd (deploy/lighttpd.conf: var.copy_env and var.backend_env),
+# lighttpd (deploy/lighttpd.conf: var.copy_env, var.backend_env and
+# var.sign_env, the signers' own),
 # spawn-fcgi (deploy/spawn-fcgi.sh's allowlist: nginx and Apache
 # mod_proxy_fcgi), run (deploy/run.sh's, for `make run`), fcgid
 # (deploy/apache-fcgid.conf's FcgidInitialEnv lines, commented ones too).
@@ -128,7 +133,7 @@ passed() {
 	local d=$1
 	case $2 in
 	lighttpd)
-		awk '/^var\.(copy_env|backend_env)[[:space:]]*=/ { f = 1 }
+		awk '/^var\.(copy_env|backend_env|sign_env)[[:space:]]*=/ { f = 1 }
 		    f { print } f && /\)/ { f = 0 }' "$d/lighttpd.conf" |
 		    grep -oE '"[A-Z][A-Z0-9_]*"' | tr -d '"' ;;
 	spawn-fcgi)
@@ -152,7 +157,7 @@ passed() {
 # TOKEN_SECRET_FILE (or ENV_FILE).
 unpassed() {
 	local skip=
-	[ "$3" = fcgid ] && skip='^(TOKEN_SECRET|ACCESS_TOKEN_SECRET)$'
+	[ "$3" = fcgid ] && skip='^(TOKEN_SECRET|ACCESS_TOKEN_SECRET|TOKEN_SECRET_PREVIOUS)$'
 	comm -23 <(settings "$1" | grep -vE "${skip:-^$}") <(passed "$2" "$3") |
 	    paste -sd' '
 }
@@ -176,7 +181,7 @@ check_allowlists() {
 	check_eq "... in deploy/apache-fcgid.conf's FcgidInitialEnv lines (but the secrets)" \
 	    "" "$(unpassed "$ROOT/.env.example" "$ROOT/deploy" fcgid)"
 	check_eq "no secret in a FcgidInitialEnv line (mod_fcgid cuts values at 127 bytes)" "" \
-	    "$(grep -nE '^[[:space:]]*FcgidInitialEnv[[:space:]]+(TOKEN_SECRET|ACCESS_TOKEN_SECRET)[[:space:]]' \
+	    "$(grep -nE '^[[:space:]]*FcgidInitialEnv[[:space:]]+(TOKEN_SECRET|ACCESS_TOKEN_SECRET|TOKEN_SECRET_PREVIOUS)[[:space:]]' \
 	    "$ROOT/deploy/apache-fcgid.conf")"
 	# mod_cgi and systemd pass no list: a whole file.
 	check_match "deploy/lighttpd-cgi.conf gives the programs ENV_FILE, which holds every setting" \
@@ -296,6 +301,12 @@ fi
 
 t_tmpdir
 chmod 0711 "$T_TMP"
+# The JWK Set every deployment serves (a real one: authctl key generate).
+JWKS_FILE=$T_TMP/jwks.json
+mkdir -m 0700 "$T_TMP/keys"
+env -i TOKEN_ALG=EdDSA TOKEN_SIGNING_KEY_FILE="$T_TMP/keys/signing.pem" \
+    TOKEN_VERIFY_KEYS_FILE="$JWKS_FILE" "$ROOT/build/authctl" key generate \
+    >/dev/null || t_fail "authctl key generate makes the JWK Set to serve"
 check_allowlists
 check_error_bodies
 # What the servers run, where www-data may read it (see above).
@@ -384,6 +395,17 @@ expect_own() {
 	fi
 }
 
+# jwks_served URL: GET /.well-known/jwks.json answers JWKS_FILE's bytes as
+# application/jwk-set+json with Cache-Control: public, max-age=300.
+jwks_served() {
+	own_req "$1/.well-known/jwks.json"
+	check_eq "GET /.well-known/jwks.json: the JWK Set file, its type, cached 300 s" \
+	    "200 application/jwk-set+json public, max-age=300 the file" \
+	    "$O_STATUS $O_TYPE $(tr -d '\r' <"$OWN_TMP/h" | awk 'tolower($0) ~ /^cache-control:/ {
+	    sub(/^[^:]*:[ \t]*/, ""); print }') $([ "$O_BODY" = "$(cat "$JWKS_FILE")"$'\n' ] &&
+	    echo the file || echo other bytes)"
+}
+
 # own_errors URL: each case next to its control, then the executables down
 # (server_stop_backends) and one request for each.  Prints ok/not ok lines.
 own_errors() {
@@ -395,6 +417,7 @@ own_errors() {
 		    "SERVER_OWN_STATUS='${SERVER_OWN_STATUS:-}'"
 		return
 	fi
+	jwks_served "$url"
 	own_req -H "X-Padding: $PAD4K" "$url/api/userOrders"
 	expect_exe "control: a 4 KiB request header" 401 missing_token
 	own_req -H "X-Padding: $PAD9K" "$url/api/userOrders"
@@ -468,7 +491,7 @@ run_server() {
 	TMPDIR_SERVER=$out/srv
 	mkdir -m 0711 "$TMPDIR_SERVER"
 	PORT=$(free_port) || { echo "no free port" >"$out/start"; exit 1; }
-	export ROOT APP_ROOT TMPDIR_SERVER PORT SECRET CORS_ORIGINS
+	export ROOT APP_ROOT TMPDIR_SERVER PORT SECRET CORS_ORIGINS JWKS_FILE
 	t0=$(now_ms)
 	server_start >"$out/start" 2>&1
 	rc=$?

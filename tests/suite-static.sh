@@ -50,9 +50,10 @@ rule "no sprintf/strcat/strncpy/strtok/atoi" '(^|[^n_])(sprintf|strcat|strncpy|s
 # key as none; the service verifies with hs256.c instead, never with it.
 rule "no jwt_decode (token_verify + hs256_verify instead)" '\bjwt_decode[[:space:]]*\(' \
 	'	if (jwt_decode(&jwt, tok, key, len) != 0)'
-# ... and token_verify pins the alg (token_header) before the signature.
+# ... and token_verify chooses the key and pins the alg (token_header)
+# before any signature is checked (jws_verify, or token_hmac's HS256).
 order=$(awk '/^token_verify\(/ { f = 1 } f && /token_header\(/ && !h { h = NR }
-    f && /hs256_verify\(/ && !v { v = NR } f && /^}/ { f = 0 }
+    f && /(hs256_verify|jws_verify|token_hmac)\(/ && !v { v = NR } f && /^}/ { f = 0 }
     END { print (h && v && h < v) ? "ok" : "bad" }' "$ROOT/common/token.c")
 if [ "$order" = ok ]; then
 	t_ok "token_verify checks the header's alg before the signature"
@@ -71,8 +72,8 @@ fi
 # request-level file, include neither the configuration nor the store.
 layer_of() {
 	case $1 in
-	bearer|clientaddr|dotenv|hs256|jsonout|jsonw|origin|pwhash|pwslot|\
-	query|rfc3339|rtoken|strictjson|username) echo 0 ;;
+	bearer|clientaddr|dotenv|hs256|jsonout|jsonw|jwk|jws|keyring|origin|\
+	pwhash|pwslot|query|rfc3339|rtoken|strictjson|username) echo 0 ;;
 	config|store|token) echo 1 ;;
 	auth|body|cookie|cors|field|grant|reply|request|seclog|server|\
 	service|throttle) echo 2 ;;

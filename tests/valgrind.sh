@@ -703,6 +703,54 @@ check_match "cookie mode: logout clears the cookies" 'Max-Age=0' \
 expect "cookie mode: token after logout → 401" 401 "$R2" POST /api/token '{}'
 FCGI_ENV=()
 
+# ---------------------------------------------------------------------
+# Asymmetric tokens (TOKEN_ALG=EdDSA): a third set, the keys rotated and
+# retired while the workers run, so the reload path runs under memcheck
+# ---------------------------------------------------------------------
+DB=$T_TMP/auth3.db
+KEYS=(TOKEN_ALG=EdDSA TOKEN_SIGNING_KEY_FILE="$T_TMP/keys/signing.pem"
+    TOKEN_VERIFY_KEYS_FILE="$T_TMP/jwks.json")
+keyctl() { env -i "${KEYS[@]}" ENV_FILE="$T_TMP/empty.env" "$BUILD/authctl" key "$@" >/dev/null; }
+mkdir -m 0700 "$T_TMP/keys"
+keyctl generate
+start_worker login-eddsa login "${KEYS[@]}"
+start_worker userorders-eddsa userorders TOKEN_ALG=EdDSA \
+    TOKEN_VERIFY_KEYS_FILE="$T_TMP/jwks.json"
+L3=$T_TMP/login-eddsa.sock
+O3=$T_TMP/userorders-eddsa.sock
+expect "EdDSA: sign-up → 201" 201 "$L3" POST /api/createNewUser "$(cred vg.fay "$PW")"
+A3=$(json .access_token)
+BAD3=(
+	"$(mint_hs256 "$SECRET" "$H256" "$(claims vg.fay "$now" $((now + 600)))")"
+	"$(mint_none "$(claims vg.fay "$now" $((now + 600)))")"
+	"${A3%.*}.$(printf 'A%.0s' {1..86})"
+	"$(printf '{"alg":"EdDSA","kid":"%s"}' "$(printf 'k%.0s' {1..43})" | b64url).${A3#*.}"
+	"$(printf '{"alg":"EdDSA","jku":"http://x/"}' | b64url).${A3#*.}"
+	"$(printf '{"alg":"ES256"}' | b64url).${A3#*.}"
+)
+for r in $(seq 6); do
+	FCGI_ENV=(HTTP_AUTHORIZATION="Bearer $A3")
+	expect "EdDSA: login's token → 200" 200 "$O3" GET /api/userOrders
+	FCGI_ENV=(HTTP_AUTHORIZATION="Bearer ${BAD3[$((r % ${#BAD3[@]}))]}")
+	expect "EdDSA: HS256, none, a bad signature, kid or header → 403" 403 "$O3" GET /api/userOrders
+	FCGI_ENV=()
+	if [ "$r" = 2 ] || [ "$r" = 4 ]; then
+		keyctl generate
+		keyctl rotate --force
+		# The workers look at the files at most once a second.
+		for _ in $(seq 50); do
+			expect "EdDSA: login, the keys rotating → 200" 200 "$L3" POST /api/login "$(cred vg.fay "$PW")"
+			[ "$(json .access_token | cut -d. -f1)" != "${A3%%.*}" ] && break
+			sleep 0.1
+		done
+		A3=$(json .access_token)
+	fi
+done
+keyctl retire "$(jq -r '.keys[1].kid' "$T_TMP/jwks.json")"
+FCGI_ENV=(HTTP_AUTHORIZATION="Bearer $A3")
+expect "EdDSA: the current key's token after a retirement → 200" 200 "$O3" GET /api/userOrders
+FCGI_ENV=()
+
 report
 echo "# $NREQ requests to the FastCGI workers ($(($(now_ms) - START)) ms)"
 if [ "$NREQ" -ge 1000 ]; then
@@ -764,6 +812,7 @@ WORKERS=()
 # authctl, each subcommand once under valgrind
 # ---------------------------------------------------------------------
 n=0
+CTL_ENV=()	# more settings for the next ctl (NAME=value)
 # ctl WANT_RC ARG...: authctl under valgrind with the service's settings,
 # stdin from $T_TMP/in; checks its exit status and its valgrind log.
 ctl() {
@@ -774,7 +823,7 @@ ctl() {
 	[ ${#name} -gt 60 ] && name="${name:0:57}..."
 	log=$LOGS/authctl-$n-$1${2:+-$2}.vg
 	(cd "$T_TMP" && env -i PATH="$PATH" DATABASE_PATH="$DB" \
-	    TOKEN_SECRET="$SECRET" ENV_FILE="$T_TMP/empty.env" \
+	    TOKEN_SECRET="$SECRET" ENV_FILE="$T_TMP/empty.env" "${CTL_ENV[@]}" \
 	    "$VALGRIND" "${VG_OPTS[@]}" --log-file="$log" "$BUILD/authctl" "$@" \
 	    <"$T_TMP/in" >"$T_TMP/ctl.out" 2>"$T_TMP/ctl.err")
 	rc=$?
@@ -799,6 +848,18 @@ ctl 1 token check "${ATTACKS[0]}"
 ctl 0 user revoke vg.dave
 ctl 1 user revoke no.such.user
 ctl 2 no-such-command
+CTL_ENV=(TOKEN_ALG=ES256 TOKEN_SIGNING_KEY_FILE="$T_TMP/ctlkeys/signing.pem"
+    TOKEN_VERIFY_KEYS_FILE="$T_TMP/ctl-jwks.json")
+ctl 0 key generate
+ctl 0 key generate
+ctl 1 key rotate
+ctl 0 key rotate --force
+ctl 0 key list
+ctl 0 key jwks
+ctl 0 key retire "$(jq -r '.keys[1].kid' "$T_TMP/ctl-jwks.json")"
+ctl 0 token issue vg.dave
+ctl 2 key nonsense
+CTL_ENV=()
 
 rm -rf "$OUT"
 mkdir -p "$OUT"

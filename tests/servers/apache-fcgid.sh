@@ -34,7 +34,7 @@ server_start() {
 	    BIN_DIR="$APP_ROOT/build" WEB_DIR="$APP_ROOT/web" PORT="$PORT" \
 	    FCGID_DIR="$t/fcgid" LOG_DIR="$t/log" ENV_FILE="$t/etc/auth.env" \
 	    TOKEN_SECRET_FILE="$t/etc/token_secret" \
-	    DATABASE_PATH="$t/data/auth.db" || return 1
+	    DATABASE_PATH="$t/data/auth.db" JWKS_FILE="$JWKS_FILE" || return 1
 	if grep -qF "$SECRET" "$t/site.conf"; then
 		apache_say "the secret is in the generated site configuration"
 		return 1

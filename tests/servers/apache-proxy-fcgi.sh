@@ -77,7 +77,8 @@ server_start() {
 	fi
 
 	apache_subst "$APP_ROOT/deploy/apache-proxy-fcgi.conf" "$t/site.conf" \
-	    WEB_DIR="$APP_ROOT/web" PORT="$PORT" RUN_DIR="$t/run" LOG_DIR="$t/log" &&
+	    WEB_DIR="$APP_ROOT/web" PORT="$PORT" RUN_DIR="$t/run" LOG_DIR="$t/log" \
+	    JWKS_FILE="$JWKS_FILE" &&
 	    apache_main_conf "$t/apache2.conf" "$t/site.conf" \
 	    authz_core alias dir headers mime proxy proxy_fcgi &&
 	    apache_start "$t/apache2.conf" "http://127.0.0.1:$PORT"

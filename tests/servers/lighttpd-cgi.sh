@@ -21,6 +21,8 @@ server_start() {
 	CGI_ERR=$TMPDIR_SERVER/lighttpd.stderr
 	CGI_LOG=$TMPDIR_SERVER/log/lighttpd-error.log
 	mkdir -m 0700 "$TMPDIR_SERVER/run" "$TMPDIR_SERVER/log" || return 1
+	# The JWK Set it serves: $RUN_DIR/jwks.json, a link (deploy/run.sh's).
+	ln -s "$JWKS_FILE" "$TMPDIR_SERVER/run/jwks.json" || return 1
 	(umask 0077 && printf 'TOKEN_SECRET=%s\nCORS_ORIGINS=%s\n' "$SECRET" \
 	    "$CORS_ORIGINS" >"$TMPDIR_SERVER/auth.env") || return 1
 	# An empty environment plus exactly what the conf's banner names.

@@ -19,6 +19,8 @@ server_start() {
 	}
 	LIGHTTPD_ERR=$TMPDIR_SERVER/lighttpd.stderr
 	mkdir -m 0700 "$TMPDIR_SERVER/run" "$TMPDIR_SERVER/log" || return 1
+	# The JWK Set it serves: $RUN_DIR/jwks.json, a link (deploy/run.sh's).
+	ln -s "$JWKS_FILE" "$TMPDIR_SERVER/run/jwks.json" || return 1
 	(umask 0077 && printf 'TOKEN_SECRET=%s\nCORS_ORIGINS=%s\n' "$SECRET" \
 	    "$CORS_ORIGINS" >"$TMPDIR_SERVER/auth.env") || return 1
 	# As deploy/run.sh: umask 0007 (sockets 0770, i.e. owner and group),

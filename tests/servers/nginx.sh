@@ -51,6 +51,7 @@ server_start() {
 
 	sed -e "s|@APP_ROOT@|$APP_ROOT|g" -e "s|@RUN_DIR@|$NGX_RUN|g" \
 	    -e "s|@LOG_DIR@|$NGX_LOG|g" -e "s|@PORT@|$PORT|g" \
+	    -e "s|@JWKS_FILE@|$JWKS_FILE|g" \
 	    "$APP_ROOT/deploy/nginx.conf" >"$conf" || return 1
 	if grep -n '@[A-Z_]*@' "$conf"; then
 		echo "deploy/nginx.conf has a placeholder this script does not know (above)"

@@ -112,7 +112,51 @@ test_out_of_range_refused(void)
 	CHECK_STR(buf, "9999-12-31T23:59:59Z");
 }
 
+/* rfc3339_parse reads back what rfc3339_utc writes, over random times. */
+static void
+test_parse_round_trip(void)
+{
+	char	 buf[RFC3339_LEN + 1];
+	int64_t	 t, back;
+	int	 i, bad = 0;
+
+	for (i = 0; i < 100000; i++) {
+		t = (int64_t)randombytes_uniform(UINT32_MAX) * 60 -
+		    62167219200LL + randombytes_uniform(60);
+		if (rfc3339_utc(t, buf) == -1)
+			continue;
+		if (rfc3339_parse(buf, &back) == -1 || back != t)
+			bad++;
+	}
+	CHECK_INT(bad, 0);
+	CHECK(rfc3339_parse("1970-01-01T00:00:00Z", &t) == 0 && t == 0);
+	CHECK(rfc3339_parse("2024-02-29T12:00:00Z", &t) == 0);
+}
+
+/* Anything but that exact form, or a day that does not exist, is refused. */
+static void
+test_parse_refuses(void)
+{
+	static const char *const bad[] = {
+		"", "2026-01-01", "2026-01-01T00:00:00", "2026-01-01T00:00:00z",
+		"2026-01-01 00:00:00Z", "2026-01-01T00:00:00+00:00",
+		"2026-01-01T00:00:00.5Z", "2026-13-01T00:00:00Z",
+		"2026-00-10T00:00:00Z", "2026-04-31T00:00:00Z",
+		"2023-02-29T00:00:00Z", "2100-02-29T00:00:00Z",
+		"2026-01-01T24:00:00Z", "2026-01-01T00:60:00Z",
+		"2026-01-01T00:00:60Z", "2026-01-01T00:00:00Zx", "+026-01-01T00:00:00Z",
+	};
+	int64_t	 t;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(rfc3339_parse(bad[i], &t) == -1);
+	CHECK(rfc3339_parse("2000-02-29T00:00:00Z", &t) == 0);
+}
+
 UNIT_TESTS(
+	T(test_parse_round_trip),
+	T(test_parse_refuses),
 	T(test_fixed_dates),
 	T(test_every_day_1969_to_2101),
 	T(test_random_years_0_to_9999),

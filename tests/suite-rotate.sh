@@ -1,0 +1,319 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+# shellcheck source-path=SCRIPTDIR
+# Key rotation without a restart: login and userorders as long-lived
+# FastCGI workers under spawn-fcgi (TOKEN_ALG=EdDSA), two clients verifying
+# tokens without pause, while `authctl key` publishes a next key, rotates
+# to it, twice, and retires the first.  Every valid token keeps verifying
+# (zero refused, zero 5xx), login signs with each new key once it is
+# current, the retired key's tokens stop verifying, and the workers are
+# the same processes at the end; SIGHUP does not stop one.  Then HS256
+# the same way, through lighttpd from deploy/lighttpd.conf: the secret
+# replaced twice (TOKEN_SECRET_PREVIOUS) while clients verify and refresh
+# without pause, the workers restarted one at a time, verifiers first.
+set -u
+export LC_ALL=C
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+# shellcheck source=lib.sh disable=SC1091
+. "$HERE/lib.sh"
+# shellcheck source=http/helpers.sh disable=SC1091
+. "$ROOT/tests/http/helpers.sh"
+# shellcheck source=fcgi/helpers.sh disable=SC1091
+. "$ROOT/tests/fcgi/helpers.sh"
+# shellcheck source=cgi/jwt.sh disable=SC1091
+. "$HERE/cgi/jwt.sh"
+# shellcheck source=cgi/jws.sh disable=SC1091
+. "$HERE/cgi/jws.sh"
+# shellcheck disable=SC2034	# read by t_done (lib.sh)
+T_NAME=rotate
+
+CGI_FCGI=$(command -v cgi-fcgi)
+SPAWN_FCGI=$(PATH=$PATH:/usr/sbin:/sbin command -v spawn-fcgi)
+LIGHTTPD=$(PATH=$PATH:/usr/sbin:/sbin command -v lighttpd)
+CONF=$ROOT/deploy/lighttpd.conf
+t_require cgi-fcgi jq openssl basenc timeout curl lighttpd
+[ -n "$SPAWN_FCGI" ] || { t_fail "spawn-fcgi is installed"; t_done; exit 1; }
+
+t_tmpdir
+WORKERS=()
+LOADERS=()
+LPID=
+BACKENDS=()
+cleanup() {
+	: >"$T_TMP/stop"
+	stop_pids "${LOADERS[@]}" "${WORKERS[@]}"
+	stop_lighttpd >/dev/null
+	t_cleanup
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+DB=$T_TMP/auth.db
+FCGI_ENV=()
+FCGI_CT=
+KEYS=(TOKEN_ALG=EdDSA TOKEN_SIGNING_KEY_FILE="$T_TMP/keys/signing.pem"
+    TOKEN_VERIFY_KEYS_FILE="$T_TMP/jwks.json")
+authctl() { env -i "${KEYS[@]}" "$BUILD/authctl" key "$@"; }
+kid_of() { jwt_part "$1" 0 | jq -r .kid; }
+BODY_PW='{"username":"alice","password":"correct horse battery"}'
+
+# until_ok TENTHS CMD...: run CMD until it succeeds, at most TENTHS/10 s.
+until_ok() {
+	local n=$1
+	shift
+	until "$@"; do
+		[ "$n" -le 0 ] && return 1
+		n=$((n - 1))
+		sleep 0.1
+	done
+}
+
+# login_kid KID: login answers a token signed with KID (appended to tokens).
+login_kid() {
+	fcgi "$T_TMP/login.sock" POST /api/login "$BODY_PW"
+	[ "$STATUS" = 200 ] || return 1
+	[ "$(kid_of "$(json .access_token)")" = "$1" ] || return 1
+	json .access_token >>"$T_TMP/tokens"
+}
+
+# verifies TOKEN: userorders answers 200 to it.
+verifies() {
+	FCGI_ENV=(HTTP_AUTHORIZATION="Bearer $1")
+	fcgi "$T_TMP/orders.sock" GET /api/userOrders
+	FCGI_ENV=()
+	[ "$STATUS" = 200 ]
+}
+refused() { ! verifies "$1" && [ "$STATUS" = 403 ]; }
+
+# next_known KID: userorders takes a token the next key KID signs.
+next_known() {
+	verifies "$(jws_sign EdDSA "{\"alg\":\"EdDSA\",\"kid\":\"$1\"}" \
+	    "{\"sub\":\"alice\",\"iat\":$EPOCHSECONDS,\"exp\":$((EPOCHSECONDS + 600))}" \
+	    "$T_TMP/keys/$1.pem")"
+}
+
+# loader N: GET /api/userOrders with the newest token until the stop file
+# appears; one "STATUS KID" line per request in load.N.
+loader() {
+	local tok out
+	while [ ! -e "$T_TMP/stop" ]; do
+		tok=$(tail -n 1 "$T_TMP/tokens")
+		out=$(timeout 10 env -i REQUEST_METHOD=GET REQUEST_URI=/api/userOrders \
+		    SCRIPT_NAME=/api/userOrders HTTP_AUTHORIZATION="Bearer $tok" \
+		    "$CGI_FCGI" -bind -connect "$T_TMP/orders.sock" 2>/dev/null)
+		printf '%s %s\n' "$(printf '%s\n' "$out" |
+		    sed -n 's/^Status: \([0-9]*\).*/\1/p' | head -n1)" \
+		    "$(kid_of "$tok")" >>"$T_TMP/load.$1"
+	done
+}
+
+mkdir -p "$T_TMP/keys"
+k0=$(authctl generate | cut -d' ' -f1)
+start_worker "$T_TMP/login.sock" login "${KEYS[@]}" || t_fail "login starts"
+LPID=$WPID
+start_worker "$T_TMP/orders.sock" userorders TOKEN_ALG=EdDSA \
+    TOKEN_VERIFY_KEYS_FILE="$T_TMP/jwks.json" || t_fail "userorders starts"
+OPID=$WPID
+fcgi "$T_TMP/login.sock" POST /api/createNewUser "$BODY_PW"
+check_eq "sign-up: 201 with a token of the first key" "201 $k0" \
+    "$STATUS $(kid_of "$(json .access_token)")"
+json .access_token >"$T_TMP/tokens"
+tok0=$(head -n 1 "$T_TMP/tokens")
+
+for n in 1 2; do loader "$n" & LOADERS+=("$!"); done
+
+for round in 1 2; do
+	kn=$(authctl generate | cut -d' ' -f1)
+	if until_ok 300 next_known "$kn"; then
+		t_ok "round $round: userorders knows the next key, no restart"
+	else
+		t_fail "round $round: userorders knows the next key, no restart"
+	fi
+	authctl rotate --force >/dev/null
+	if until_ok 300 login_kid "$kn"; then
+		t_ok "round $round: login signs with the new key, no restart"
+	else
+		t_fail "round $round: login signs with the new key, no restart"
+	fi
+done
+# Let the clients use the newest token a while: 20 more requests each.
+base=$(cat "$T_TMP"/load.* | wc -l)
+grows() { [ "$(cat "$T_TMP"/load.* | wc -l)" -ge $((base + 40)) ]; }
+until_ok 600 grows
+: >"$T_TMP/stop"
+stop_pids "${LOADERS[@]}"
+LOADERS=()
+
+total=$(cat "$T_TMP"/load.* | wc -l)
+check_eq "under load: every request answered 200 (no token refused, no 5xx)" \
+    "$total" "$(cat "$T_TMP"/load.* | grep -c '^200 ')"
+check_eq "under load: the clients used tokens of all three keys" 3 \
+    "$(cut -d' ' -f2 "$T_TMP"/load.* | sort -u | wc -l)"
+check_match "under load: more than 40 requests" '^[0-9]{2,}$' "$total"
+
+if verifies "$tok0"; then
+	t_ok "the first key's token still verifies while it is previous"
+else
+	t_fail "the first key's token still verifies while it is previous"
+fi
+authctl retire "$k0" >/dev/null
+if until_ok 300 refused "$tok0"; then
+	t_ok "after authctl key retire its tokens are refused, no restart"
+else
+	t_fail "after authctl key retire its tokens are refused, no restart"
+fi
+if verifies "$(tail -n 1 "$T_TMP/tokens")"; then
+	t_ok "the current key's token verifies after the retirement"
+else
+	t_fail "the current key's token verifies after the retirement"
+fi
+kill -HUP "$OPID"
+if until_ok 300 verifies "$(tail -n 1 "$T_TMP/tokens")" && pid_alive "$OPID"; then
+	t_ok "SIGHUP: userorders stays and answers"
+else
+	t_fail "SIGHUP: userorders stays and answers"
+fi
+check_eq "the same two worker processes throughout" "yes yes" \
+    "$(pid_alive "$LPID" && echo yes) $(pid_alive "$OPID" && echo yes)"
+
+# deploy/spawn-fcgi.sh: the private key's path reaches the signers only.
+answers() { [ -S "$1" ] && fcgi "$1" GET /api/nope && [ "$STATUS" = 404 ]; }
+got=
+for exe in login userorders; do
+	env -i PATH="$PATH" ALLOW_ROOT=1 DATABASE_PATH="$DB" "${KEYS[@]}" \
+	    "$ROOT/deploy/spawn-fcgi.sh" "$exe" "$T_TMP/sf-$exe.sock" \
+	    >>"$T_TMP/workers.log" 2>&1 &
+	WORKERS+=("$!")
+	until_ok 300 answers "$T_TMP/sf-$exe.sock" ||
+	    t_fail "deploy/spawn-fcgi.sh starts $exe"
+	got+="$exe $(tr '\0' '\n' <"/proc/$!/environ" | grep -c '^TOKEN_SIGNING_KEY_FILE=') "
+done
+check_eq "deploy/spawn-fcgi.sh hands TOKEN_SIGNING_KEY_FILE to login, never to userorders" \
+    "login 1 userorders 0 " "$got"
+
+# ---------------------------------------------------------------------------
+# HS256: TOKEN_SECRET replaced twice under load, through lighttpd
+
+stop_pids "${WORKERS[@]}"
+WORKERS=()
+rm -f "$T_TMP/stop" "$T_TMP"/load.*
+RUN_DIR=$T_TMP/run LOG_DIR=$T_TMP/log ENV_FILE=$T_TMP/hs.env
+DATABASE_PATH=$T_TMP/hs.db STDERR=$T_TMP/lighttpd.stderr
+mkdir -m 0700 "$RUN_DIR" "$LOG_DIR"
+TTL=1800	# ACCESS_TOKEN_TTL: the window never ends under the test's feet
+secret() { openssl rand -hex 40; }
+# env_file SECRET [PREVIOUS]: the ENV_FILE, the previous secret's window
+# ending ACCESS_TOKEN_TTL from now.
+env_file() {
+	local until=$((EPOCHSECONDS + TTL))
+	{
+		printf 'TOKEN_SECRET=%s\nACCESS_TOKEN_TTL=%s\n' "$1" "$TTL"
+		printf 'SIGNUP_MAX_PER_ADDRESS=0\n'
+		[ -z "${2:-}" ] || printf 'TOKEN_SECRET_PREVIOUS=%s\nTOKEN_SECRET_PREVIOUS_UNTIL=%s\n' \
+		    "$2" "$(date -u -d "@$until" +%Y-%m-%dT%H:%M:%SZ)"
+	} >"$ENV_FILE"
+}
+# exe_pids NAME: lighttpd's backends running build/NAME.
+exe_pids() {
+	local p
+	for p in $(children "$LPID"); do
+		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$ROOT/build/$1" ] && echo "$p"
+	done
+}
+two() { [ "$(exe_pids "$1" | wc -l)" -eq 2 ]; }
+# restart NAME: SIGTERM each of NAME's two workers in turn (the request in
+# flight finishes), each time until lighttpd runs two again.
+restart() {
+	local p
+	for p in $(exe_pids "$1"); do
+		kill -TERM "$p"
+		if ! wait_gone 300 "$p" || ! until_ok 300 two "$1"; then
+			t_fail "lighttpd starts $1 again after SIGTERM"
+		fi
+	done
+}
+# hs_producer: POST /api/token with the newest refresh token without pause
+# (each access token to tokens, each status to hs.produced), the session
+# of one sign-up.
+hs_producer() {
+	local rt out
+	rt=$(cat "$T_TMP/rt")
+	while [ ! -e "$T_TMP/stop" ]; do
+		out=$(curl -s --max-time 10 -w '\n%{http_code}' -H 'Content-Type: application/json' \
+		    -d "{\"refresh_token\":\"$rt\"}" "$URL/api/token")
+		echo "${out##*$'\n'}" >>"$T_TMP/hs.produced"
+		out=${out%$'\n'*}
+		rt=$(jq -r '.refresh_token // empty' <<<"$out")
+		jq -r '.access_token // empty' <<<"$out" >>"$T_TMP/tokens"
+		[ -n "$rt" ] || break
+	done
+}
+# hs_loader N: GET /api/userOrders with the newest token, to hs.N.  (One
+# is load enough on two CPUs; more starve the restarts.)
+hs_loader() {
+	while [ ! -e "$T_TMP/stop" ]; do
+		curl -s -o /dev/null --max-time 10 -w '%{http_code}\n' \
+		    -H "Authorization: Bearer $(tail -n 1 "$T_TMP/tokens")" \
+		    "$URL/api/userOrders" >>"$T_TMP/hs.$1"
+	done
+}
+# signed_by SECRET: the newest token is SECRET's.
+signed_by() { jwt_verify "$(tail -n 1 "$T_TMP/tokens")" "$1"; }
+
+S1=$(secret) S2=$(secret) S3=$(secret)
+env_file "$S1"
+if ! start_lighttpd; then
+	t_fail "lighttpd starts" "$(tail -n 5 "$STDERR")"
+	t_done
+	exit 1
+fi
+out=$(curl -s --max-time 20 -H 'Content-Type: application/json' \
+    -d '{"username":"bob","password":"correct horse battery"}' "$URL/api/createNewUser")
+jq -r .access_token <<<"$out" >"$T_TMP/tokens"
+jq -r .refresh_token <<<"$out" >"$T_TMP/rt"
+# A token of the first secret, valid ten minutes: it verifies while that
+# secret is TOKEN_SECRET_PREVIOUS, and not once it is gone (the window's end
+# in time is suite-jws.sh's).
+old_tok=$(jwt_sign '{"alg":"HS256","typ":"JWT"}' \
+    "{\"sub\":\"bob\",\"iat\":$EPOCHSECONDS,\"exp\":$((EPOCHSECONDS + 600))}" "$S1")
+hs_producer & LOADERS+=("$!")
+hs_loader 1 & LOADERS+=("$!")
+
+env_file "$S2" "$S1"
+restart userorders
+restart refresh
+restart login
+if until_ok 300 signed_by "$S2"; then
+	t_ok "HS256 round 1: refresh signs with the new secret after the restarts"
+else
+	t_fail "HS256 round 1: refresh signs with the new secret after the restarts"
+fi
+check_eq "HS256 round 1: the first secret's token verifies in its window" 200 \
+    "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $old_tok" "$URL/api/userOrders")"
+env_file "$S3" "$S2"
+restart userorders
+restart refresh
+restart login
+if until_ok 300 signed_by "$S3"; then
+	t_ok "HS256 round 2: refresh signs with the third secret after the restarts"
+else
+	t_fail "HS256 round 2: refresh signs with the third secret after the restarts"
+fi
+check_eq "HS256 round 2: the first secret, no longer configured, is refused (control)" 403 \
+    "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $old_tok" "$URL/api/userOrders")"
+base=$(wc -l <"$T_TMP/hs.1")
+grown() { [ "$(wc -l <"$T_TMP/hs.1")" -ge $((base + 40)) ]; }
+until_ok 600 grown
+: >"$T_TMP/stop"
+stop_pids "${LOADERS[@]}"
+LOADERS=()
+total=$(wc -l <"$T_TMP/hs.1")
+check_eq "HS256 under load: every GET answered 200 ($total), no token refused, no 5xx" \
+    "$total" "$(grep -c '^200$' "$T_TMP/hs.1")"
+check_eq "HS256 under load: every refresh answered 200" \
+    "$(wc -l <"$T_TMP/hs.produced")" "$(grep -c '^200$' "$T_TMP/hs.produced")"
+used=$(sort -u "$T_TMP/tokens" | while read -r t; do
+	for s in "$S1" "$S2" "$S3"; do jwt_verify "$t" "$s" && echo "${s:0:8}"; done
+done | sort -u | wc -l)
+check_eq "HS256 under load: tokens of all three secrets were in use" 3 "$used"
+t_done

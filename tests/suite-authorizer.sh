@@ -52,7 +52,16 @@ fi
 install -d -m 0755 "$T_TMP/cgi"
 install -m 0755 "$ROOT/tests/authorizer/echo.cgi" "$T_TMP/cgi/echo.cgi"
 SECRET=$(openssl rand -hex 64)
-export ROOT APP_ROOT SECRET
+# The servers' start-up scripts (tests/servers/) also serve a JWK Set and
+# pass CORS_ORIGINS: a real set (authctl key generate), no origin.
+JWKS_FILE=$T_TMP/jwks.json
+CORS_ORIGINS=
+mkdir -m 0700 "$T_TMP/keys"
+env -i TOKEN_ALG=EdDSA TOKEN_SIGNING_KEY_FILE="$T_TMP/keys/signing.pem" \
+    TOKEN_VERIFY_KEYS_FILE="$JWKS_FILE" "$BUILD/authctl" key generate \
+    >/dev/null || t_fail "authctl key generate makes the JWK Set the servers serve"
+chmod 0644 "$JWKS_FILE"
+export ROOT APP_ROOT SECRET JWKS_FILE CORS_ORIGINS
 
 FILE=/protected/index.html	# web/protected/index.html
 FILE_TEXT='Reached /protected/'
@@ -421,7 +430,8 @@ part_apache() {
 	authorizer_start "127.0.0.1:$auth_port" "$t/authz/auth.env"
 	if ! wait_port "$auth_port" "$AUTHZ_PID" ||
 	    ! apache_subst "$APP_ROOT/deploy/apache-proxy-fcgi.conf" "$t/site.conf" \
-	    WEB_DIR="$APP_ROOT/web" PORT="$PORT" RUN_DIR="$t/run" LOG_DIR="$t/log" ||
+	    WEB_DIR="$APP_ROOT/web" PORT="$PORT" RUN_DIR="$t/run" LOG_DIR="$t/log" \
+	    JWKS_FILE="$JWKS_FILE" ||
 	    ! apache_subst "$APP_ROOT/deploy/apache-authnz-fcgi.conf" "$t/authnz.conf" \
 	    AUTH_PORT="$auth_port" PROTECTED_DIR="$APP_ROOT/web/protected" \
 	    APP_DIR="$T_TMP/cgi" ||

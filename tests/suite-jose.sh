@@ -102,7 +102,7 @@ done
 APP=$T_TMP/app
 mkdir -p "$APP/build"
 cp -R "$ROOT/deploy" "$ROOT/web" "$APP/"
-cp "$BUILD"/{login,userorders,refresh,authctl} "$APP/build/"
+cp "$BUILD"/{login,userorders,refresh,authorize,authctl} "$APP/build/"
 PORT=$((20000 + RANDOM % 30000))
 URL=http://127.0.0.1:$PORT
 env -i PATH="$PATH" TOKEN_ALG=EdDSA PORT="$PORT" "$APP/deploy/run.sh" \

@@ -213,11 +213,12 @@ env_file() {
 		    "$2" "$(date -u -d "@$until" +%Y-%m-%dT%H:%M:%SZ)"
 	} >"$ENV_FILE"
 }
-# exe_pids NAME: lighttpd's backends running build/NAME.
+# exe_pids NAME: lighttpd's backends running $BUILD/NAME.
 exe_pids() {
 	local p
 	for p in $(children "$LPID"); do
-		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$ROOT/build/$1" ] && echo "$p"
+		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$(readlink -f "$BUILD/$1")" ] &&
+		    echo "$p"
 	done
 }
 two() { [ "$(exe_pids "$1" | wc -l)" -eq 2 ]; }

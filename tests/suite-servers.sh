@@ -305,7 +305,7 @@ chmod 0711 "$T_TMP"
 JWKS_FILE=$T_TMP/jwks.json
 mkdir -m 0700 "$T_TMP/keys"
 env -i TOKEN_ALG=EdDSA TOKEN_SIGNING_KEY_FILE="$T_TMP/keys/signing.pem" \
-    TOKEN_VERIFY_KEYS_FILE="$JWKS_FILE" "$ROOT/build/authctl" key generate \
+    TOKEN_VERIFY_KEYS_FILE="$JWKS_FILE" "$BUILD/authctl" key generate \
     >/dev/null || t_fail "authctl key generate makes the JWK Set to serve"
 check_allowlists
 check_error_bodies

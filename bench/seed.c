@@ -62,7 +62,7 @@ seed_user(struct config *cfg, struct store *st, const char *hash, long u,
 	(void)snprintf(user, sizeof(user), "bench-%ld", u);
 	rtoken_new(rtok, rhash);
 	rc = store_user_create(st, user, hash, rhash, now,
-	    now + cfg->refresh_ttl);
+	    now + cfg->refresh_ttl, cfg->access_ttl + cfg->leeway);
 	for (i = 0; i < orders && rc == STORE_OK; i++) {
 		(void)snprintf(item, sizeof(item), "item %ld", i + 1);
 		rc = store_order_add(st, user, item, (int)(i % 9) + 1, now,

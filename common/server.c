@@ -145,9 +145,11 @@ server_input_done(const struct request *req, FCGX_Request *fr)
 		return 0;
 	if (FCGX_HasSeenEOF(fr->in))
 		return 1;
+	/* nginx sends CONTENT_LENGTH "" for a chunked body too. */
 	cl = request_param(req, "CONTENT_LENGTH");
 	if (cl == NULL || (*cl != '\0' && strcmp(cl, "0") != 0) ||
-	    request_param(req, "HTTP_TRANSFER_ENCODING") != NULL)
+	    (*cl == '\0' &&
+	    request_param(req, "HTTP_TRANSFER_ENCODING") != NULL))
 		return 0;
 	return FCGX_GetChar(fr->in) == EOF && FCGX_GetError(fr->in) == 0;
 }

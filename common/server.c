@@ -96,23 +96,15 @@ server_dispatch(const struct server_def *def, struct request *req)
 	    "This endpoint does not take that method");
 }
 
-/*
- * Serve one request: the common part of both transports.  Returns 1 when
- * the handler read the request's body in full (to its CONTENT_LENGTH, or
- * to the end of the input), else 0.
- */
-static int
+/* Serve one request: the common part of both transports. */
+static void
 server_serve(const struct server_def *def, struct service *svc,
     struct request *req)
 {
-	int	 body_read;
-
 	req->svc = svc;
 	req->now = time(NULL);
 	server_dispatch(def, req);
-	body_read = req->body_len > 0;
 	request_free(req);
-	return body_read;
 }
 
 /* Plain CGI: one request from environ, stdin and stdout. */
@@ -124,7 +116,7 @@ server_cgi(const struct server_def *def, struct service *svc)
 	signal(SIGPIPE, SIG_IGN);
 	memset(&req, 0, sizeof(req));
 	req.envp = environ;
-	(void)server_serve(def, svc, &req);
+	server_serve(def, svc, &req);
 	return 0;
 }
 
@@ -138,15 +130,14 @@ server_cgi(const struct server_def *def, struct service *svc)
  * through the web server's event loop per request (bench/README.md).  Once
  * the input has been read to its end (the empty FCGI_STDIN record; and no
  * FCGI_KEEP_CONN, so no next request on this connection), nothing more can
- * come.  Only that record is left to read after a body read in full
- * (body_read), or when the request declares an empty body
- * (CONTENT_LENGTH "0", or "" as nginx sends it), and the web server sends
- * it right after the body or the parameters: reading it does not wait.  Any
- * other request (a body left unread, no CONTENT_LENGTH at all, as Apache
- * sends a GET or a streamed body) keeps libfcgi's close.
+ * come.  A request that declares an empty body (CONTENT_LENGTH "0", or ""
+ * as nginx sends it) has only that record left to read, and the web server
+ * sends it with the parameters, so reading it does not wait.  Any other
+ * request (a body left unread, no CONTENT_LENGTH at all, as Apache sends a
+ * GET or a streamed body) keeps libfcgi's close.
  */
 static int
-server_input_done(const struct request *req, FCGX_Request *fr, int body_read)
+server_input_done(const struct request *req, FCGX_Request *fr)
 {
 	const char	*cl;
 
@@ -154,14 +145,12 @@ server_input_done(const struct request *req, FCGX_Request *fr, int body_read)
 		return 0;
 	if (FCGX_HasSeenEOF(fr->in))
 		return 1;
-	if (!body_read) {
-		/* nginx sends CONTENT_LENGTH "" for a chunked body too. */
-		cl = request_param(req, "CONTENT_LENGTH");
-		if (cl == NULL || (*cl != '\0' && strcmp(cl, "0") != 0) ||
-		    (*cl == '\0' &&
-		    request_param(req, "HTTP_TRANSFER_ENCODING") != NULL))
-			return 0;
-	}
+	/* nginx sends CONTENT_LENGTH "" for a chunked body too. */
+	cl = request_param(req, "CONTENT_LENGTH");
+	if (cl == NULL || (*cl != '\0' && strcmp(cl, "0") != 0) ||
+	    (*cl == '\0' &&
+	    request_param(req, "HTTP_TRANSFER_ENCODING") != NULL))
+		return 0;
 	return FCGX_GetChar(fr->in) == EOF && FCGX_GetError(fr->in) == 0;
 }
 
@@ -171,7 +160,7 @@ server_fcgi(const struct server_def *def, struct service *svc)
 	FCGX_Request	 fr;
 	struct request	 req;
 	sigset_t	 stop;
-	int		 rc, body_read;
+	int		 rc;
 
 	/* FCGX_Init installs its SIGPIPE, SIGTERM and SIGUSR1 handlers. */
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
@@ -195,8 +184,8 @@ server_fcgi(const struct server_def *def, struct service *svc)
 		req.in = fr.in;
 		req.out = fr.out;
 		req.err = fr.err;
-		body_read = server_serve(def, svc, &req);
-		if (server_input_done(&req, &fr, body_read))
+		server_serve(def, svc, &req);
+		if (server_input_done(&req, &fr))
 			(void)FCGX_Detach(&fr);	/* a plain close(2) */
 		FCGX_Finish_r(&fr);
 	}

@@ -86,7 +86,7 @@ ratio() { [[ -n ${1:-} && -n ${2:-} ]] && awk -v a="$1" -v b="$2" 'BEGIN{printf 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 echo "# jwt-auth bench: $(date -u +%FT%TZ) host_cpus=$(nproc) $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
-echo "# node=$(node --version 2>/dev/null || echo none) wrk -t$THREADS -c$CONNS -d$DURATION (warm-up $WARMUP), $ROUNDS rounds; $PROCS processes per executable; wrk and the servers share the CPUs"
+echo "# node=$(node --version 2>/dev/null || echo none) wrk -t$THREADS -c$CONNS -d$DURATION (warm-up $WARMUP), $ROUNDS rounds; $PROCS; wrk and the servers share the CPUs"
 
 # 1. The service and, beside it, the ceiling: both stay up, so the rounds
 # can alternate and a machine that slows down for a while slows both alike.
@@ -153,7 +153,7 @@ row() {
 	    "${P50[$2]}" "${P99[$2]}" "${MAX[$2]}" "$((NON2XX[$2] + ERRS[$2]))"
 }
 echo
-echo "Many users: $USERS users, $ORDERS orders each, their tokens round robin; wrk -t$THREADS -c$CONNS -d$DURATION; $PROCS processes per executable"
+echo "Many users: $USERS users, $ORDERS orders each, their tokens round robin; wrk -t$THREADS -c$CONNS -d$DURATION; $PROCS"
 echo
 echo "| case | requests/s | p50 ms | p99 ms | max ms | non-2xx or errors |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: |"

@@ -28,8 +28,8 @@ if [[ -n ${BENCH_PROCS:-} ]]; then
 	sed "s/\(\"max-procs\"[[:space:]]*=>[[:space:]]*\)[0-9]*/\1$BENCH_PROCS/" "$CONF" >"$TMP/lighttpd.conf"
 	CONF=$TMP/lighttpd.conf
 fi
-# shellcheck disable=SC2034
 # PROCS: "N processes per executable", or each executable's max-procs.
+# shellcheck disable=SC2034
 PROCS=$(awk '{ if (match($0, /"(userorders|refresh|login)" => \(/)) name = substr($0, RSTART + 1, RLENGTH - 7) }
     $1 == "\"max-procs\"" { gsub(/[^0-9]/, "", $3); n[++k] = $3; s = s sep name " " $3; sep = ", " }
     END { same = 1; for (i = 2; i <= k; i++) if (n[i] != n[1]) same = 0

@@ -36,7 +36,7 @@ one() {
 	"${run[@]}" -d"$DURATION" | sed -n "s/^WRKRESULT .* rps=\([0-9.]*\) p50_ms=\([0-9.]*\) .* p99_ms=\([0-9.]*\) max_ms=\([0-9.]*\) non2xx3xx=\([0-9]*\) errors=\([0-9]*\).*/$1 \1 \2 \3 \4 \5 \6/p"
 }
 
-echo "# bench/ab.sh: A=$LA ($ROOT) B=$LB ($OTHER); wrk -t$THREADS -c$CONNS -d$DURATION, $ROUNDS rounds, $USERS users, $PROCS processes per executable"
+echo "# bench/ab.sh: A=$LA ($ROOT) B=$LB ($OTHER); wrk -t$THREADS -c$CONNS -d$DURATION, $ROUNDS rounds, $USERS users, $PROCS"
 start_lighttpd "$ROOT" "${BENCH_ENV[@]}"
 A=$BASE
 bench_users

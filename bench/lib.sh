@@ -28,8 +28,12 @@ if [[ -n ${BENCH_PROCS:-} ]]; then
 	sed "s/\(\"max-procs\"[[:space:]]*=>[[:space:]]*\)[0-9]*/\1$BENCH_PROCS/" "$CONF" >"$TMP/lighttpd.conf"
 	CONF=$TMP/lighttpd.conf
 fi
+# PROCS: "N processes per executable", or each executable's max-procs.
 # shellcheck disable=SC2034
-PROCS=$(sed -n 's/.*"max-procs"[[:space:]]*=>[[:space:]]*\([0-9]*\).*/\1/p' "$CONF" | sort -u | paste -sd/)
+PROCS=$(awk '{ if (match($0, /"(userorders|refresh|login)" => \(/)) name = substr($0, RSTART + 1, RLENGTH - 7) }
+    $1 == "\"max-procs\"" { gsub(/[^0-9]/, "", $3); n[++k] = $3; s = s sep name " " $3; sep = ", " }
+    END { same = 1; for (i = 2; i <= k; i++) if (n[i] != n[1]) same = 0
+	if (same) print n[1] " processes per executable"; else print "processes: " s }' "$CONF")
 # stop_lighttpd [PID]: stop one lighttpd (default: the last one started).
 stop_lighttpd() {
 	local pid=${1:-$LPID}

@@ -71,7 +71,7 @@ strace_case() {
 }
 
 LUA=$ROOT/bench/load.lua
-echo "# jwt-auth profile: wrk -t1 -c$CONNS -d${SECS}s, $USERS users' tokens round robin unless said; worker CPU from /proc (user + system); $PROCS processes per executable"
+echo "# jwt-auth profile: wrk -t1 -c$CONNS -d${SECS}s, $USERS users' tokens round robin unless said; worker CPU from /proc (user + system); $PROCS"
 start_lighttpd "$ROOT" "${BENCH_ENV[@]}"
 bench_users
 echo "$BAD" >"$TMP/bad"

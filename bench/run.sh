@@ -7,10 +7,12 @@
 #      BENCH_ORDERS orders each (3), made by build/bench/seed straight into
 #      its store; and beside it the ceiling: bench/bare.c (a fixed small
 #      JSON) in userorders' place behind the same configuration;
-#   2. ROUNDS times in turn: GET /api/userOrders round robin over every
-#      user's token (bench/load.lua), the ceiling under the same script (it
-#      ignores the token), and the same GET with one token over and over;
-#      each stands by its median round;
+#   2. ROUNDS times in turn, ROUND_DURATION each: GET /api/userOrders
+#      round robin over every user's token (bench/load.lua), the ceiling
+#      under the same script (it ignores the token), and the same GET with
+#      one token over and over (every other round in the reverse order,
+#      the ceiling always between the two); each stands by its median
+#      round, and each round's own ratio is printed beside it;
 #   3. once each: no token (401), a bad signature (403), POST
 #      /api/userOrders round robin over the users (201, a commit each),
 #      POST /api/token over their refresh tokens (200: a rotation, a commit
@@ -25,8 +27,8 @@
 # Then the tables (bench/README.md shows the last one) and the targets.
 #
 # Knobs: WRK_THREADS (1) WRK_CONNECTIONS (32) WRK_DURATION (10s) WARMUP (2s)
-# ROUNDS (5) LOGIN_CONNECTIONS (4) BENCH_USERS BENCH_ORDERS BENCH_PROCS,
-# SERVER_CPUS, WRK_CPUS (taskset).  Everything stops by PID at the end.
+# ROUNDS (9) ROUND_DURATION (4s) ROUND_WARMUP (1s) LOGIN_CONNECTIONS (4)
+# BENCH_USERS BENCH_ORDERS BENCH_PROCS, SERVER_CPUS, WRK_CPUS (taskset).  Everything stops by PID at the end.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -34,7 +36,11 @@ THREADS=${WRK_THREADS:-1}
 CONNS=${WRK_CONNECTIONS:-32}
 DURATION=${WRK_DURATION:-10s}
 WARMUP=${WARMUP:-2s}
-ROUNDS=${ROUNDS:-5}
+ROUNDS=${ROUNDS:-9}
+# The GET rounds are short and many: on a machine shared with other jobs,
+# a disturbance then spoils few rounds, and the median passes over them.
+ROUND_DURATION=${ROUND_DURATION:-4s}
+ROUND_WARMUP=${ROUND_WARMUP:-1s}
 LOGIN_CONNS=${LOGIN_CONNECTIONS:-4}
 LUA=$ROOT/bench/load.lua
 WRK=(wrk)
@@ -86,7 +92,7 @@ ratio() { [[ -n ${1:-} && -n ${2:-} ]] && awk -v a="$1" -v b="$2" 'BEGIN{printf 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 echo "# jwt-auth bench: $(date -u +%FT%TZ) host_cpus=$(nproc) $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
-echo "# node=$(node --version 2>/dev/null || echo none) wrk -t$THREADS -c$CONNS -d$DURATION (warm-up $WARMUP), $ROUNDS rounds; $PROCS processes per executable; wrk and the servers share the CPUs"
+echo "# node=$(node --version 2>/dev/null || echo none) wrk -t$THREADS -c$CONNS -d$DURATION (warm-up $WARMUP), $ROUNDS GET rounds of $ROUND_DURATION (warm-up $ROUND_WARMUP); $PROCS; wrk and the servers share the CPUs"
 
 # 1. The service and, beside it, the ceiling: both stay up, so the rounds
 # can alternate and a machine that slows down for a while slows both alike.
@@ -100,10 +106,19 @@ echo "$BAD" >"$TMP/bad"
 
 # 2. The GET rounds.
 RMANY=() RCEIL=() RONE=()
+round_case() {
+	DURATION=$ROUND_DURATION WARMUP=$ROUND_WARMUP wrk_case "$@"
+}
 for r in $(seq "$ROUNDS"); do
-	wrk_case "many_r$r" get "$TOKENS" "$SVC_BASE/api/userOrders"
-	wrk_case "ceiling_r$r" get "$TOKENS" "$CEIL_BASE/api/userOrders"
-	wrk_case "one_r$r" get "$TOKEN1" "$SVC_BASE/api/userOrders"
+	if ((r % 2)); then
+		round_case "many_r$r" get "$TOKENS" "$SVC_BASE/api/userOrders"
+		round_case "ceiling_r$r" get "$TOKENS" "$CEIL_BASE/api/userOrders"
+		round_case "one_r$r" get "$TOKEN1" "$SVC_BASE/api/userOrders"
+	else
+		round_case "one_r$r" get "$TOKEN1" "$SVC_BASE/api/userOrders"
+		round_case "ceiling_r$r" get "$TOKENS" "$CEIL_BASE/api/userOrders"
+		round_case "many_r$r" get "$TOKENS" "$SVC_BASE/api/userOrders"
+	fi
 	RMANY+=("many_r$r") RCEIL+=("ceiling_r$r") RONE+=("one_r$r")
 done
 median_case many "${RMANY[@]}"
@@ -153,7 +168,7 @@ row() {
 	    "${P50[$2]}" "${P99[$2]}" "${MAX[$2]}" "$((NON2XX[$2] + ERRS[$2]))"
 }
 echo
-echo "Many users: $USERS users, $ORDERS orders each, their tokens round robin; wrk -t$THREADS -c$CONNS -d$DURATION; $PROCS processes per executable"
+echo "Many users: $USERS users, $ORDERS orders each, their tokens round robin; wrk -t$THREADS -c$CONNS -d$DURATION ($ROUNDS GET rounds of $ROUND_DURATION); $PROCS"
 echo
 echo "| case | requests/s | p50 ms | p99 ms | max ms | non-2xx or errors |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: |"

@@ -2,8 +2,9 @@
 # make bench: the service behind lighttpd with many users beside the
 # tutorial's Express app (tests/peer) and a bare FastCGI responder, plus a
 # microbenchmark of the auth object (bench/README.md).  WRK_THREADS,
-# WRK_CONNECTIONS, WRK_DURATION, WARMUP, ROUNDS, LOGIN_CONNECTIONS,
-# BENCH_USERS, BENCH_ORDERS and BENCH_PROCS pass through.
+# WRK_CONNECTIONS, WRK_DURATION, WARMUP, ROUNDS, ROUND_DURATION,
+# ROUND_WARMUP, LOGIN_CONNECTIONS, BENCH_USERS, BENCH_ORDERS and BENCH_PROCS
+# pass through.
 
 .PHONY: bench
 

@@ -275,7 +275,8 @@ left=$(stop_browsers)
 check_eq "no Chromium process left behind" "" "$left"
 alive=0
 for p in "${BACKENDS[@]}"; do pid_alive "$p" && alive=$((alive + 1)); done
-check_eq "the 16 backends (8 per lighttpd: the authorizer too) are all still running" 16 "$alive"
+check_eq "the ${#BACKENDS[@]} backends (max-procs of each executable, the authorizer too, per lighttpd) are all still running" \
+    "${#BACKENDS[@]}" "$alive"
 if stop_all; then
 	t_ok "SIGTERM stops both lighttpd instances and all their backends"
 else

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: ISC
 # tests/suite-faults.sh: faults injected into a running service, through
-# lighttpd started from the real deploy/lighttpd.conf (2 processes of each
-# executable) on a free port, every request made with curl.  As root it runs
+# lighttpd started from the real deploy/lighttpd.conf (its max-procs
+# processes of each executable) on a free port, every request made with curl.  As root it runs
 # lighttpd (and so the workers) as the unprivileged user nobody, so that
 # file modes bind them, and mounts a small tmpfs for the full-disk test.
 # Faults (each file in tests/faults/ says what it asserts and why):
@@ -62,7 +62,8 @@ if ! start_lighttpd main "$DB"; then
 fi
 t_ok "lighttpd starts from deploy/lighttpd.conf on $URL as $(as_app id -un)"
 mapfile -t UO < <(workers userorders)
-check_eq "it runs 2 userorders workers" 2 "${#UO[@]}"
+UO_PROCS=$(conf_procs userorders)
+check_eq "it runs $UO_PROCS userorders workers (max-procs)" "$UO_PROCS" "${#UO[@]}"
 
 declare -A TOK
 for u in k0 k1 k2 k3 ro lk sl big; do
@@ -150,12 +151,12 @@ NEW=
 for _ in $(seq 100); do
 	mapfile -t now_uo < <(workers userorders)
 	for p in "${now_uo[@]}"; do
-		[ "$p" != "${UO[0]}" ] && [ "$p" != "${UO[1]}" ] && NEW=$p && NEW_MS=$(($(now_ms) - KILL_T))
+		[[ " ${UO[*]} " != *" $p "* ]] && NEW=$p && NEW_MS=$(($(now_ms) - KILL_T))
 	done
-	[ -n "$NEW" ] && [ "${#now_uo[@]}" -eq 2 ] && break
+	[ -n "$NEW" ] && [ "${#now_uo[@]}" -eq "$UO_PROCS" ] && break
 	sleep 0.1
 done
-check_eq "lighttpd restarted it: 2 userorders workers, one new (seen ${NEW_MS:-?} ms after the kill)" "2 yes" "${#now_uo[@]} $([ -n "$NEW" ] && echo yes)"
+check_eq "lighttpd restarted it: $UO_PROCS userorders workers, one new (seen ${NEW_MS:-?} ms after the kill)" "$UO_PROCS yes" "${#now_uo[@]} $([ -n "$NEW" ] && echo yes)"
 if [ -n "$NEW" ]; then
 	w0=$(wchar "$NEW")
 	parallel_gets "${TOK[k0]}" 4 10 >"$T_TMP/f1.gets"

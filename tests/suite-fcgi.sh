@@ -22,7 +22,7 @@ umask 0077
 
 CGI_FCGI=$(command -v cgi-fcgi)
 SPAWN_FCGI=$(PATH=$PATH:/usr/sbin:/sbin command -v spawn-fcgi)
-t_require cgi-fcgi spawn-fcgi jq openssl timeout
+t_require cgi-fcgi spawn-fcgi jq openssl timeout python3
 
 t_tmpdir
 WORKERS=()	# every worker started here, stopped by PID at exit
@@ -438,6 +438,43 @@ else
 fi
 fcgi "$LOGIN" POST /api/login "{\"username\":\"alice\",\"password\":\"$PW\"}"
 check_eq "… and serves the next request (200)" 200 "$STATUS"
+
+# ---------------------------------------------------------------------
+# How a worker closes a connection (common/server.c, server_input_done)
+# ---------------------------------------------------------------------
+# libfcgi's own close shuts the connection for writing and reads until the
+# web server closes its side; with LIBFCGI_OS_CLOSE_POLL_TIMEOUT=-1 it
+# waits for that without end, so tests/fcgi/closeprobe.py sees "open" where
+# it is kept and "closed" where the worker closes at once.
+CLOSE=$T_TMP/close.sock
+start_worker "$CLOSE" userorders ENV_FILE="$T_TMP/secret.env" LIBFCGI_OS_CLOSE_POLL_TIMEOUT=-1
+CLOSE_PID=$WPID
+# probe WANT_STATUS WANT_CLOSE NAME METHOD [NAME=value...]: one request to
+# /api/userOrders through closeprobe.py, the body on stdin.
+probe() {
+	local want=$1 close=$2 name=$3 method=$4 out got
+	shift 4
+	out=$(timeout 20 python3 "$ROOT/tests/fcgi/closeprobe.py" "$CLOSE" "$method" \
+	    /api/userOrders "$@" 2>&1)
+	got="$(sed -n 's/^Status: \([0-9]*\).*/\1/p' <<<"$out" | head -n 1) $(tail -n 1 <<<"$out")"
+	check_eq "$name" "$want $close" "$got"
+}
+probe 200 closed "GET, CONTENT_LENGTH 0 (lighttpd): 200, then the worker closes at once" \
+    GET HTTP_AUTHORIZATION="Bearer $ACCESS" CONTENT_LENGTH=0 </dev/null
+probe 200 closed "GET, CONTENT_LENGTH empty (nginx): 200, closed at once" \
+    GET HTTP_AUTHORIZATION="Bearer $ACCESS" CONTENT_LENGTH= </dev/null
+probe 200 open "GET without CONTENT_LENGTH (Apache): 200, libfcgi's lingering close" \
+    GET HTTP_AUTHORIZATION="Bearer $ACCESS" </dev/null
+head -c 1000 /dev/zero | tr '\0' a >"$T_TMP/unread"
+probe 401 open "POST without a token, its 1000-byte body unread: 401, libfcgi's lingering close" \
+    POST CONTENT_TYPE=application/json CONTENT_LENGTH=1000 <"$T_TMP/unread"
+probe 200 open "GET declaring no body but sending one: 200, libfcgi's lingering close" \
+    GET HTTP_AUTHORIZATION="Bearer $ACCESS" CONTENT_LENGTH=0 <"$T_TMP/unread"
+FCGI_ENV=(HTTP_AUTHORIZATION="Bearer $ACCESS")
+fcgi "$CLOSE" GET /api/userOrders </dev/null
+FCGI_ENV=()
+check_eq "the worker serves the next request after each (200)" 200 "$STATUS"
+stop_pids "$CLOSE_PID"
 
 # ---------------------------------------------------------------------
 # Several children on one socket (spawn-fcgi -F)

@@ -91,10 +91,13 @@ if ! start_lighttpd; then
 	exit 1
 fi
 t_ok "lighttpd starts from deploy/lighttpd.conf on 127.0.0.1:$PORT ($(($(now_ms) - t0)) ms)"
-check_eq "it spawned 2 processes of each executable (the authorizer too)" 8 "${#BACKENDS[@]}"
+declare -A PROCS
+for s in login userorders refresh authorize; do PROCS[$s]=$(conf_procs "$s"); done
+check_eq "it spawned max-procs processes of each executable (login ${PROCS[login]}, userorders ${PROCS[userorders]}, refresh ${PROCS[refresh]}, authorize ${PROCS[authorize]})" \
+    $((PROCS[login] + PROCS[userorders] + PROCS[refresh] + PROCS[authorize])) "${#BACKENDS[@]}"
 bad=
 for s in login userorders refresh authorize; do
-	for n in 0 1; do
+	for n in $(seq 0 $((PROCS[$s] - 1))); do
 		m=$(stat -c %a "$RUN_DIR/$s.sock-$n" 2>/dev/null)
 		[ -n "$m" ] && [ $((8#$m & 8#007)) -eq 0 ] || bad="$bad $s.sock-$n:${m:-missing}"
 	done
@@ -352,7 +355,7 @@ check_eq "no body says \"locked\"" "" "$(printf '%s\n' "$all" | grep -i locked |
 # ---------------------------------------------------------------------
 alive=0
 for p in "${BACKENDS[@]}"; do pid_alive "$p" && alive=$((alive + 1)); done
-check_eq "the 8 backends spawned at start are all still running" 8 "$alive"
+check_eq "the ${#BACKENDS[@]} backends spawned at start are all still running" "${#BACKENDS[@]}" "$alive"
 check_eq "no backend died (no \"child exited\" in the error log)" "" \
     "$(grep -i 'child exited' "$ERRLOG" "$STDERR" 2>/dev/null | head -n 3)"
 if ms=$(stop_lighttpd); then

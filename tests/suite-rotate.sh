@@ -221,14 +221,15 @@ exe_pids() {
 		    echo "$p"
 	done
 }
-two() { [ "$(exe_pids "$1" | wc -l)" -eq 2 ]; }
-# restart NAME: SIGTERM each of NAME's two workers in turn (the request in
-# flight finishes), each time until lighttpd runs two again.
+# all_up NAME: lighttpd runs NAME's max-procs workers (deploy/lighttpd.conf).
+all_up() { [ "$(exe_pids "$1" | wc -l)" -eq "$(conf_procs "$1")" ]; }
+# restart NAME: SIGTERM each of NAME's workers in turn (the request in
+# flight finishes), each time until lighttpd runs all of them again.
 restart() {
 	local p
 	for p in $(exe_pids "$1"); do
 		kill -TERM "$p"
-		if ! wait_gone 300 "$p" || ! until_ok 300 two "$1"; then
+		if ! wait_gone 300 "$p" || ! until_ok 300 all_up "$1"; then
 			t_fail "lighttpd starts $1 again after SIGTERM"
 		fi
 	done

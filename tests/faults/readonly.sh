@@ -64,7 +64,7 @@ check_eq "folder 0500, a worker restarted: each POST answers 201, a JSON 503, or
 chmod 0700 "$T_TMP/db"
 mapfile -t UO < <(workers userorders)
 for _ in $(seq 40); do
-	[ "${#UO[@]}" -eq 2 ] && break
+	[ "${#UO[@]}" -eq "$UO_PROCS" ] && break
 	sleep 0.25
 	mapfile -t UO < <(workers userorders)
 done
@@ -105,11 +105,11 @@ check_eq "after restoring the folder: POST → 201" 1 "$ok"
 printf 'after\t%s\t%s\t%s\n' "$STATUS" "$(json '.id // empty')" "$(shape)" >>"$F2/posts"
 mapfile -t now_uo < <(workers userorders)
 for _ in $(seq 40); do
-	[ "${#now_uo[@]}" -eq 2 ] && break
+	[ "${#now_uo[@]}" -eq "$UO_PROCS" ] && break
 	sleep 0.25
 	mapfile -t now_uo < <(workers userorders)
 done
-check_eq "after restoring: 2 userorders workers run" 2 "${#now_uo[@]}"
+check_eq "after restoring: $UO_PROCS userorders workers run" "$UO_PROCS" "${#now_uo[@]}"
 acked=$(awk -F'\t' '$2 == 201 { print $3 }' "$F2/posts" | sort -n)
 req_get "${TOK[ro]}"
 listed=$(json '.orders[].id' | sort -n)

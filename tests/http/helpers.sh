@@ -119,6 +119,14 @@ mint_none() {
 	    "$(printf '%s' "$1" | b64url)"
 }
 
+# conf_procs NAME [CONF]: the max-procs of executable NAME in CONF
+# (default deploy/lighttpd.conf): how many workers lighttpd spawns for it.
+conf_procs() {
+	awk -v key="\"$1\" => (" 'index($0, key) { in_block = 1 }
+	    in_block && $1 == "\"max-procs\"" { gsub(/[^0-9]/, "", $3); print $3; exit }' \
+	    "${2:-$ROOT/deploy/lighttpd.conf}"
+}
+
 # lighttpd from deploy/lighttpd.conf for a suite.  The caller sets ROOT,
 # LIGHTTPD, CONF, RUN_DIR, LOG_DIR, ENV_FILE, DATABASE_PATH and STDERR;
 # start_lighttpd sets LPID, PORT, URL and BACKENDS.

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: ISC
 # tests/soak/run.sh (`make soak`): a bounded mixed load for SOAK_SECONDS
-# (default 60) through lighttpd started from deploy/lighttpd.conf (2
-# processes of each executable, as nobody when run as root), driven by wrk
-# with tests/soak/mixed.lua: SOAK_CONNS (default 4) threads of one
-# connection each, each with its own users: ~80% GET /api/userOrders (a
-# reader's 20 orders), ~15% POST orders (a writer's), ~5% refreshes
-# (rotating the reader's tokens).  Checks: no 5xx (nor 4xx:
+# (default 60) through lighttpd started from deploy/lighttpd.conf (its
+# max-procs processes of each executable, as nobody when run as root),
+# driven by wrk with tests/soak/mixed.lua: SOAK_CONNS (default 4)
+# threads of one connection each, each with its own users: ~80% GET
+# /api/userOrders (a reader's 20 orders), ~15% POST orders (a writer's),
+# ~5% refreshes (rotating the reader's tokens).  Checks: no 5xx (nor 4xx:
 # the tokens stay valid), no socket errors; every worker's VmRSS and
 # RssAnon (/proc/PID/status) flat after the warm-up (the first
 # SOAK_WARMUP seconds, default a sixth of the run, at most 10): growth at
@@ -52,7 +52,9 @@ if ! start_lighttpd soak "$DB"; then
 fi
 t_ok "lighttpd starts from deploy/lighttpd.conf on $URL ($(as_app id -un))"
 mapfile -t WORKERS < <(for e in login userorders refresh; do workers "$e"; done)
-check_eq "6 workers (2 of each executable)" 6 "${#WORKERS[@]}"
+n_login=$(conf_procs login) n_orders=$(conf_procs userorders) n_refresh=$(conf_procs refresh)
+check_eq "$((n_login + n_orders + n_refresh)) workers (max-procs: login $n_login, userorders $n_orders, refresh $n_refresh)" \
+    $((n_login + n_orders + n_refresh)) "${#WORKERS[@]}"
 
 TOKENS=$T_TMP/tokens
 RESULT=$T_TMP/result

@@ -945,8 +945,9 @@ run_cmd(const struct cmd *cmd, int argc, char **argv)
 		    progname);
 		goto out;
 	}
-	if ((cmd->need & NEED_STORE) && (c.store = store_open(
-	    c.cfg.database_path, err, sizeof(err))) == NULL) {
+	if ((cmd->need & NEED_STORE) && (c.store = store_connect(
+	    c.cfg.database_url, c.cfg.database_path, err, sizeof(err))) ==
+	    NULL) {
 		fprintf(stderr, "%s: %s\n", progname, err);
 		goto out;
 	}

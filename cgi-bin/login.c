@@ -209,7 +209,19 @@ out:
 static int
 login_init(struct service *svc)
 {
-	pwslot_init(svc->cfg.database_path);
+	const struct config	*cfg = &svc->cfg;
+
+	if (cfg->pwhash_lock != NULL)
+		pwslot_init_file(cfg->pwhash_lock);
+	else if (cfg->database_path != NULL)
+		pwslot_init(cfg->database_path);
+	else if (cfg->pwhash_max > 0) {
+		/* PostgreSQL: no file of ours on this machine to lock. */
+		fprintf(stderr, "%s: PWHASH_LOCK_FILE: not set; with "
+		    "DATABASE_URL the hashing slots need a file on this "
+		    "machine (or PWHASH_MAX_CONCURRENT=0)\n", svc->name);
+		return -1;
+	}
 	return pwhash_init();
 }
 

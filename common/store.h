@@ -56,6 +56,19 @@ typedef int (*store_order_cb)(const struct order *o, void *arg);
 struct store	*store_open(const char *path, char *err, size_t errlen);
 void		 store_close(struct store *st);
 
+/*
+ * The store the configuration names: PostgreSQL at url (DATABASE_URL)
+ * when it is set, else SQLite at path (store_open).  A malformed url or a
+ * refused login fails here, with a reason that never holds the password;
+ * a database that is down does not: each call then answers STORE_BUSY
+ * until it is back, and the store reconnects by itself.
+ */
+struct store	*store_connect(const char *url, const char *path, char *err,
+		    size_t errlen);
+
+/* Whether the database answers now: STORE_OK, or STORE_BUSY/ERROR. */
+enum store_rc	 store_ping(struct store *st);
+
 /* A short reason for the last failure, for logs; never holds user data. */
 const char	*store_errmsg(const struct store *st);
 

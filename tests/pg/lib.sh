@@ -1,0 +1,66 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: ISC
+# A throwaway PostgreSQL 15 for the tests: Debian's postgresql-15 binaries,
+# initdb into a temporary folder of its own, the server on a unix socket in
+# that folder only (no TCP), run as the postgres user when we are root (the
+# server refuses root), stopped by PID.  Source it after tests/lib.sh and
+# tests/http/helpers.sh.
+#
+#	pg_start		sets PG_DIR, PG_URL (a database "jwtauth") and
+#				PG_PID; 1 when it would not start
+#	pg_stop [MODE]		pg_ctl stop -m MODE (fast); waits for the PID
+#	pg_restart_server	start it again on the same folder
+#	pg_sql SQL		psql -At on the database, one value a line
+#	pg_cleanup		stop it and remove the folder
+
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+PG_DIR=
+PG_PID=
+# shellcheck disable=SC2034 # read by the suites
+PG_URL=
+
+# as_pg CMD...: CMD as the postgres user when we are root.
+as_pg() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+pg_restart_server() {
+	as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" \
+	    -o "-k $PG_DIR -c listen_addresses='' -c fsync=off -c max_connections=200" \
+	    -w -t 30 start >/dev/null || return 1
+	PG_PID=$(head -n 1 "$PG_DIR/data/postmaster.pid")
+}
+
+pg_start() {
+	[ -x "$PG_BIN/initdb" ] || { echo "pg_start: $PG_BIN/initdb missing (deploy/deps.sh test)" >&2; return 1; }
+	PG_DIR=$(mktemp -d -t authpg.XXXXXX) || return 1
+	[ "$(id -u)" -eq 0 ] && chown postgres: "$PG_DIR"
+	as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U postgres -E UTF8 \
+	    --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 || return 1
+	pg_restart_server || return 1
+	# shellcheck disable=SC2034
+	PG_URL="postgresql:///jwtauth?host=$PG_DIR&user=postgres"
+	"$PG_BIN/psql" -X -q -h "$PG_DIR" -U postgres -d postgres \
+	    -c 'CREATE DATABASE jwtauth' >/dev/null
+}
+
+pg_sql() {
+	"$PG_BIN/psql" -X -q -At -h "$PG_DIR" -U postgres -d jwtauth -c "$1"
+}
+
+pg_stop() {
+	[ -n "$PG_PID" ] || return 0
+	as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m "${1:-fast}" -w stop >/dev/null 2>&1
+	wait_gone 100 "$PG_PID" || { kill -KILL "$PG_PID" 2>/dev/null; wait_gone 20 "$PG_PID"; }
+	PG_PID=
+}
+
+pg_cleanup() {
+	pg_stop immediate
+	[ -n "$PG_DIR" ] && rm -rf "$PG_DIR"
+	PG_DIR=
+}

@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+# tests/suite-pg.sh: the service on PostgreSQL 15 (tests/pg/lib.sh starts a
+# throwaway server), through lighttpd from the real deploy/lighttpd.conf
+# with DATABASE_URL instead of DATABASE_PATH.  The contract suite, its
+# summary compared line for line with the same suite on SQLite (the same
+# answers on both stores), and the attack suite; the rows in PostgreSQL;
+# then what many processes do at once: parallel sign-ups of one name, 200
+# parallel order writes, an 8-way refresh race, and throttling counted
+# across the login processes.  Start-up errors (a malformed URL, a refused
+# login, DATABASE_PATH beside it) are in tests/suite-pgrestart.sh with the
+# database going away.  Ends with "pg: N passed, N failed".
+T_NAME=pg
+# shellcheck source=tests/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=tests/http/helpers.sh
+. "$ROOT/tests/http/helpers.sh"
+# shellcheck source=tests/pg/lib.sh
+. "$ROOT/tests/pg/lib.sh"
+export LC_ALL=C
+umask 0077
+
+LIGHTTPD=$(PATH=$PATH:/usr/sbin:/sbin command -v lighttpd)
+CONF=$ROOT/deploy/lighttpd.conf
+t_require curl jq openssl lighttpd "$PG_BIN/initdb" "$PG_BIN/psql"
+
+t_tmpdir
+LPID=
+BACKENDS=()
+JOBS=()
+cleanup() {
+	stop_pids "${JOBS[@]}"
+	stop_lighttpd >/dev/null
+	pg_cleanup
+	t_cleanup
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+if ! pg_start; then
+	t_fail "PostgreSQL 15 starts in a temporary folder" "$(tail -n 5 "$PG_DIR"/*.log 2>/dev/null)"
+	t_done
+	exit 1
+fi
+t_ok "PostgreSQL 15 starts in a temporary folder, on a unix socket only"
+
+SECRET=$(od -An -tx1 -N64 /dev/urandom | tr -d ' \n')
+RUN_DIR=$T_TMP/run
+LOG_DIR=$T_TMP/log
+mkdir -p "$RUN_DIR" "$LOG_DIR"
+ENV_FILE=$T_TMP/auth.env
+printf 'TOKEN_SECRET=%s\n' "$SECRET" >"$ENV_FILE"
+ERRLOG=$LOG_DIR/lighttpd-error.log
+STDERR=$T_TMP/lighttpd.stderr
+
+# serve_sqlite / serve_pg: lighttpd on one store or the other.
+serve_sqlite() {
+	DATABASE_PATH=$T_TMP/auth.db DATABASE_URL='' PWHASH_LOCK_FILE='' start_lighttpd
+}
+serve_pg() {
+	DATABASE_PATH='' DATABASE_URL=$PG_URL PWHASH_LOCK_FILE=$T_TMP/pwhash.lock start_lighttpd
+}
+
+# contract NAME: tests/contract.sh against URL, its summary in
+# $T_TMP/NAME.summary; one check for its verdict.
+contract() {
+	local out=$T_TMP/$1.out summary p f
+	CONTRACT_SECRET=$SECRET CONTRACT_SUMMARY=$T_TMP/$1.summary \
+	    bash "$ROOT/tests/contract.sh" "$URL" >"$out" 2>&1
+	summary=$(grep -E '^contract: [0-9]+ passed, [0-9]+ failed$' "$out" | tail -n1)
+	p=$(sed -E 's/^contract: ([0-9]+) passed.*/\1/' <<<"$summary")
+	f=$(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$summary")
+	if [ -n "$summary" ] && [ "$f" -eq 0 ] && [ "$p" -gt 0 ]; then
+		t_ok "tests/contract.sh on $1: $p passed"
+	else
+		t_fail "tests/contract.sh on $1" "$(grep -A3 '^not ok' "$out" | head -n 20)" "${summary:-no summary}"
+	fi
+}
+
+# ---------------------------------------------------------------------
+# The contract, on SQLite and then on PostgreSQL: the same answers
+# ---------------------------------------------------------------------
+if serve_sqlite; then
+	contract sqlite
+	stop_lighttpd >/dev/null
+else
+	t_fail "lighttpd starts on SQLite" "$(tail -n 5 "$STDERR" "$ERRLOG" 2>/dev/null)"
+fi
+: >"$STDERR"
+if ! serve_pg; then
+	t_fail "lighttpd starts with DATABASE_URL" "$(tail -n 5 "$STDERR" "$ERRLOG" 2>/dev/null)"
+	t_done
+	exit 1
+fi
+t_ok "lighttpd starts from deploy/lighttpd.conf with DATABASE_URL (no DATABASE_PATH)"
+check_eq "it spawned 2 processes of each executable" 6 "${#BACKENDS[@]}"
+contract postgresql
+if [ -s "$T_TMP/sqlite.summary" ] && [ -s "$T_TMP/postgresql.summary" ]; then
+	check_eq "the contract's answers on PostgreSQL are those on SQLite, request for request" "" \
+	    "$(diff "$T_TMP/sqlite.summary" "$T_TMP/postgresql.summary" | head -n 10)"
+else
+	t_fail "both contract runs wrote their summary"
+fi
+check_eq "the schema is at version 1" 1 "$(pg_sql 'SELECT version FROM jwt_auth_schema')"
+check_match "the contract's users and orders are rows in PostgreSQL" '^[1-9][0-9]* [1-9][0-9]*$' \
+    "$(pg_sql "SELECT (SELECT count(*) FROM users) || ' ' || (SELECT count(*) FROM orders)")"
+check_eq "no SQLite file was made" "" "$(ls "$ROOT"/build/var 2>/dev/null)"
+
+# ---------------------------------------------------------------------
+# The attack suite
+# ---------------------------------------------------------------------
+ATTACK_SECRET=$SECRET ATTACK_INVALID_STATUS=403 ATTACK_HEADER_LIMIT_STATUS=431 \
+    bash "$ROOT/tests/attack.sh" "$URL" >"$T_TMP/attack.out" 2>&1
+summary=$(grep -E '^attack: [0-9]+ passed, [0-9]+ failed$' "$T_TMP/attack.out" | tail -n1)
+if [[ $summary =~ ^attack:\ ([0-9]+)\ passed,\ 0\ failed$ ]] && [ "${BASH_REMATCH[1]}" -gt 0 ]; then
+	t_ok "tests/attack.sh on PostgreSQL: ${BASH_REMATCH[1]} passed"
+else
+	t_fail "tests/attack.sh on PostgreSQL" "$(grep -A3 '^not ok' "$T_TMP/attack.out" | head -n 20)" "${summary:-no summary}"
+fi
+
+# ---------------------------------------------------------------------
+# Many at once
+# ---------------------------------------------------------------------
+PW='correct horse battery'
+# post PATH BODY [curl args...]: one request; prints "STATUS BODY".
+post() {
+	local path=$1 body=$2
+	shift 2
+	curl -sS --max-time 20 -o "$T_TMP/pb" -w '%{http_code}' \
+	    -H 'Content-Type: application/json' --data-binary "$body" "$@" \
+	    "$URL$path" 2>>"$T_TMP/curl.err"
+	printf ' %s\n' "$(tr -d '\n' <"$T_TMP/pb")"
+}
+# bg OUT PATH BODY [curl args...]: the same in the background, appending
+# "STATUS<TAB>BODY" to OUT in one write.
+bg() {
+	local out=$1 path=$2 body=$3 line
+	shift 3
+	line=$(curl -sS --max-time 20 -o - -w '\t%{http_code}' \
+	    -H 'Content-Type: application/json' --data-binary "$body" "$@" \
+	    "$URL$path" 2>>"$T_TMP/curl.err")
+	body=${line%$'\t'*}
+	# One line each (a body ends with a newline), in one write.
+	printf '%s\t%s\n' "${line##*$'\t'}" "${body//$'\n'/}" >>"$out"
+}
+# wait_jobs: wait for JOBS (each bounded by curl's --max-time).
+wait_jobs() {
+	local j
+	for j in "${JOBS[@]}"; do wait "$j"; done
+	JOBS=()
+}
+# burst N OUT PATH BODY [curl args...]: N of bg at once, waited for.
+burst() {
+	local n=$1 i
+	shift
+	for i in $(seq "$n"); do
+		bg "$@" &
+		JOBS+=($!)
+	done
+	wait_jobs
+}
+codes() { cut -f1 "$1" | sort | uniq -c | awk '{ printf "%s%s×%s", (NR > 1 ? " " : ""), $2, $1 }'; }
+
+name=race$RANDOM
+burst 12 "$T_TMP/signup" /api/createNewUser "{\"username\":\"$name\",\"password\":\"$PW\"}"
+check_eq "12 sign-ups of one name at once: one 201, eleven 409" "201×1 409×11" "$(codes "$T_TMP/signup")"
+check_eq "… one row in PostgreSQL" 1 "$(pg_sql "SELECT count(*) FROM users WHERE username = '$name'")"
+ACCESS=$(grep '^201' "$T_TMP/signup" | cut -f2 | jq -r .access_token)
+RTOK=$(grep '^201' "$T_TMP/signup" | cut -f2 | jq -r .refresh_token)
+
+for i in $(seq 200); do
+	bg "$T_TMP/orders" /api/userOrders "{\"item\":\"o$i\",\"quantity\":1}" \
+	    -H "Authorization: Bearer $ACCESS" &
+	JOBS+=($!)
+	[ $((i % 50)) -eq 0 ] && wait_jobs
+done
+wait_jobs
+check_eq "200 order writes at once: 200 × 201" "201×200" "$(codes "$T_TMP/orders")"
+got=$(curl -sS --max-time 20 -H "Authorization: Bearer $ACCESS" "$URL/api/userOrders?limit=1000" |
+    jq -r '.orders[].id' | sort -n | paste -sd' ')
+want=$(cut -f2 "$T_TMP/orders" | jq -r .id | sort -n | paste -sd' ')
+check_eq "… every acknowledged order is listed, by the id it was given" "$want" "$got"
+check_eq "… and every one is distinct" 200 "$(wc -w <<<"$got")"
+
+burst 8 "$T_TMP/refresh" /api/token "{\"refresh_token\":\"$RTOK\"}"
+check_eq "one refresh token used 8 times at once: exactly one 200, the others 403" "200×1 403×7" \
+    "$(codes "$T_TMP/refresh")"
+NEXT=$(grep '^200' "$T_TMP/refresh" | cut -f2 | jq -r .refresh_token)
+check_eq "… the winner's successor is revoked too (the losers were reuses)" 403 \
+    "$(post /api/token "{\"refresh_token\":\"$NEXT\"}" | cut -d' ' -f1)"
+r=$(post /api/login "{\"username\":\"$name\",\"password\":\"$PW\"}")
+check_eq "positive control: a fresh login's refresh token rotates" 200 \
+    "$(post /api/token "{\"refresh_token\":\"$(jq -r .refresh_token <<<"${r#* }")\"}" | cut -d' ' -f1)"
+
+# LOGIN_MAX_FAILURES (5) for one name from one address, counted by both
+# login processes in the one table.
+victim=thr$RANDOM
+post /api/createNewUser "{\"username\":\"$victim\",\"password\":\"$PW\"}" >/dev/null
+burst 12 "$T_TMP/throttle" /api/login "{\"username\":\"$victim\",\"password\":\"wrong password\"}"
+check_eq "12 wrong passwords at once across the login processes: 5 × 401, then 429" "401×5 429×7" \
+    "$(codes "$T_TMP/throttle")"
+check_eq "… the right password from that address is throttled too, for now" 429 \
+    "$(post /api/login "{\"username\":\"$victim\",\"password\":\"$PW\"}" | cut -d' ' -f1)"
+check_eq "positive control: the right password of another user → 200" 200 \
+    "$(post /api/login "{\"username\":\"$name\",\"password\":\"$PW\"}" | cut -d' ' -f1)"
+
+check_eq "nothing the backends wrote to stderr names the secret" "" \
+    "$(grep -F "$SECRET" "$STDERR" "$ERRLOG" 2>/dev/null)"
+
+t_done

@@ -228,6 +228,7 @@ login_init(struct service *svc)
 static const struct route routes[] = {
 	{ "/api/createNewUser",	"POST",	create_user },
 	{ "/api/login",		"POST",	login },
+	{ "/api/health",	"GET",	service_health },
 };
 
 static const struct server_def def = {

@@ -37,11 +37,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-if ! pg_start; then
-	t_fail "PostgreSQL 15 starts in a temporary folder" "$(tail -n 5 "$PG_DIR"/*.log 2>/dev/null)"
-	t_done
-	exit 1
-fi
+pg_start_or_fail
 t_ok "PostgreSQL 15 starts in a temporary folder, on a unix socket only"
 
 SECRET=$(od -An -tx1 -N64 /dev/urandom | tr -d ' \n')

@@ -8,6 +8,7 @@
 #
 #	pg_start		sets PG_DIR, PG_URL (a database "jwtauth") and
 #				PG_PID; 1 when it would not start
+#	pg_start_or_fail	the same, or a failed test and exit 1
 #	pg_stop [MODE]		pg_ctl stop -m MODE (fast); waits for the PID
 #	pg_restart_server	start it again on the same folder
 #	pg_sql SQL		psql -At on the database, one value a line
@@ -46,6 +47,14 @@ pg_start() {
 	PG_URL="postgresql:///jwtauth?host=$PG_DIR&user=postgres"
 	"$PG_BIN/psql" -X -q -h "$PG_DIR" -U postgres -d postgres \
 	    -c 'CREATE DATABASE jwtauth' >/dev/null
+}
+
+pg_start_or_fail() {
+	if ! pg_start; then
+		t_fail "PostgreSQL 15 starts in a temporary folder" "$(tail -n 5 "$PG_DIR"/*.log 2>/dev/null)"
+		t_done
+		exit 1
+	fi
 }
 
 pg_sql() {

@@ -151,6 +151,17 @@ enum store_rc	 store_order_add(struct store *st, const char *user,
 		    const char *item, int quantity, time_t now,
 		    struct order *out);
 
+/*
+ * store_order_add under an idempotency key (the Idempotency-Key header):
+ * when user added an order under key after since, out gets that order,
+ * nothing is added, and *again is 1; else the order is added and kept
+ * under key, and *again is 0.  Of two adds with one key at once, one adds
+ * and the other gets its order.
+ */
+enum store_rc	 store_order_add_key(struct store *st, const char *user,
+		    const char *key, const char *item, int quantity,
+		    time_t now, time_t since, struct order *out, int *again);
+
 /* Walk at most limit orders of user whose id is above after, oldest
  * first (after 0: from the first). */
 enum store_rc	 store_order_list(struct store *st, const char *user,

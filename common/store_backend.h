@@ -71,7 +71,23 @@ enum store_rc	 B##_store_refresh_revoke(struct B##_store *,		\
 STORE_BACKEND_DECLARE(sqlite)
 STORE_BACKEND_DECLARE(pg)
 
-/* PostgreSQL's own: whether the database answers now (health). */
+/* PostgreSQL's own: whether the database answers now (health), and
+ * idempotency keys in its schema. */
 enum store_rc	 pg_store_ping(struct pg_store *);
+enum store_rc	 pg_store_order_add_key(struct pg_store *, const char *,
+		    const char *, const char *, int, time_t, time_t,
+		    struct order *, int *);
+
+/*
+ * SQLite's idempotency keys (common/store_key.c): a table of their own in
+ * the same file, on a connection of their own, so store.c is left as it
+ * is.  store_key_open never fails: a failure shows at the first use.
+ */
+struct store_key;
+struct store_key *store_key_open(const char *path);
+void		 store_key_close(struct store_key *);
+enum store_rc	 store_key_order_add(struct store_key *, const char *,
+		    const char *, const char *, int, time_t, time_t,
+		    struct order *, int *);
 
 #endif /* COMMON_STORE_BACKEND_H */

@@ -14,6 +14,7 @@
 struct store {
 	struct sqlite_store	*lite;	/* exactly one of the two */
 	struct pg_store		*pg;
+	struct store_key	*keys;	/* with lite: its idempotency keys */
 };
 
 /* Call function fn of st's backend with the arguments after st. */
@@ -39,10 +40,11 @@ store_connect(const char *url, const char *path, char *err, size_t errlen)
 	}
 	if (url != NULL)
 		st->pg = pg_store_open(url, err, errlen);
-	else
-		st->lite = sqlite_store_open(path, err, errlen);
-	if (st->pg == NULL && st->lite == NULL) {
-		free(st);
+	else if ((st->lite = sqlite_store_open(path, err, errlen)) != NULL &&
+	    (st->keys = store_key_open(path)) == NULL)
+		snprintf(err, errlen, "DATABASE_PATH: out of memory");
+	if (st->pg == NULL && st->keys == NULL) {
+		store_close(st);
 		return NULL;
 	}
 	return st;
@@ -55,8 +57,8 @@ store_close(struct store *st)
 		return;
 	if (st->pg != NULL)
 		pg_store_close(st->pg);
-	else
-		sqlite_store_close(st->lite);
+	sqlite_store_close(st->lite);
+	store_key_close(st->keys);
 	free(st);
 }
 
@@ -224,4 +226,16 @@ store_refresh_revoke(struct store *st, const unsigned char hash[RTOKEN_HASHLEN],
     time_t now)
 {
 	return STORE_CALL(st, refresh_revoke, hash, now);
+}
+
+enum store_rc
+store_order_add_key(struct store *st, const char *user, const char *key,
+    const char *item, int quantity, time_t now, time_t since,
+    struct order *out, int *again)
+{
+	if (st->pg != NULL)
+		return pg_store_order_add_key(st->pg, user, key, item,
+		    quantity, now, since, out, again);
+	return store_key_order_add(st->keys, user, key, item, quantity, now,
+	    since, out, again);
 }

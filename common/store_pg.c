@@ -45,7 +45,7 @@
 #define PG_BACKOFF_MIN_MS	100
 #define PG_BACKOFF_MAX_MS	2000
 #define PG_PRUNE_AFTER		86400	/* keep spent tokens a day (reuse) */
-#define PG_SCHEMA_VERSION	1
+#define PG_SCHEMA_VERSION	2
 #define PG_LOCK_CLASS		0x4a57	/* "JW": pg_advisory_xact_lock(a, b) */
 #define PG_LOCK_MIGRATE		0
 #define PG_LOCK_THROTTLE	1
@@ -95,6 +95,14 @@ static const char *const pg_migrations[PG_SCHEMA_VERSION] = {
 	"CREATE TABLE deleted_users ("
 	"  username text PRIMARY KEY,"
 	"  deleted_at bigint NOT NULL);",
+	/* 1 -> 2: Idempotency-Key on POST /api/userOrders. */
+	"CREATE TABLE order_keys ("
+	"  username text NOT NULL,"
+	"  key text NOT NULL,"
+	"  order_id bigint REFERENCES orders (id) ON DELETE CASCADE,"
+	"  created_at bigint NOT NULL,"
+	"  PRIMARY KEY (username, key));"
+	"CREATE INDEX order_keys_created ON order_keys (created_at);",
 };
 
 struct store {
@@ -966,6 +974,87 @@ store_order_add(struct store *st, const char *user, const char *item,
 	out->quantity = quantity;
 	out->created_at = now;
 	return STORE_OK;
+}
+
+/* Fill o from columns col.. of row 0 of r: id, item, quantity,
+ * created_at.  STORE_ERROR for an item too long. */
+static enum store_rc
+pg_order_of(PGresult *r, int col, struct order *o)
+{
+	int	 len = PQgetlength(r, 0, col + 1);
+
+	if (len < 0 || len > STORE_ITEM_MAX)
+		return STORE_ERROR;
+	o->id = pg_get_int(r, 0, col);
+	memcpy(o->item, PQgetvalue(r, 0, col + 1), (size_t)len);
+	o->item[len] = '\0';
+	o->quantity = (int)pg_get_int(r, 0, col + 2);
+	o->created_at = pg_get_int(r, 0, col + 3);
+	return STORE_OK;
+}
+
+/*
+ * The key's row is claimed first: a new key, or one older than since,
+ * is this call's (then the order is added and its id kept there); a live
+ * one is another's, and the INSERT waits for that one's transaction to
+ * end, so its order is there to be read.
+ */
+enum store_rc
+store_order_add_key(struct store *st, const char *user, const char *key,
+    const char *item, int quantity, time_t now, time_t since,
+    struct order *out, int *again)
+{
+	struct pg_params	 p;
+	PGresult		*r;
+	enum store_rc		 rc;
+	int			 mine;
+
+	*again = 0;
+	if ((rc = pg_begin(st)) != STORE_OK)
+		return rc;
+	memset(&p, 0, sizeof(p));
+	pg_text(&p, user);
+	pg_text(&p, key);
+	pg_int(&p, now);
+	pg_int(&p, since);
+	if ((r = pg_exec(st, "INSERT INTO order_keys AS k (username, key, "
+	    "created_at) VALUES ($1, $2, $3::bigint) ON CONFLICT (username, "
+	    "key) DO UPDATE SET created_at = EXCLUDED.created_at, "
+	    "order_id = NULL WHERE k.created_at <= $4::bigint RETURNING 1",
+	    &p, &rc)) == NULL)
+		return pg_end(st, rc);
+	mine = PQntuples(r) == 1;
+	PQclear(r);
+	if (!mine) {
+		p.n = 2;	/* user and key only */
+		if ((r = pg_exec(st, "SELECT o.id, o.item, o.quantity, "
+		    "o.created_at FROM order_keys k JOIN orders o "
+		    "ON o.id = k.order_id WHERE k.username = $1 AND k.key = $2",
+		    &p, &rc)) == NULL)
+			return pg_end(st, rc);
+		rc = PQntuples(r) == 1 ? pg_order_of(r, 0, out) : STORE_ERROR;
+		PQclear(r);
+		*again = rc == STORE_OK;
+		return pg_end(st, rc);
+	}
+	memset(&p, 0, sizeof(p));
+	pg_text(&p, user);
+	pg_text(&p, item);
+	pg_int(&p, quantity);
+	pg_int(&p, now);
+	pg_text(&p, key);
+	pg_int(&p, since);
+	/* The order, its id under the key, and keys long past dropped. */
+	if ((r = pg_exec(st, "WITH o AS (INSERT INTO orders (username, item, "
+	    "quantity, created_at) VALUES ($1, $2, $3, $4) RETURNING id, "
+	    "item, quantity, created_at), k AS (UPDATE order_keys SET "
+	    "order_id = (SELECT id FROM o) WHERE username = $1 AND key = $5), "
+	    "old AS (DELETE FROM order_keys WHERE created_at <= $6::bigint) "
+	    "SELECT id, item, quantity, created_at FROM o", &p, &rc)) == NULL)
+		return pg_end(st, rc);
+	rc = PQntuples(r) == 1 ? pg_order_of(r, 0, out) : STORE_ERROR;
+	PQclear(r);
+	return pg_end(st, rc);
 }
 
 enum store_rc

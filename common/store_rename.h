@@ -20,6 +20,7 @@
 #define store_login_known	STORE_RENAME(STORE_BACKEND, store_login_known)
 #define store_login_succeeded	STORE_RENAME(STORE_BACKEND, store_login_succeeded)
 #define store_open	STORE_RENAME(STORE_BACKEND, store_open)
+#define store_order_add_key	STORE_RENAME(STORE_BACKEND, store_order_add_key)
 #define store_order_add	STORE_RENAME(STORE_BACKEND, store_order_add)
 #define store_order_list	STORE_RENAME(STORE_BACKEND, store_order_list)
 #define store_refresh_issue	STORE_RENAME(STORE_BACKEND, store_refresh_issue)

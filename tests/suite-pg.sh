@@ -45,7 +45,9 @@ RUN_DIR=$T_TMP/run
 LOG_DIR=$T_TMP/log
 mkdir -p "$RUN_DIR" "$LOG_DIR"
 ENV_FILE=$T_TMP/auth.env
-printf 'TOKEN_SECRET=%s\n' "$SECRET" >"$ENV_FILE"
+# Many sign-ups from 127.0.0.1 here: the per-address sign-up limit
+# (tests/suite-throttle.sh tests it) would stop them.
+printf 'TOKEN_SECRET=%s\nSIGNUP_MAX_PER_ADDRESS=0\n' "$SECRET" >"$ENV_FILE"
 ERRLOG=$LOG_DIR/lighttpd-error.log
 STDERR=$T_TMP/lighttpd.stderr
 
@@ -97,7 +99,7 @@ if [ -s "$T_TMP/sqlite.summary" ] && [ -s "$T_TMP/postgresql.summary" ]; then
 else
 	t_fail "both contract runs wrote their summary"
 fi
-check_eq "the schema is at version 1" 1 "$(pg_sql 'SELECT version FROM jwt_auth_schema')"
+check_eq "the schema is at version 2" 2 "$(pg_sql 'SELECT version FROM jwt_auth_schema')"
 check_match "the contract's users and orders are rows in PostgreSQL" '^[1-9][0-9]* [1-9][0-9]*$' \
     "$(pg_sql "SELECT (SELECT count(*) FROM users) || ' ' || (SELECT count(*) FROM orders)")"
 check_eq "no SQLite file was made" "" "$(ls "$ROOT"/build/var 2>/dev/null)"
@@ -199,6 +201,58 @@ check_eq "… the right password from that address is throttled too, for now" 42
     "$(post /api/login "{\"username\":\"$victim\",\"password\":\"$PW\"}" | cut -d' ' -f1)"
 check_eq "positive control: the right password of another user → 200" 200 \
     "$(post /api/login "{\"username\":\"$name\",\"password\":\"$PW\"}" | cut -d' ' -f1)"
+
+# ---------------------------------------------------------------------
+# Idempotency-Key, on PostgreSQL and then on SQLite
+# ---------------------------------------------------------------------
+# idem STORE: the Idempotency-Key checks against the server at URL.
+idem() {
+	local u1=ik$RANDOM a1 a2 first h n k
+	post /api/createNewUser "{\"username\":\"$u1\",\"password\":\"$PW\"}" >"$T_TMP/u1"
+	a1=$(cut -d' ' -f2- "$T_TMP/u1" | jq -r .access_token)
+	post /api/createNewUser "{\"username\":\"${u1}b\",\"password\":\"$PW\"}" >"$T_TMP/u2"
+	a2=$(cut -d' ' -f2- "$T_TMP/u2" | jq -r .access_token)
+	first=$(post /api/userOrders '{"item":"once","quantity":2}' -H "Authorization: Bearer $a1" \
+	    -H 'Idempotency-Key: 5f0c-key-1' -D "$T_TMP/ih")
+	check_match "$1: POST userOrders with an Idempotency-Key → 201" '^201 \{"id":[0-9]+,"item":"once","quantity":2,' "$first"
+	check_eq "$1: … no Idempotent-Replayed header on the first" "" "$(grep -i '^Idempotent-Replayed' "$T_TMP/ih")"
+	h=$(post /api/userOrders '{"item":"once","quantity":2}' -H "Authorization: Bearer $a1" \
+	    -H 'Idempotency-Key: 5f0c-key-1' -D "$T_TMP/ih")
+	check_eq "$1: the same key again → 201 with the same order, byte for byte" "$first" "$h"
+	check_eq "$1: … marked Idempotent-Replayed: true" "Idempotent-Replayed: true" \
+	    "$(grep -i '^Idempotent-Replayed' "$T_TMP/ih" | tr -d '\r')"
+	n=$(curl -sS --max-time 20 -H "Authorization: Bearer $a1" "$URL/api/userOrders" | jq '[.orders[] | select(.item == "once")] | length')
+	check_eq "$1: … one order listed, not two" 1 "$n"
+	check_eq "$1: the same key for another quantity → 409 idempotency_key_reused" "409 idempotency_key_reused" \
+	    "$(post /api/userOrders '{"item":"once","quantity":3}' -H "Authorization: Bearer $a1" \
+	    -H 'Idempotency-Key: 5f0c-key-1' | sed -E 's/^([0-9]+) (.*)/\1 \2/' | { read -r c b; printf '%s %s' "$c" "$(jq -r .error <<<"$b")"; })"
+	h=$(post /api/userOrders '{"item":"once","quantity":2}' -H "Authorization: Bearer $a1" -H 'Idempotency-Key: 5f0c-key-2')
+	check_match "$1: positive control: another key → 201, a new order" '^201 ' "$h"
+	check_eq "$1: … with another id" no "$( [ "$(jq -r .id <<<"${h#* }")" = "$(jq -r .id <<<"${first#* }")" ] && echo yes || echo no)"
+	h=$(post /api/userOrders '{"item":"once","quantity":2}' -H "Authorization: Bearer $a2" -H 'Idempotency-Key: 5f0c-key-1')
+	check_eq "$1: the same key from another user → 201, that user's own new order" "201 no" \
+	    "${h%% *} $( [ "$(jq -r .id <<<"${h#* }")" = "$(jq -r .id <<<"${first#* }")" ] && echo yes || echo no)"
+	# (An empty header is none: lighttpd passes no empty header on.)
+	for k in "$(head -c 256 /dev/zero | tr '\0' k)" 'two words' "$(printf 'tab\tkey')"; do
+		h=$(post /api/userOrders '{"item":"bad","quantity":1}' -H "Authorization: Bearer $a1" -H "Idempotency-Key: $k")
+		check_eq "$1: Idempotency-Key '${k:0:12}' (${#k} bytes) → 400 invalid_request" "400 invalid_request" \
+		    "${h%% *} $(jq -r .error <<<"${h#* }")"
+	done
+	: >"$T_TMP/idem.$1"
+	burst 8 "$T_TMP/idem.$1" /api/userOrders '{"item":"race","quantity":1}' \
+	    -H "Authorization: Bearer $a2" -H 'Idempotency-Key: race-1'
+	check_eq "$1: 8 POSTs with one key at once: 8 × 201, all the same order" "201×8 1" \
+	    "$(codes "$T_TMP/idem.$1") $(cut -f2 "$T_TMP/idem.$1" | jq -r .id | sort -u | wc -l)"
+	n=$(curl -sS --max-time 20 -H "Authorization: Bearer $a2" "$URL/api/userOrders" | jq '[.orders[] | select(.item == "race")] | length')
+	check_eq "$1: … one order made" 1 "$n"
+}
+idem postgresql
+stop_lighttpd >/dev/null
+if serve_sqlite; then
+	idem sqlite
+else
+	t_fail "lighttpd starts on SQLite again" "$(tail -n 5 "$STDERR" "$ERRLOG" 2>/dev/null)"
+fi
 
 check_eq "nothing the backends wrote to stderr names the secret" "" \
     "$(grep -F "$SECRET" "$STDERR" "$ERRLOG" 2>/dev/null)"

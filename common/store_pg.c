@@ -402,6 +402,15 @@ fail:
 	return -1;
 }
 
+/* The server's notices ("already exists, skipping") are no one's news:
+ * libpq would print each on stderr, the web server's log. */
+static void
+pg_quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
 /*
  * Connect (connect_timeout bounds it, unless the URL sets its own) and
  * check the schema.  Returns 0; 1 when the database is not there (try
@@ -434,6 +443,7 @@ pg_connect(struct store *st)
 		return 1;
 	}
 	st->backoff = 0;
+	PQsetNoticeProcessor(st->conn, pg_quiet, NULL);
 	if (!st->migrated) {
 		if (pg_migrate(st) == -1) {
 			if (st->conn == NULL)

@@ -29,7 +29,7 @@
 /* One table: what is read from SQLite, what is written to PostgreSQL. */
 struct dbcopy_table {
 	const char	*name;
-	const char	*select;	/* SQLite; ?1 is now - DBCOPY_SPENT_KEEP */
+	const char	*select;	/* SQLite; ?1: now - a day */
 	const char	*insert;	/* PostgreSQL, $1... per column */
 	unsigned	 binary;	/* bit i: column i is a blob (bytea) */
 	size_t		 count;		/* offset of its count in the counts */

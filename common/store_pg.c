@@ -4,52 +4,31 @@
  * database.  It answers as the SQLite store does, byte for byte; what
  * differs is how.
  *
- * - Every statement goes through PQexecParams' protocol (an unnamed
- *   statement, one round trip) and every setting is SET LOCAL inside a
- *   transaction: nothing lives in the session, so the store works behind
- *   pgbouncer in transaction pooling mode, which keeps neither named
- *   prepared statements nor session settings.
- * - Every write runs in one transaction that starts with SET LOCAL
- *   statement_timeout; every wait for an answer also has a deadline of
- *   its own here (a database that stopped answering altogether never
- *   cancels anything), after which the connection is dropped.  A request
- *   never waits on the database much longer than PG_DEADLINE_MS.
- * - A database that is down is no start-up error: each call answers
- *   STORE_BUSY (503) while the store reconnects, at most once per
- *   backoff period, which doubles from PG_BACKOFF_MIN_MS to
- *   PG_BACKOFF_MAX_MS.  A connection that died while idle (a restart) is
- *   replaced at once when the first statement of a call finds it dead.
+ * - The connection (common/pgconn.c) sends every statement through
+ *   PQexecParams' protocol and every setting as SET LOCAL inside a
+ *   transaction, so the store works behind pgbouncer in transaction
+ *   pooling mode; bounds every wait (statement_timeout in each write's
+ *   transaction, a deadline on every answer); and when the database is
+ *   down answers STORE_BUSY (503) while it reconnects with a backoff.
  * - The schema is versioned in jwt_auth_schema and migrated once, under
  *   pg_advisory_xact_lock inside the migration's transaction (a session
  *   lock would not survive transaction pooling), however many workers on
  *   however many nodes start together.
  */
-#include <errno.h>
-#include <inttypes.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <libpq-fe.h>
-
 #define STORE_BACKEND	pg	/* common/store_backend.h */
 #include "common/store_rename.h"
 #include "common/store.h"
 #include "common/store_backend.h"
+#include "common/pgconn.h"
 
-#define PG_CONNECT_TIMEOUT	"3"	/* seconds, unless the URL says */
-#define PG_STATEMENT_SET	"SET LOCAL statement_timeout = 4000"
-#define PG_DEADLINE_MS		5000	/* for any one answer */
-#define PG_BACKOFF_MIN_MS	100
-#define PG_BACKOFF_MAX_MS	2000
 #define PG_PRUNE_AFTER		86400	/* keep spent tokens a day (reuse) */
 #define PG_SCHEMA_VERSION	2
-#define PG_LOCK_CLASS		0x4a57	/* "JW": pg_advisory_xact_lock(a, b) */
-#define PG_LOCK_MIGRATE		0
-#define PG_LOCK_THROTTLE	1
-#define PG_PARAMS_MAX		8
+#define PG_LOCK_CLASS		"19031"	/* as pgconn.c's */
 
 /* Schema migrations: entry i takes version i to i + 1. */
 static const char *const pg_migrations[PG_SCHEMA_VERSION] = {
@@ -106,488 +85,21 @@ static const char *const pg_migrations[PG_SCHEMA_VERSION] = {
 };
 
 struct store {
-	PGconn		*conn;		/* NULL while the database is away */
-	char		*url;		/* DATABASE_URL, wiped at close */
-	int		 migrated;	/* the schema was checked this process */
-	long		 backoff;	/* ms until the next connection attempt */
-	long		 retry_at;	/* monotonic ms of that attempt */
-	int		 stalled;	/* the last answer missed the deadline */
-	char		 sqlstate[6];	/* of the last failed statement */
-	char		 reason[200];	/* for logs; never user data */
+	struct pgconn	 c;
 };
-
-/* The parameters of one statement: text, or binary for bytea. */
-struct pg_params {
-	const char	*v[PG_PARAMS_MAX];
-	int		 len[PG_PARAMS_MAX];
-	int		 fmt[PG_PARAMS_MAX];
-	char		 num[PG_PARAMS_MAX][24];
-	int		 n;
-};
-
-static long
-pg_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-pg_text(struct pg_params *p, const char *s)
-{
-	p->v[p->n] = s;
-	p->len[p->n] = 0;
-	p->fmt[p->n++] = 0;
-}
-
-static void
-pg_int(struct pg_params *p, int64_t v)
-{
-	snprintf(p->num[p->n], sizeof(p->num[p->n]), "%" PRId64, v);
-	pg_text(p, p->num[p->n]);
-}
-
-static void
-pg_bytes(struct pg_params *p, const unsigned char *b, size_t len)
-{
-	p->v[p->n] = (const char *)b;
-	p->len[p->n] = (int)len;
-	p->fmt[p->n++] = 1;
-}
-
-/* Column col of row as an integer (NULL: 0). */
-static int64_t
-pg_get_int(const PGresult *r, int row, int col)
-{
-	const char	*s = PQgetvalue(r, row, col);
-
-	return s != NULL && *s != '\0' ? strtoll(s, NULL, 10) : 0;
-}
-
-/* The rows a command touched. */
-static int
-pg_changed(PGresult *r)
-{
-	return (int)strtol(PQcmdTuples(r), NULL, 10);
-}
-
-/*
- * A one-line reason from libpq's message: lines joined, no final newline.
- * libpq names hosts, ports, users and databases in it, never a password.
- */
-static void
-pg_set_reason(struct store *st, const char *what, const char *msg)
-{
-	size_t	 i, len;
-
-	len = (size_t)snprintf(st->reason, sizeof(st->reason), "%s: %s", what,
-	    msg != NULL ? msg : "");
-	if (len >= sizeof(st->reason))
-		len = sizeof(st->reason) - 1;
-	while (len > 0 && (st->reason[len - 1] == '\n' ||
-	    st->reason[len - 1] == ' '))
-		st->reason[--len] = '\0';
-	for (i = 0; i < len; i++)
-		if (st->reason[i] == '\n' || st->reason[i] == '\t')
-			st->reason[i] = ' ';
-}
-
-/* Forget the connection; the next attempt waits out the backoff. */
-static void
-pg_drop(struct store *st)
-{
-	PQfinish(st->conn);
-	st->conn = NULL;
-	st->backoff = st->backoff == 0 ? PG_BACKOFF_MIN_MS :
-	    st->backoff * 2 > PG_BACKOFF_MAX_MS ? PG_BACKOFF_MAX_MS :
-	    st->backoff * 2;
-	st->retry_at = pg_now_ms() + st->backoff;
-}
-
-/*
- * Whether a failed connection was refused by the server itself (a wrong
- * password, an unknown role or database: a configuration error) rather
- * than not made (down, starting, restarting, full: it will pass).
- */
-static int
-pg_refused(const char *msg)
-{
-	return msg != NULL && strstr(msg, "FATAL:") != NULL &&
-	    strstr(msg, "the database system is") == NULL &&
-	    strstr(msg, "too many") == NULL &&
-	    strstr(msg, "remaining connection slots") == NULL &&
-	    strstr(msg, "terminating connection") == NULL;
-}
-
-/*
- * Wait for every result of the statement sent, until PG_DEADLINE_MS.
- * Returns the first failed result, else the last one; NULL when the
- * connection failed or the deadline passed (then it is dropped).
- */
-static PGresult *
-pg_collect(struct store *st)
-{
-	struct pollfd	 pfd;
-	PGresult	*r, *keep = NULL;
-	long		 deadline = pg_now_ms() + PG_DEADLINE_MS, left;
-	int		 n;
-
-	for (;;) {
-		while (PQisBusy(st->conn)) {
-			if ((left = deadline - pg_now_ms()) <= 0) {
-				pg_set_reason(st, "database", "no answer "
-				    "within the deadline");
-				st->stalled = 1;
-				goto fail;
-			}
-			pfd.fd = PQsocket(st->conn);
-			pfd.events = POLLIN;
-			n = poll(&pfd, 1, (int)left);
-			if (n == -1 && errno != EINTR)
-				goto lost;
-			if (n > 0 && PQconsumeInput(st->conn) == 0)
-				goto lost;
-		}
-		if ((r = PQgetResult(st->conn)) == NULL)
-			break;
-		if (keep != NULL && (PQresultStatus(keep) ==
-		    PGRES_COMMAND_OK || PQresultStatus(keep) ==
-		    PGRES_TUPLES_OK)) {
-			PQclear(keep);
-			keep = NULL;
-		}
-		if (keep == NULL)
-			keep = r;
-		else
-			PQclear(r);
-	}
-	if (keep == NULL) {
-		pg_set_reason(st, "database", "no result");
-		goto fail;
-	}
-	return keep;
-lost:
-	pg_set_reason(st, "database connection lost",
-	    PQerrorMessage(st->conn));
-fail:
-	PQclear(keep);
-	pg_drop(st);
-	return NULL;
-}
-
-/*
- * Run sql (several statements when p is NULL) and return its result, or
- * NULL with the outcome in *rc: STORE_BUSY for what passes (the
- * connection, a timeout, a conflict, a database starting or stopping),
- * STORE_ERROR for the rest.
- */
-static PGresult *
-pg_exec(struct store *st, const char *sql, const struct pg_params *p,
-    enum store_rc *rc)
-{
-	PGresult	*r;
-	const char	*state;
-	int		 sent;
-
-	*rc = STORE_BUSY;
-	st->sqlstate[0] = '\0';
-	st->stalled = 0;
-	if (st->conn == NULL)
-		return NULL;
-	if (p == NULL)
-		sent = PQsendQuery(st->conn, sql);
-	else
-		sent = PQsendQueryParams(st->conn, sql, p->n, NULL, p->v,
-		    p->len, p->fmt, 0);
-	if (sent == 0) {
-		pg_set_reason(st, "database connection lost",
-		    PQerrorMessage(st->conn));
-		pg_drop(st);
-		return NULL;
-	}
-	if ((r = pg_collect(st)) == NULL)
-		return NULL;
-	if (PQresultStatus(r) == PGRES_COMMAND_OK ||
-	    PQresultStatus(r) == PGRES_TUPLES_OK) {
-		*rc = STORE_OK;
-		return r;
-	}
-	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-	snprintf(st->sqlstate, sizeof(st->sqlstate), "%s",
-	    state != NULL ? state : "");
-	pg_set_reason(st, "database", PQresultErrorMessage(r));
-	PQclear(r);
-	if (PQstatus(st->conn) != CONNECTION_OK) {
-		pg_drop(st);
-		return NULL;
-	}
-	/* 08 connection, 40 conflicts, 53 resources, 57 shut down or
-	 * cancelled (statement_timeout), 55P03 lock not available. */
-	if (strncmp(st->sqlstate, "08", 2) != 0 &&
-	    strncmp(st->sqlstate, "40", 2) != 0 &&
-	    strncmp(st->sqlstate, "53", 2) != 0 &&
-	    strncmp(st->sqlstate, "57", 2) != 0 &&
-	    strcmp(st->sqlstate, "55P03") != 0)
-		*rc = STORE_ERROR;
-	return NULL;
-}
-
-/* Run sql, keeping only whether it worked. */
-static enum store_rc
-pg_run(struct store *st, const char *sql, const struct pg_params *p)
-{
-	PGresult	*r;
-	enum store_rc	 rc;
-
-	if ((r = pg_exec(st, sql, p, &rc)) != NULL)
-		PQclear(r);
-	return rc;
-}
-
-/*
- * Bring the schema to PG_SCHEMA_VERSION.  The version is read again under
- * the advisory lock, so of many workers starting together the first
- * migrates and the others find nothing left to do.  Returns 0, or -1
- * with the reason in st.
- */
-static int
-pg_migrate(struct store *st)
-{
-	struct pg_params	 p;
-	PGresult		*r;
-	enum store_rc		 rc;
-	int			 v = 0;
-
-	r = pg_exec(st, "SELECT version FROM jwt_auth_schema", NULL, &rc);
-	if (r != NULL && PQntuples(r) == 1 &&
-	    pg_get_int(r, 0, 0) == PG_SCHEMA_VERSION) {
-		PQclear(r);
-		return 0;
-	}
-	PQclear(r);
-	if (st->conn == NULL)
-		return -1;
-	if (pg_run(st, "BEGIN; SET LOCAL statement_timeout = 60000;"
-	    "SELECT pg_advisory_xact_lock(19031, 0);"
-	    "CREATE TABLE IF NOT EXISTS jwt_auth_schema "
-	    "(version integer NOT NULL)", NULL) != STORE_OK)
-		goto fail;
-	if ((r = pg_exec(st, "SELECT version FROM jwt_auth_schema", NULL,
-	    &rc)) == NULL)
-		goto fail;
-	if (PQntuples(r) > 0)
-		v = (int)pg_get_int(r, 0, 0);
-	PQclear(r);
-	if (v > PG_SCHEMA_VERSION) {
-		snprintf(st->reason, sizeof(st->reason), "DATABASE_URL: "
-		    "schema version %d is newer than this program's %d", v,
-		    PG_SCHEMA_VERSION);
-		goto fail;
-	}
-	for (; v < PG_SCHEMA_VERSION; v++)
-		if (pg_run(st, pg_migrations[v], NULL) != STORE_OK)
-			goto fail;
-	memset(&p, 0, sizeof(p));
-	pg_int(&p, PG_SCHEMA_VERSION);
-	if (pg_run(st, "DELETE FROM jwt_auth_schema", NULL) != STORE_OK ||
-	    pg_run(st, "INSERT INTO jwt_auth_schema (version) VALUES ($1)",
-	    &p) != STORE_OK || pg_run(st, "COMMIT", NULL) != STORE_OK)
-		goto fail;
-	return 0;
-fail:
-	if (st->conn != NULL)
-		(void)pg_run(st, "ROLLBACK", NULL);
-	return -1;
-}
-
-/* The server's notices ("already exists, skipping") are no one's news:
- * libpq would print each on stderr, the web server's log. */
-static void
-pg_quiet(void *arg, const char *msg)
-{
-	(void)arg;
-	(void)msg;
-}
-
-/*
- * Connect (connect_timeout bounds it, unless the URL sets its own) and
- * check the schema.  Returns 0; 1 when the database is not there (try
- * again later); -1 when it refused us or the schema cannot be used.
- * Only connection parameters that pgbouncer passes on are added.
- */
-static int
-pg_connect(struct store *st)
-{
-	const char *const	 kw[] = { "connect_timeout", "client_encoding",
-				     "application_name", "dbname", NULL };
-	const char		*val[] = { PG_CONNECT_TIMEOUT, "UTF8",
-				     "jwt-auth", st->url, NULL };
-	const char		*msg;
-
-	st->conn = PQconnectdbParams(kw, val, 1);
-	if (st->conn == NULL) {
-		pg_set_reason(st, "DATABASE_URL", "out of memory");
-		return 1;
-	}
-	if (PQstatus(st->conn) != CONNECTION_OK) {
-		msg = PQerrorMessage(st->conn);
-		pg_set_reason(st, "DATABASE_URL: cannot connect", msg);
-		if (pg_refused(msg)) {
-			PQfinish(st->conn);
-			st->conn = NULL;
-			return -1;
-		}
-		pg_drop(st);
-		return 1;
-	}
-	st->backoff = 0;
-	PQsetNoticeProcessor(st->conn, pg_quiet, NULL);
-	if (!st->migrated) {
-		if (pg_migrate(st) == -1) {
-			if (st->conn == NULL)
-				return 1;
-			PQfinish(st->conn);
-			st->conn = NULL;
-			return -1;
-		}
-		st->migrated = 1;
-	}
-	return 0;
-}
-
-/* A connection to use now, or STORE_BUSY while the database is away. */
-static enum store_rc
-pg_ready(struct store *st)
-{
-	if (st->conn != NULL && PQstatus(st->conn) == CONNECTION_OK)
-		return STORE_OK;
-	if (st->conn != NULL)
-		pg_drop(st);
-	if (pg_now_ms() < st->retry_at)
-		return STORE_BUSY;
-	switch (pg_connect(st)) {
-	case 0:
-		return STORE_OK;
-	case 1:
-		return STORE_BUSY;
-	default:
-		return STORE_ERROR;
-	}
-}
-
-/*
- * The first statement of a call: on a connection that died while idle
- * (the database restarted), once more on a new one; nothing was done
- * yet, so that is safe.
- */
-static PGresult *
-pg_first(struct store *st, const char *sql, const struct pg_params *p,
-    enum store_rc *rc)
-{
-	PGresult	*r;
-	int		 fresh;
-
-	fresh = st->conn == NULL;
-	if ((*rc = pg_ready(st)) != STORE_OK)
-		return NULL;
-	/* A database that stopped answering is not asked twice. */
-	if ((r = pg_exec(st, sql, p, rc)) != NULL || fresh ||
-	    st->conn != NULL || st->stalled)
-		return r;
-	st->retry_at = 0;
-	if ((*rc = pg_ready(st)) != STORE_OK)
-		return NULL;
-	return pg_exec(st, sql, p, rc);
-}
-
-/* Begin a write: its transaction, with its statement timeout. */
-static enum store_rc
-pg_begin(struct store *st)
-{
-	PGresult	*r;
-	enum store_rc	 rc;
-
-	if ((r = pg_first(st, "BEGIN;" PG_STATEMENT_SET, NULL, &rc)) != NULL)
-		PQclear(r);
-	return rc;
-}
-
-/* Commit, or roll back when rc says the transaction failed (as the
- * SQLite store does).  Returns rc, or the commit's failure. */
-static enum store_rc
-pg_end(struct store *st, enum store_rc rc)
-{
-	enum store_rc	 crc;
-
-	if (rc == STORE_OK || rc == STORE_INVALID || rc == STORE_REUSED ||
-	    rc == STORE_EXISTS || rc == STORE_NOTFOUND) {
-		if ((crc = pg_run(st, "COMMIT", NULL)) == STORE_OK)
-			return rc;
-		return crc;
-	}
-	if (st->conn != NULL)
-		(void)pg_run(st, "ROLLBACK", NULL);
-	return rc;
-}
-
-/* Roll back, whatever happened.  Returns rc. */
-static enum store_rc
-pg_abort(struct store *st, enum store_rc rc)
-{
-	if (st->conn != NULL)
-		(void)pg_run(st, "ROLLBACK", NULL);
-	return rc;
-}
-
-/* One statement that writes, in its own transaction; *changed gets the
- * rows it touched. */
-static enum store_rc
-pg_write1(struct store *st, const char *sql, const struct pg_params *p,
-    int *changed)
-{
-	PGresult	*r;
-	enum store_rc	 rc;
-
-	*changed = 0;
-	if ((rc = pg_begin(st)) != STORE_OK)
-		return rc;
-	if ((r = pg_exec(st, sql, p, &rc)) != NULL) {
-		*changed = pg_changed(r);
-		PQclear(r);
-	}
-	rc = pg_end(st, rc);
-	if (rc != STORE_OK)
-		*changed = 0;
-	return rc;
-}
 
 struct store *
 store_open(const char *url, char *err, size_t errlen)
 {
-	PQconninfoOption	*opts;
-	struct store		*st;
-	char			*perr = NULL;
+	struct store	*st;
 
-	/* libpq's parse error quotes the text: it may hold the password. */
-	if ((opts = PQconninfoParse(url, &perr)) == NULL) {
-		PQfreemem(perr);
-		snprintf(err, errlen, "DATABASE_URL: not a valid connection "
-		    "string (a postgresql:// URI or libpq key=value words)");
-		return NULL;
-	}
-	PQconninfoFree(opts);
-	if ((st = calloc(1, sizeof(*st))) == NULL ||
-	    (st->url = strdup(url)) == NULL) {
-		free(st);
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		snprintf(err, errlen, "DATABASE_URL: out of memory");
 		return NULL;
 	}
-	snprintf(st->reason, sizeof(st->reason), "no failure");
-	if (pg_connect(st) == -1) {
-		snprintf(err, errlen, "%s", st->reason);
-		store_close(st);
+	if (pgconn_open(&st->c, url, pg_migrations, PG_SCHEMA_VERSION, err,
+	    errlen) == -1) {
+		free(st);
 		return NULL;
 	}
 	return st;
@@ -598,18 +110,14 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
-	PQfinish(st->conn);
-	if (st->url != NULL) {
-		memset(st->url, 0, strlen(st->url));
-		free(st->url);
-	}
+	pgconn_close(&st->c);
 	free(st);
 }
 
 const char *
 store_errmsg(const struct store *st)
 {
-	return st != NULL ? st->reason : "no store";
+	return st != NULL ? st->c.reason : "no store";
 }
 
 uint64_t
@@ -625,7 +133,7 @@ pg_store_ping(struct store *st)
 	PGresult	*r;
 	enum store_rc	 rc;
 
-	if ((r = pg_first(st, "SELECT 1", NULL, &rc)) != NULL)
+	if ((r = pgconn_first(&st->c, "SELECT 1", NULL, &rc)) != NULL)
 		PQclear(r);
 	return rc;
 }
@@ -635,14 +143,14 @@ static enum store_rc
 pg_family_new(struct store *st, const char *user,
     const unsigned char rhash[RTOKEN_HASHLEN], time_t now, time_t expires)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 
 	memset(&p, 0, sizeof(p));
-	pg_text(&p, user);
-	pg_int(&p, now);
-	pg_bytes(&p, rhash, RTOKEN_HASHLEN);
-	pg_int(&p, expires);
-	return pg_run(st, "WITH f AS (INSERT INTO refresh_families "
+	pgconn_text(&p, user);
+	pgconn_int(&p, now);
+	pgconn_bytes(&p, rhash, RTOKEN_HASHLEN);
+	pgconn_int(&p, expires);
+	return pgconn_run(&st->c, "WITH f AS (INSERT INTO refresh_families "
 	    "(username, created_at) VALUES ($1, $2) RETURNING id) "
 	    "INSERT INTO refresh_tokens (hash, family, created_at, expires_at) "
 	    "SELECT $3, id, $2, $4 FROM f", &p);
@@ -653,41 +161,42 @@ store_user_create(struct store *st, const char *user, const char *pwhash,
     const unsigned char rhash[RTOKEN_HASHLEN], time_t now, time_t rexpires,
     long reserve)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 	PGresult		*r;
 	enum store_rc		 rc;
 	int			 taken;
 
-	if ((rc = pg_begin(st)) != STORE_OK)
+	if ((rc = pgconn_begin(&st->c)) != STORE_OK)
 		return rc;
 	/* A name nobody may take: see the SQLite store. */
 	memset(&p, 0, sizeof(p));
-	pg_text(&p, user);
-	pg_int(&p, now - reserve);
-	if ((r = pg_exec(st, "SELECT (EXISTS (SELECT 1 FROM orders "
+	pgconn_text(&p, user);
+	pgconn_int(&p, now - reserve);
+	if ((r = pgconn_exec(&st->c, "SELECT (EXISTS (SELECT 1 FROM orders "
 	    "WHERE username = $1) OR EXISTS (SELECT 1 FROM deleted_users "
 	    "WHERE username = $1 AND deleted_at > $2::bigint))::int",
 	    &p, &rc)) == NULL)
-		return pg_end(st, rc);
-	taken = pg_get_int(r, 0, 0) != 0;
+		return pgconn_end(&st->c, rc);
+	taken = pgconn_get_int(r, 0, 0) != 0;
 	PQclear(r);
 	if (taken)
-		return pg_abort(st, STORE_EXISTS);
+		return pgconn_abort(&st->c, STORE_EXISTS);
 	/* Of two sign-ups of one name, the second waits for the first to
 	 * commit and then inserts nothing. */
 	memset(&p, 0, sizeof(p));
-	pg_text(&p, user);
-	pg_text(&p, pwhash);
-	pg_int(&p, now);
-	if ((r = pg_exec(st, "INSERT INTO users (username, pwhash, "
+	pgconn_text(&p, user);
+	pgconn_text(&p, pwhash);
+	pgconn_int(&p, now);
+	if ((r = pgconn_exec(&st->c, "INSERT INTO users (username, pwhash, "
 	    "created_at) VALUES ($1, $2, $3) ON CONFLICT (username) "
 	    "DO NOTHING RETURNING id", &p, &rc)) == NULL)
-		return pg_end(st, rc);
+		return pgconn_end(&st->c, rc);
 	taken = PQntuples(r) == 0;
 	PQclear(r);
 	if (taken)
-		return pg_abort(st, STORE_EXISTS);
-	return pg_end(st, pg_family_new(st, user, rhash, now, rexpires));
+		return pgconn_abort(&st->c, STORE_EXISTS);
+	return pgconn_end(&st->c, pg_family_new(st, user, rhash, now,
+	    rexpires));
 }
 
 /* Copy the one text column of the one row r holds into out (size
@@ -713,14 +222,14 @@ pg_one_text(PGresult *r, char *out, size_t outlen)
 enum store_rc
 store_user_hash(struct store *st, const char *user, char hash[PWHASH_LEN])
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 	PGresult		*r;
 	enum store_rc		 rc;
 
 	memset(&p, 0, sizeof(p));
-	pg_text(&p, user);
+	pgconn_text(&p, user);
 	/* A disabled user logs in no more than one who does not exist. */
-	if ((r = pg_first(st, "SELECT pwhash FROM users "
+	if ((r = pgconn_first(&st->c, "SELECT pwhash FROM users "
 	    "WHERE username = $1 AND disabled_at IS NULL", &p, &rc)) == NULL)
 		return rc;
 	return pg_one_text(r, hash, PWHASH_LEN);
@@ -729,12 +238,12 @@ store_user_hash(struct store *st, const char *user, char hash[PWHASH_LEN])
 /* Run a write of one statement over the parameters given; STORE_NOTFOUND
  * when it touched no row. */
 static enum store_rc
-pg_write_found(struct store *st, const char *sql, const struct pg_params *p)
+pg_write_found(struct store *st, const char *sql, const struct pgparams *p)
 {
 	enum store_rc	 rc;
 	int		 n;
 
-	if ((rc = pg_write1(st, sql, p, &n)) != STORE_OK)
+	if ((rc = pgconn_write1(&st->c, sql, p, &n)) != STORE_OK)
 		return rc;
 	return n > 0 ? STORE_OK : STORE_NOTFOUND;
 }
@@ -742,11 +251,11 @@ pg_write_found(struct store *st, const char *sql, const struct pg_params *p)
 enum store_rc
 store_user_set_hash(struct store *st, const char *user, const char *pwhash)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 
 	memset(&p, 0, sizeof(p));
-	pg_text(&p, pwhash);
-	pg_text(&p, user);
+	pgconn_text(&p, pwhash);
+	pgconn_text(&p, user);
 	return pg_write_found(st, "UPDATE users SET pwhash = $1 "
 	    "WHERE username = $2", &p);
 }
@@ -755,12 +264,12 @@ enum store_rc
 store_user_rehash(struct store *st, const char *user, const char *old,
     const char *fresh)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 
 	memset(&p, 0, sizeof(p));
-	pg_text(&p, user);
-	pg_text(&p, old);
-	pg_text(&p, fresh);
+	pgconn_text(&p, user);
+	pgconn_text(&p, old);
+	pgconn_text(&p, fresh);
 	/* Only over the hash that was verified: never undo a change. */
 	return pg_write_found(st, "UPDATE users SET pwhash = $3 "
 	    "WHERE username = $1 AND pwhash = $2", &p);
@@ -774,13 +283,13 @@ store_user_list(struct store *st, store_user_cb cb, void *arg)
 	int		 i, n = 0;
 
 	/* By name as SQLite orders it: bytes, not the locale. */
-	if ((r = pg_first(st, "SELECT username, created_at, "
+	if ((r = pgconn_first(&st->c, "SELECT username, created_at, "
 	    "(disabled_at IS NOT NULL)::int FROM users "
 	    "ORDER BY username COLLATE \"C\"", NULL, &rc)) == NULL)
 		return rc;
 	for (i = 0; i < PQntuples(r) && n == 0; i++)
-		n = cb(PQgetvalue(r, i, 0), pg_get_int(r, i, 1),
-		    (int)pg_get_int(r, i, 2), arg);
+		n = cb(PQgetvalue(r, i, 0), pgconn_get_int(r, i, 1),
+		    (int)pgconn_get_int(r, i, 2), arg);
 	PQclear(r);
 	return n < 0 ? STORE_ERROR : STORE_OK;
 }
@@ -788,19 +297,19 @@ store_user_list(struct store *st, store_user_cb cb, void *arg)
 enum store_rc
 store_user_state(struct store *st, const char *user, int *disabled)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 	PGresult		*r;
 	enum store_rc		 rc;
 
 	*disabled = 0;
 	memset(&p, 0, sizeof(p));
-	pg_text(&p, user);
-	if ((r = pg_first(st, "SELECT (disabled_at IS NOT NULL)::int "
+	pgconn_text(&p, user);
+	if ((r = pgconn_first(&st->c, "SELECT (disabled_at IS NOT NULL)::int "
 	    "FROM users WHERE username = $1", &p, &rc)) == NULL)
 		return rc;
 	rc = PQntuples(r) == 1 ? STORE_OK : STORE_NOTFOUND;
 	if (rc == STORE_OK)
-		*disabled = pg_get_int(r, 0, 0) != 0;
+		*disabled = pgconn_get_int(r, 0, 0) != 0;
 	PQclear(r);
 	return rc;
 }
@@ -814,19 +323,20 @@ store_user_state(struct store *st, const char *user, int *disabled)
 static enum store_rc
 pg_user_lock(struct store *st, const char *user, int update, int *disabled)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 	PGresult		*r;
 	enum store_rc		 rc;
 
 	memset(&p, 0, sizeof(p));
-	pg_text(&p, user);
-	if ((r = pg_exec(st, update ? "SELECT (disabled_at IS NOT NULL)::int "
+	pgconn_text(&p, user);
+	if ((r = pgconn_exec(&st->c, update ?
+	    "SELECT (disabled_at IS NOT NULL)::int "
 	    "FROM users WHERE username = $1 FOR UPDATE" :
 	    "SELECT (disabled_at IS NOT NULL)::int "
 	    "FROM users WHERE username = $1 FOR SHARE", &p, &rc)) == NULL)
 		return rc;
 	rc = PQntuples(r) == 1 ? STORE_OK : STORE_NOTFOUND;
-	*disabled = rc == STORE_OK && pg_get_int(r, 0, 0) != 0;
+	*disabled = rc == STORE_OK && pgconn_get_int(r, 0, 0) != 0;
 	PQclear(r);
 	return rc;
 }
@@ -837,17 +347,17 @@ static enum store_rc
 pg_user_exec(struct store *st, const char *sql, const char *user,
     const time_t *now, int *changed)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 	PGresult		*r;
 	enum store_rc		 rc;
 
 	*changed = 0;
 	memset(&p, 0, sizeof(p));
 	if (now != NULL)
-		pg_int(&p, *now);
-	pg_text(&p, user);
-	if ((r = pg_exec(st, sql, &p, &rc)) != NULL) {
-		*changed = pg_changed(r);
+		pgconn_int(&p, *now);
+	pgconn_text(&p, user);
+	if ((r = pgconn_exec(&st->c, sql, &p, &rc)) != NULL) {
+		*changed = pgconn_changed(r);
 		PQclear(r);
 	}
 	return rc;
@@ -864,17 +374,17 @@ store_user_disable(struct store *st, const char *user, time_t now,
 	int		 disabled, n;
 
 	*sessions = 0;
-	if ((rc = pg_begin(st)) != STORE_OK)
+	if ((rc = pgconn_begin(&st->c)) != STORE_OK)
 		return rc;
 	if ((rc = pg_user_lock(st, user, 1, &disabled)) != STORE_OK)
-		return pg_end(st, rc);
+		return pgconn_end(&st->c, rc);
 	if ((rc = pg_user_exec(st, "UPDATE users SET disabled_at = $1 "
 	    "WHERE username = $2 AND disabled_at IS NULL", user, &now,
 	    &n)) != STORE_OK)
-		return pg_end(st, rc);
+		return pgconn_end(&st->c, rc);
 	/* Its sessions end now, not when each refresh token expires. */
 	rc = pg_user_exec(st, PG_REVOKE_ALL, user, &now, sessions);
-	if ((rc = pg_end(st, rc)) != STORE_OK)
+	if ((rc = pgconn_end(&st->c, rc)) != STORE_OK)
 		*sessions = 0;
 	return rc;
 }
@@ -882,10 +392,10 @@ store_user_disable(struct store *st, const char *user, time_t now,
 enum store_rc
 store_user_enable(struct store *st, const char *user)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 
 	memset(&p, 0, sizeof(p));
-	pg_text(&p, user);
+	pgconn_text(&p, user);
 	return pg_write_found(st, "UPDATE users SET disabled_at = NULL "
 	    "WHERE username = $1", &p);
 }
@@ -894,13 +404,13 @@ enum store_rc
 store_user_delete(struct store *st, const char *user, int with_orders,
     time_t now, int *sessions, int *orders)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 	PGresult		*r;
 	enum store_rc		 rc;
 	int			 n;
 
 	*sessions = *orders = 0;
-	if ((rc = pg_begin(st)) != STORE_OK)
+	if ((rc = pgconn_begin(&st->c)) != STORE_OK)
 		return rc;
 	if ((rc = pg_user_exec(st, "DELETE FROM users WHERE username = $1",
 	    user, NULL, &n)) != STORE_OK)
@@ -909,8 +419,8 @@ store_user_delete(struct store *st, const char *user, int with_orders,
 		/* Deleted before: only orders are left to remove (written
 		 * with an access token that outlived the user). */
 		memset(&p, 0, sizeof(p));
-		pg_text(&p, user);
-		if ((r = pg_exec(st, "SELECT 1 FROM deleted_users "
+		pgconn_text(&p, user);
+		if ((r = pgconn_exec(&st->c, "SELECT 1 FROM deleted_users "
 		    "WHERE username = $1", &p, &rc)) == NULL)
 			goto out;
 		n = PQntuples(r);
@@ -936,7 +446,7 @@ store_user_delete(struct store *st, const char *user, int with_orders,
 	    "username) VALUES ($1, $2) ON CONFLICT (username) "
 	    "DO UPDATE SET deleted_at = EXCLUDED.deleted_at", user, &now, &n);
 out:
-	if ((rc = pg_end(st, rc)) != STORE_OK)
+	if ((rc = pgconn_end(&st->c, rc)) != STORE_OK)
 		*sessions = *orders = 0;
 	return rc;
 }
@@ -945,12 +455,12 @@ enum store_rc
 store_user_revoke_all(struct store *st, const char *user, time_t now,
     int *count)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 
 	memset(&p, 0, sizeof(p));
-	pg_int(&p, now);
-	pg_text(&p, user);
-	return pg_write1(st, PG_REVOKE_ALL, &p, count);
+	pgconn_int(&p, now);
+	pgconn_text(&p, user);
+	return pgconn_write1(&st->c, PG_REVOKE_ALL, &p, count);
 }
 
 /* One INSERT in a transaction of its own, committed before the 201. */
@@ -958,27 +468,28 @@ enum store_rc
 store_order_add(struct store *st, const char *user, const char *item,
     int quantity, time_t now, struct order *out)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 	PGresult		*r;
 	size_t			 len = strlen(item);
 	enum store_rc		 rc;
 
 	if (len > STORE_ITEM_MAX)
 		return STORE_ERROR;
-	if ((rc = pg_begin(st)) != STORE_OK)
+	if ((rc = pgconn_begin(&st->c)) != STORE_OK)
 		return rc;
 	memset(&p, 0, sizeof(p));
-	pg_text(&p, user);
-	pg_text(&p, item);
-	pg_int(&p, quantity);
-	pg_int(&p, now);
-	if ((r = pg_exec(st, "INSERT INTO orders (username, item, quantity, "
+	pgconn_text(&p, user);
+	pgconn_text(&p, item);
+	pgconn_int(&p, quantity);
+	pgconn_int(&p, now);
+	if ((r = pgconn_exec(&st->c, "INSERT INTO orders (username, item, "
+	    "quantity, "
 	    "created_at) VALUES ($1, $2, $3, $4) RETURNING id", &p,
 	    &rc)) == NULL)
-		return pg_end(st, rc);
-	out->id = pg_get_int(r, 0, 0);
+		return pgconn_end(&st->c, rc);
+	out->id = pgconn_get_int(r, 0, 0);
 	PQclear(r);
-	if ((rc = pg_end(st, STORE_OK)) != STORE_OK)
+	if ((rc = pgconn_end(&st->c, STORE_OK)) != STORE_OK)
 		return rc;
 	memcpy(out->item, item, len + 1);
 	out->quantity = quantity;
@@ -995,11 +506,11 @@ pg_order_of(PGresult *r, int col, struct order *o)
 
 	if (len < 0 || len > STORE_ITEM_MAX)
 		return STORE_ERROR;
-	o->id = pg_get_int(r, 0, col);
+	o->id = pgconn_get_int(r, 0, col);
 	memcpy(o->item, PQgetvalue(r, 0, col + 1), (size_t)len);
 	o->item[len] = '\0';
-	o->quantity = (int)pg_get_int(r, 0, col + 2);
-	o->created_at = pg_get_int(r, 0, col + 3);
+	o->quantity = (int)pgconn_get_int(r, 0, col + 2);
+	o->created_at = pgconn_get_int(r, 0, col + 3);
 	return STORE_OK;
 }
 
@@ -1014,74 +525,76 @@ store_order_add_key(struct store *st, const char *user, const char *key,
     const char *item, int quantity, time_t now, time_t since,
     struct order *out, int *again)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 	PGresult		*r;
 	enum store_rc		 rc;
 	int			 mine;
 
 	*again = 0;
-	if ((rc = pg_begin(st)) != STORE_OK)
+	if ((rc = pgconn_begin(&st->c)) != STORE_OK)
 		return rc;
 	memset(&p, 0, sizeof(p));
-	pg_text(&p, user);
-	pg_text(&p, key);
-	pg_int(&p, now);
-	pg_int(&p, since);
-	if ((r = pg_exec(st, "INSERT INTO order_keys AS k (username, key, "
+	pgconn_text(&p, user);
+	pgconn_text(&p, key);
+	pgconn_int(&p, now);
+	pgconn_int(&p, since);
+	if ((r = pgconn_exec(&st->c, "INSERT INTO order_keys AS k "
+	    "(username, key, "
 	    "created_at) VALUES ($1, $2, $3::bigint) ON CONFLICT (username, "
 	    "key) DO UPDATE SET created_at = EXCLUDED.created_at, "
 	    "order_id = NULL WHERE k.created_at <= $4::bigint RETURNING 1",
 	    &p, &rc)) == NULL)
-		return pg_end(st, rc);
+		return pgconn_end(&st->c, rc);
 	mine = PQntuples(r) == 1;
 	PQclear(r);
 	if (!mine) {
 		p.n = 2;	/* user and key only */
-		if ((r = pg_exec(st, "SELECT o.id, o.item, o.quantity, "
+		if ((r = pgconn_exec(&st->c, "SELECT o.id, o.item, o.quantity, "
 		    "o.created_at FROM order_keys k JOIN orders o "
 		    "ON o.id = k.order_id WHERE k.username = $1 AND k.key = $2",
 		    &p, &rc)) == NULL)
-			return pg_end(st, rc);
+			return pgconn_end(&st->c, rc);
 		rc = PQntuples(r) == 1 ? pg_order_of(r, 0, out) : STORE_ERROR;
 		PQclear(r);
 		*again = rc == STORE_OK;
-		return pg_end(st, rc);
+		return pgconn_end(&st->c, rc);
 	}
 	memset(&p, 0, sizeof(p));
-	pg_text(&p, user);
-	pg_text(&p, item);
-	pg_int(&p, quantity);
-	pg_int(&p, now);
-	pg_text(&p, key);
-	pg_int(&p, since);
+	pgconn_text(&p, user);
+	pgconn_text(&p, item);
+	pgconn_int(&p, quantity);
+	pgconn_int(&p, now);
+	pgconn_text(&p, key);
+	pgconn_int(&p, since);
 	/* The order, its id under the key, and keys long past dropped. */
-	if ((r = pg_exec(st, "WITH o AS (INSERT INTO orders (username, item, "
+	if ((r = pgconn_exec(&st->c, "WITH o AS (INSERT INTO orders "
+	    "(username, item, "
 	    "quantity, created_at) VALUES ($1, $2, $3, $4) RETURNING id, "
 	    "item, quantity, created_at), k AS (UPDATE order_keys SET "
 	    "order_id = (SELECT id FROM o) WHERE username = $1 AND key = $5), "
 	    "old AS (DELETE FROM order_keys WHERE created_at <= $6::bigint) "
 	    "SELECT id, item, quantity, created_at FROM o", &p, &rc)) == NULL)
-		return pg_end(st, rc);
+		return pgconn_end(&st->c, rc);
 	rc = PQntuples(r) == 1 ? pg_order_of(r, 0, out) : STORE_ERROR;
 	PQclear(r);
-	return pg_end(st, rc);
+	return pgconn_end(&st->c, rc);
 }
 
 enum store_rc
 store_order_list(struct store *st, const char *user, int64_t after,
     int limit, store_order_cb cb, void *arg)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 	struct order		 o;
 	PGresult		*r;
 	enum store_rc		 rc;
 	int			 i, len, n = 0;
 
 	memset(&p, 0, sizeof(p));
-	pg_text(&p, user);
-	pg_int(&p, after);
-	pg_int(&p, limit);
-	if ((r = pg_first(st, "SELECT id, item, quantity, created_at "
+	pgconn_text(&p, user);
+	pgconn_int(&p, after);
+	pgconn_int(&p, limit);
+	if ((r = pgconn_first(&st->c, "SELECT id, item, quantity, created_at "
 	    "FROM orders WHERE username = $1 AND id > $2 ORDER BY id "
 	    "LIMIT $3", &p, &rc)) == NULL)
 		return rc;
@@ -1091,11 +604,11 @@ store_order_list(struct store *st, const char *user, int64_t after,
 			n = -1;
 			break;
 		}
-		o.id = pg_get_int(r, i, 0);
+		o.id = pgconn_get_int(r, i, 0);
 		memcpy(o.item, PQgetvalue(r, i, 1), (size_t)len);
 		o.item[len] = '\0';
-		o.quantity = (int)pg_get_int(r, i, 2);
-		o.created_at = pg_get_int(r, i, 3);
+		o.quantity = (int)pgconn_get_int(r, i, 2);
+		o.created_at = pgconn_get_int(r, i, 3);
 		n = cb(&o, arg);
 	}
 	PQclear(r);
@@ -1106,11 +619,11 @@ enum store_rc
 store_refresh_issue(struct store *st, const char *user,
     const unsigned char rhash[RTOKEN_HASHLEN], time_t now, time_t expires)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 	enum store_rc		 rc;
 	int			 disabled;
 
-	if ((rc = pg_begin(st)) != STORE_OK)
+	if ((rc = pgconn_begin(&st->c)) != STORE_OK)
 		return rc;
 	/*
 	 * The user may have been deleted or disabled while the password was
@@ -1125,11 +638,11 @@ store_refresh_issue(struct store *st, const char *user,
 	if (rc == STORE_OK) {
 		/* Spent tokens stay a day to catch reuse. */
 		memset(&p, 0, sizeof(p));
-		pg_int(&p, now - PG_PRUNE_AFTER);
-		rc = pg_run(st, "DELETE FROM refresh_tokens "
+		pgconn_int(&p, now - PG_PRUNE_AFTER);
+		rc = pgconn_run(&st->c, "DELETE FROM refresh_tokens "
 		    "WHERE expires_at < $1", &p);
 	}
-	return pg_end(st, rc);
+	return pgconn_end(&st->c, rc);
 }
 
 /* Inside a transaction: take the lock of each counter of lim, in the
@@ -1138,7 +651,7 @@ store_refresh_issue(struct store *st, const char *user,
 static enum store_rc
 pg_limit_lock(struct store *st, const struct store_limit *lim, size_t n)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 	enum store_rc		 rc = STORE_OK;
 	int32_t			 keys[8], k;
 	size_t			 i, j, m = 0;
@@ -1154,8 +667,9 @@ pg_limit_lock(struct store *st, const struct store_limit *lim, size_t n)
 		if (i > 0 && keys[i] == keys[i - 1])
 			continue;
 		memset(&p, 0, sizeof(p));
-		pg_int(&p, keys[i]);
-		rc = pg_run(st, "SELECT pg_advisory_xact_lock(19031, "
+		pgconn_int(&p, keys[i]);
+		rc = pgconn_run(&st->c, "SELECT pg_advisory_xact_lock("
+		    PG_LOCK_CLASS ", "
 		    "$1::integer)", &p);
 	}
 	return rc;
@@ -1167,20 +681,20 @@ static enum store_rc
 pg_limit_left(struct store *st, const struct store_limit *lim, time_t now,
     long window, long *left)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 	PGresult		*r;
 	enum store_rc		 rc;
 	int64_t			 hits, start;
 
 	*left = 0;
 	memset(&p, 0, sizeof(p));
-	pg_bytes(&p, lim->key, STORE_KEYLEN);
-	if ((r = pg_exec(st, "SELECT hits, window_start FROM throttle "
+	pgconn_bytes(&p, lim->key, STORE_KEYLEN);
+	if ((r = pgconn_exec(&st->c, "SELECT hits, window_start FROM throttle "
 	    "WHERE key = $1", &p, &rc)) == NULL)
 		return rc;
 	if (PQntuples(r) == 1) {
-		hits = pg_get_int(r, 0, 0);
-		start = pg_get_int(r, 0, 1);
+		hits = pgconn_get_int(r, 0, 0);
+		start = pgconn_get_int(r, 0, 1);
 		if (hits >= lim->max && start > now - window)
 			*left = (long)(start + window - now);
 	}
@@ -1192,13 +706,13 @@ enum store_rc
 store_limit_take(struct store *st, struct store_limit *lim, size_t n,
     time_t now, long window, long *retry_after)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 	enum store_rc		 rc;
 	size_t			 i;
 	long			 left;
 
 	*retry_after = 0;
-	if ((rc = pg_begin(st)) != STORE_OK)
+	if ((rc = pgconn_begin(&st->c)) != STORE_OK)
 		return rc;
 	rc = pg_limit_lock(st, lim, n);
 	for (i = 0; i < n && rc == STORE_OK; i++) {
@@ -1213,10 +727,10 @@ store_limit_take(struct store *st, struct store_limit *lim, size_t n,
 	/* A window opens at the first hit and lasts window seconds. */
 	for (i = 0; i < n && rc == STORE_OK && *retry_after == 0; i++) {
 		memset(&p, 0, sizeof(p));
-		pg_bytes(&p, lim[i].key, STORE_KEYLEN);
-		pg_int(&p, now);
-		pg_int(&p, window);
-		rc = pg_run(st, "INSERT INTO throttle AS t (key, hits, "
+		pgconn_bytes(&p, lim[i].key, STORE_KEYLEN);
+		pgconn_int(&p, now);
+		pgconn_int(&p, window);
+		rc = pgconn_run(&st->c, "INSERT INTO throttle AS t (key, hits, "
 		    "window_start) VALUES ($1, 1, $2::bigint) "
 		    "ON CONFLICT (key) DO UPDATE SET "
 		    "hits = CASE WHEN t.window_start <= $2::bigint - "
@@ -1227,11 +741,12 @@ store_limit_take(struct store *st, struct store_limit *lim, size_t n,
 	if (rc == STORE_OK) {
 		/* Windows long over hold nothing worth keeping. */
 		memset(&p, 0, sizeof(p));
-		pg_int(&p, now - window);
-		rc = pg_run(st, "DELETE FROM throttle WHERE window_start <= $1",
+		pgconn_int(&p, now - window);
+		rc = pgconn_run(&st->c, "DELETE FROM throttle "
+		    "WHERE window_start <= $1",
 		    &p);
 	}
-	return pg_end(st, rc);
+	return pgconn_end(&st->c, rc);
 }
 
 /* Give back one hit taken at taken_at on each of lim; in a transaction. */
@@ -1239,16 +754,16 @@ static enum store_rc
 pg_limit_unhit(struct store *st, const struct store_limit *lim, size_t n,
     time_t taken_at)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 	enum store_rc		 rc = STORE_OK;
 	size_t			 i;
 
 	for (i = 0; i < n && rc == STORE_OK; i++) {
 		memset(&p, 0, sizeof(p));
-		pg_bytes(&p, lim[i].key, STORE_KEYLEN);
-		pg_int(&p, taken_at);
+		pgconn_bytes(&p, lim[i].key, STORE_KEYLEN);
+		pgconn_int(&p, taken_at);
 		/* A hit taken at $2 is only in a window open by then. */
-		rc = pg_run(st, "UPDATE throttle SET hits = hits - 1 "
+		rc = pgconn_run(&st->c, "UPDATE throttle SET hits = hits - 1 "
 		    "WHERE key = $1 AND hits > 0 AND window_start <= $2", &p);
 	}
 	return rc;
@@ -1260,24 +775,24 @@ store_limit_give_back(struct store *st, const struct store_limit *lim,
 {
 	enum store_rc	 rc;
 
-	if ((rc = pg_begin(st)) != STORE_OK)
+	if ((rc = pgconn_begin(&st->c)) != STORE_OK)
 		return rc;
-	return pg_end(st, pg_limit_unhit(st, lim, n, taken_at));
+	return pgconn_end(&st->c, pg_limit_unhit(st, lim, n, taken_at));
 }
 
 enum store_rc
 store_login_known(struct store *st, const unsigned char key[STORE_KEYLEN],
     time_t since, int *known)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 	PGresult		*r;
 	enum store_rc		 rc;
 
 	*known = 0;
 	memset(&p, 0, sizeof(p));
-	pg_bytes(&p, key, STORE_KEYLEN);
-	pg_int(&p, since);
-	if ((r = pg_first(st, "SELECT 1 FROM login_known "
+	pgconn_bytes(&p, key, STORE_KEYLEN);
+	pgconn_int(&p, since);
+	if ((r = pgconn_first(&st->c, "SELECT 1 FROM login_known "
 	    "WHERE key = $1 AND at > $2", &p, &rc)) == NULL)
 		return rc;
 	*known = PQntuples(r) > 0;
@@ -1291,32 +806,33 @@ store_login_succeeded(struct store *st, const struct store_limit *pair,
     const unsigned char known[STORE_KEYLEN], time_t taken_at, time_t now,
     time_t forget_before)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 	enum store_rc		 rc;
 
-	if ((rc = pg_begin(st)) != STORE_OK)
+	if ((rc = pgconn_begin(&st->c)) != STORE_OK)
 		return rc;
 	if (pair != NULL) {
 		memset(&p, 0, sizeof(p));
-		pg_bytes(&p, pair->key, STORE_KEYLEN);
-		if ((rc = pg_run(st, "DELETE FROM throttle WHERE key = $1",
+		pgconn_bytes(&p, pair->key, STORE_KEYLEN);
+		if ((rc = pgconn_run(&st->c, "DELETE FROM throttle "
+		    "WHERE key = $1",
 		    &p)) != STORE_OK)
 			goto out;
 	}
 	if ((rc = pg_limit_unhit(st, others, n, taken_at)) != STORE_OK)
 		goto out;
 	memset(&p, 0, sizeof(p));
-	pg_bytes(&p, known, STORE_KEYLEN);
-	pg_int(&p, now);
-	if ((rc = pg_run(st, "INSERT INTO login_known (key, at) "
+	pgconn_bytes(&p, known, STORE_KEYLEN);
+	pgconn_int(&p, now);
+	if ((rc = pgconn_run(&st->c, "INSERT INTO login_known (key, at) "
 	    "VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET at = "
 	    "EXCLUDED.at", &p)) != STORE_OK)
 		goto out;
 	memset(&p, 0, sizeof(p));
-	pg_int(&p, forget_before);
-	rc = pg_run(st, "DELETE FROM login_known WHERE at <= $1", &p);
+	pgconn_int(&p, forget_before);
+	rc = pgconn_run(&st->c, "DELETE FROM login_known WHERE at <= $1", &p);
 out:
-	return pg_end(st, rc);
+	return pgconn_end(&st->c, rc);
 }
 
 /* What a look-up of a refresh token found. */
@@ -1332,14 +848,15 @@ static enum store_rc
 pg_token_find(struct store *st, const unsigned char hash[RTOKEN_HASHLEN],
     struct pg_token *t)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 	PGresult		*r;
 	enum store_rc		 rc;
 	const char		*u;
 
 	memset(&p, 0, sizeof(p));
-	pg_bytes(&p, hash, RTOKEN_HASHLEN);
-	if ((r = pg_exec(st, "SELECT t.family, (t.spent_at IS NOT NULL)::int, "
+	pgconn_bytes(&p, hash, RTOKEN_HASHLEN);
+	if ((r = pgconn_exec(&st->c, "SELECT t.family, "
+	    "(t.spent_at IS NOT NULL)::int, "
 	    "(coalesce(f.revoked_at, u.disabled_at) IS NOT NULL)::int, "
 	    "f.username FROM refresh_tokens t "
 	    "JOIN refresh_families f ON f.id = t.family "
@@ -1348,9 +865,9 @@ pg_token_find(struct store *st, const unsigned char hash[RTOKEN_HASHLEN],
 		return rc;
 	rc = STORE_INVALID;
 	if (PQntuples(r) == 1) {
-		t->family = pg_get_int(r, 0, 0);
-		t->spent = pg_get_int(r, 0, 1) != 0;
-		t->revoked = pg_get_int(r, 0, 2) != 0;
+		t->family = pgconn_get_int(r, 0, 0);
+		t->spent = pgconn_get_int(r, 0, 1) != 0;
+		t->revoked = pgconn_get_int(r, 0, 2) != 0;
 		u = PQgetvalue(r, 0, 3);
 		rc = STORE_ERROR;
 		if (u != NULL && strlen(u) <= USERNAME_MAX) {
@@ -1365,12 +882,12 @@ pg_token_find(struct store *st, const unsigned char hash[RTOKEN_HASHLEN],
 static enum store_rc
 pg_family_revoke(struct store *st, int64_t family, time_t now)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 
 	memset(&p, 0, sizeof(p));
-	pg_int(&p, now);
-	pg_int(&p, family);
-	return pg_run(st, "UPDATE refresh_families SET revoked_at = $1 "
+	pgconn_int(&p, now);
+	pgconn_int(&p, family);
+	return pgconn_run(&st->c, "UPDATE refresh_families SET revoked_at = $1 "
 	    "WHERE id = $2 AND revoked_at IS NULL", &p);
 }
 
@@ -1387,19 +904,19 @@ store_refresh_rotate(struct store *st, const unsigned char old[RTOKEN_HASHLEN],
     const unsigned char new[RTOKEN_HASHLEN], time_t now, time_t expires,
     char *user)
 {
-	struct pg_params	 p;
+	struct pgparams	 p;
 	struct pg_token		 t;
 	PGresult		*r;
 	enum store_rc		 rc;
 
-	if ((rc = pg_begin(st)) != STORE_OK)
+	if ((rc = pgconn_begin(&st->c)) != STORE_OK)
 		return rc;
 	memset(&p, 0, sizeof(p));
-	pg_bytes(&p, old, RTOKEN_HASHLEN);
-	pg_bytes(&p, new, RTOKEN_HASHLEN);
-	pg_int(&p, now);
-	pg_int(&p, expires);
-	if ((r = pg_exec(st, "WITH spent AS ("
+	pgconn_bytes(&p, old, RTOKEN_HASHLEN);
+	pgconn_bytes(&p, new, RTOKEN_HASHLEN);
+	pgconn_int(&p, now);
+	pgconn_int(&p, expires);
+	if ((r = pgconn_exec(&st->c, "WITH spent AS ("
 	    "UPDATE refresh_tokens t SET spent_at = $3::bigint "
 	    "FROM refresh_families f, users u "
 	    "WHERE t.hash = $1 AND f.id = t.family "
@@ -1410,22 +927,23 @@ store_refresh_rotate(struct store *st, const unsigned char old[RTOKEN_HASHLEN],
 	    "expires_at) SELECT $2, family, $3::bigint, $4::bigint FROM spent "
 	    "RETURNING family) "
 	    "SELECT username FROM spent", &p, &rc)) == NULL)
-		return pg_end(st, rc);
+		return pgconn_end(&st->c, rc);
 	if (PQntuples(r) == 1)
-		return pg_end(st, pg_one_text(r, user, USERNAME_MAX + 1));
+		return pgconn_end(&st->c, pg_one_text(r, user,
+		    USERNAME_MAX + 1));
 	PQclear(r);
 	/* Not rotated: unknown, revoked, expired, or spent (a reuse). */
 	if ((rc = pg_token_find(st, old, &t)) != STORE_OK)
-		return pg_end(st, rc);
+		return pgconn_end(&st->c, rc);
 	if (t.revoked || !t.spent)
-		return pg_end(st, STORE_INVALID);
+		return pgconn_end(&st->c, STORE_INVALID);
 	/* Reuse: someone holds a copy.  Revoke the family, so the thief's
 	 * and the owner's descendants die alike. */
 	if ((rc = pg_family_revoke(st, t.family, now)) == STORE_OK) {
 		memcpy(user, t.user, strlen(t.user) + 1);
 		rc = STORE_REUSED;
 	}
-	return pg_end(st, rc);
+	return pgconn_end(&st->c, rc);
 }
 
 enum store_rc
@@ -1435,12 +953,12 @@ store_refresh_revoke(struct store *st, const unsigned char hash[RTOKEN_HASHLEN],
 	struct pg_token		 t;
 	enum store_rc		 rc;
 
-	if ((rc = pg_begin(st)) != STORE_OK)
+	if ((rc = pgconn_begin(&st->c)) != STORE_OK)
 		return rc;
 	rc = pg_token_find(st, hash, &t);
 	if (rc == STORE_OK)
 		rc = pg_family_revoke(st, t.family, now);
 	else if (rc == STORE_INVALID)
 		rc = STORE_OK;
-	return pg_end(st, rc);
+	return pgconn_end(&st->c, rc);
 }

@@ -73,8 +73,8 @@ layer_of() {
 	case $1 in
 	bearer|clientaddr|dotenv|hs256|jsonout|jsonw|pwhash|pwslot|query|\
 	rfc3339|rtoken|strictjson|username) echo 0 ;;
-	config|store|store_backend|store_dispatch|store_key|store_pg|store_rename|\
-	token) echo 1 ;;
+	config|pgconn|store|store_backend|store_dispatch|store_key|store_pg|\
+	store_rename|token) echo 1 ;;
 	auth|body|cookie|field|grant|reply|request|seclog|server|service|\
 	throttle) echo 2 ;;
 	*) echo unknown ;;

@@ -10,8 +10,9 @@
 #	test	run + spawn-fcgi, cgi-fcgi (libfcgi-bin), curl, jq, node (18 or
 #		newer) and npm (tests/node, tests/peer, tests/browser), valgrind, fail2ban (its
 #		filter is tested with fail2ban-regex), stress-ng (busy-machine
-#		runs), postgresql-15 (tests/pg/lib.sh: a throwaway server per
-#		suite; its package's own cluster is not started)
+#		runs), postgresql-15, pgbouncer and haproxy (throwaway servers
+#		for tests/pg/lib.sh and deploy/cluster/; the packages' own
+#		services are not started)
 #	profile	test + linux-perf and strace (make profile)
 #
 # As root it runs apt-get itself (apt-get update at most once, and only when
@@ -30,7 +31,7 @@ run=("${build[@]}" lighttpd)
 test=("${run[@]}" spawn-fcgi libfcgi-bin curl jq openssl sqlite3 valgrind
 	nginx apache2 libapache2-mod-fcgid chromium systemd man-db
 	clang libclang-rt-14-dev wrk python3 fail2ban stress-ng cppcheck
-	shellcheck postgresql-15)
+	shellcheck postgresql-15 pgbouncer haproxy)
 profile=("${test[@]}" linux-perf strace)
 
 case $1 in

@@ -10,7 +10,13 @@
 # across the login processes.  Start-up errors (a malformed URL, a refused
 # login, DATABASE_PATH beside it) are in tests/suite-pgrestart.sh with the
 # database going away.  Ends with "pg: N passed, N failed".
-T_NAME=pg
+#
+# With PG_BOUNCER=1 (tests/suite-pgbouncer.sh) the service reaches the
+# database through pgbouncer in transaction pooling mode, with fewer
+# server connections than workers, and the checks that do not depend on
+# the store's connection (SQLite's run, the attack suite) are left out.
+T_NAME=${PG_BOUNCER:+pgbouncer}
+T_NAME=${T_NAME:-pg}
 # shellcheck source=tests/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=tests/http/helpers.sh
@@ -39,6 +45,18 @@ trap 'exit 130' INT TERM HUP
 
 pg_start_or_fail
 t_ok "PostgreSQL 15 starts in a temporary folder, on a unix socket only"
+DB_URL=$PG_URL
+if [ -n "${PG_BOUNCER:-}" ]; then
+	if ! pgb_start; then
+		t_fail "pgbouncer starts" "$(tail -n 5 "$PG_DIR/bouncer/pgbouncer.log" 2>/dev/null)"
+		t_done
+		exit 1
+	fi
+	DB_URL=$PGB_URL
+	check_eq "pgbouncer runs in transaction pooling mode, 4 server connections for 6 workers" \
+	    "default_pool_size=4 pool_mode=transaction" \
+	    "$(pgb_show CONFIG | awk -F'|' '$1 == "pool_mode" || $1 == "default_pool_size" { print $1 "=" $2 }' | sort | paste -sd' ')"
+fi
 
 SECRET=$(od -An -tx1 -N64 /dev/urandom | tr -d ' \n')
 RUN_DIR=$T_TMP/run
@@ -56,7 +74,7 @@ serve_sqlite() {
 	DATABASE_PATH=$T_TMP/auth.db DATABASE_URL='' PWHASH_LOCK_FILE='' start_lighttpd
 }
 serve_pg() {
-	DATABASE_PATH='' DATABASE_URL=$PG_URL PWHASH_LOCK_FILE=$T_TMP/pwhash.lock start_lighttpd
+	DATABASE_PATH='' DATABASE_URL=$DB_URL PWHASH_LOCK_FILE=$T_TMP/pwhash.lock start_lighttpd
 }
 
 # contract NAME: tests/contract.sh against URL, its summary in
@@ -78,7 +96,9 @@ contract() {
 # ---------------------------------------------------------------------
 # The contract, on SQLite and then on PostgreSQL: the same answers
 # ---------------------------------------------------------------------
-if serve_sqlite; then
+if [ -n "${PG_BOUNCER:-}" ]; then
+	:
+elif serve_sqlite; then
 	contract sqlite
 	stop_lighttpd >/dev/null
 else
@@ -93,7 +113,9 @@ fi
 t_ok "lighttpd starts from deploy/lighttpd.conf with DATABASE_URL (no DATABASE_PATH)"
 check_eq "it spawned 2 processes of each executable" 6 "${#BACKENDS[@]}"
 contract postgresql
-if [ -s "$T_TMP/sqlite.summary" ] && [ -s "$T_TMP/postgresql.summary" ]; then
+if [ -n "${PG_BOUNCER:-}" ]; then
+	:
+elif [ -s "$T_TMP/sqlite.summary" ] && [ -s "$T_TMP/postgresql.summary" ]; then
 	check_eq "the contract's answers on PostgreSQL are those on SQLite, request for request" "" \
 	    "$(diff "$T_TMP/sqlite.summary" "$T_TMP/postgresql.summary" | head -n 10)"
 else
@@ -107,14 +129,17 @@ check_eq "no SQLite file was made" "" "$(ls "$ROOT"/build/var 2>/dev/null)"
 # ---------------------------------------------------------------------
 # The attack suite
 # ---------------------------------------------------------------------
-ATTACK_SECRET=$SECRET ATTACK_INVALID_STATUS=403 ATTACK_HEADER_LIMIT_STATUS=431 \
-    bash "$ROOT/tests/attack.sh" "$URL" >"$T_TMP/attack.out" 2>&1
-summary=$(grep -E '^attack: [0-9]+ passed, [0-9]+ failed$' "$T_TMP/attack.out" | tail -n1)
-if [[ $summary =~ ^attack:\ ([0-9]+)\ passed,\ 0\ failed$ ]] && [ "${BASH_REMATCH[1]}" -gt 0 ]; then
-	t_ok "tests/attack.sh on PostgreSQL: ${BASH_REMATCH[1]} passed"
-else
-	t_fail "tests/attack.sh on PostgreSQL" "$(grep -A3 '^not ok' "$T_TMP/attack.out" | head -n 20)" "${summary:-no summary}"
-fi
+attack() {
+	ATTACK_SECRET=$SECRET ATTACK_INVALID_STATUS=403 ATTACK_HEADER_LIMIT_STATUS=431 \
+	    bash "$ROOT/tests/attack.sh" "$URL" >"$T_TMP/attack.out" 2>&1
+	summary=$(grep -E '^attack: [0-9]+ passed, [0-9]+ failed$' "$T_TMP/attack.out" | tail -n1)
+	if [[ $summary =~ ^attack:\ ([0-9]+)\ passed,\ 0\ failed$ ]] && [ "${BASH_REMATCH[1]}" -gt 0 ]; then
+		t_ok "tests/attack.sh on PostgreSQL: ${BASH_REMATCH[1]} passed"
+	else
+		t_fail "tests/attack.sh on PostgreSQL" "$(grep -A3 '^not ok' "$T_TMP/attack.out" | head -n 20)" "${summary:-no summary}"
+	fi
+}
+[ -n "${PG_BOUNCER:-}" ] || attack
 
 # ---------------------------------------------------------------------
 # Many at once
@@ -248,7 +273,9 @@ idem() {
 }
 idem postgresql
 stop_lighttpd >/dev/null
-if serve_sqlite; then
+if [ -n "${PG_BOUNCER:-}" ]; then
+	:
+elif serve_sqlite; then
 	idem sqlite
 else
 	t_fail "lighttpd starts on SQLite again" "$(tail -n 5 "$STDERR" "$ERRLOG" 2>/dev/null)"

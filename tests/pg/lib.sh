@@ -12,9 +12,16 @@
 #	pg_stop [MODE]		pg_ctl stop -m MODE (fast); waits for the PID
 #	pg_restart_server	start it again on the same folder
 #	pg_sql SQL		psql -At on the database, one value a line
-#	pg_cleanup		stop it and remove the folder
+#	pgb_start		pgbouncer (Debian's 1.18) in transaction pooling
+#				mode in front of it, on a unix socket in
+#				PG_DIR/bouncer; sets PGB_URL and PGB_PID
+#	pg_cleanup		stop both and remove the folder
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+PGBOUNCER=${PGBOUNCER:-/usr/sbin/pgbouncer}
+PGB_PID=
+# shellcheck disable=SC2034 # read by the suites
+PGB_URL=
 PG_DIR=
 PG_PID=
 # shellcheck disable=SC2034 # read by the suites
@@ -68,7 +75,50 @@ pg_stop() {
 	PG_PID=
 }
 
+# Transaction pooling with fewer server connections (4) than the service
+# has workers, so every transaction may run on another connection than
+# the one before: what keeps no named statement and no session setting.
+pgb_start() {
+	local d=$PG_DIR/bouncer
+	as_pg mkdir -m 0700 "$d" || return 1
+	as_pg sh -c "cat >'$d/pgbouncer.ini'" <<-EOF || return 1
+	[databases]
+	jwtauth = host=$PG_DIR dbname=jwtauth user=postgres
+	[pgbouncer]
+	listen_addr =
+	listen_port = 6432
+	unix_socket_dir = $d
+	auth_type = trust
+	auth_file = $d/users.txt
+	admin_users = postgres
+	pool_mode = transaction
+	default_pool_size = 4
+	max_client_conn = 400
+	logfile = $d/pgbouncer.log
+	pidfile = $d/pgbouncer.pid
+	EOF
+	as_pg sh -c "echo '\"postgres\" \"\"' >'$d/users.txt'" || return 1
+	as_pg "$PGBOUNCER" -d -q "$d/pgbouncer.ini" || return 1
+	for _ in $(seq 100); do
+		[ -S "$d/.s.PGSQL.6432" ] && [ -s "$d/pgbouncer.pid" ] && break
+		sleep 0.1
+	done
+	PGB_PID=$(cat "$d/pgbouncer.pid" 2>/dev/null) || return 1
+	# shellcheck disable=SC2034
+	PGB_URL="postgresql:///jwtauth?host=$d&port=6432&user=postgres"
+}
+
+# pgb_show WHAT: pgbouncer's admin console, SHOW WHAT.
+pgb_show() {
+	"$PG_BIN/psql" -X -q -At -h "$PG_DIR/bouncer" -p 6432 -U postgres -d pgbouncer -c "SHOW $1"
+}
+
 pg_cleanup() {
+	if [ -n "$PGB_PID" ]; then
+		kill -TERM "$PGB_PID" 2>/dev/null
+		wait_gone 50 "$PGB_PID" || kill -KILL "$PGB_PID" 2>/dev/null
+		PGB_PID=
+	fi
 	pg_stop immediate
 	[ -n "$PG_DIR" ] && rm -rf "$PG_DIR"
 	PG_DIR=

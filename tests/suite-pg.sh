@@ -145,44 +145,6 @@ attack() {
 # Many at once
 # ---------------------------------------------------------------------
 PW='correct horse battery'
-# post PATH BODY [curl args...]: one request; prints "STATUS BODY".
-post() {
-	local path=$1 body=$2
-	shift 2
-	curl -sS --max-time 20 -o "$T_TMP/pb" -w '%{http_code}' \
-	    -H 'Content-Type: application/json' --data-binary "$body" "$@" \
-	    "$URL$path" 2>>"$T_TMP/curl.err"
-	printf ' %s\n' "$(tr -d '\n' <"$T_TMP/pb")"
-}
-# bg OUT PATH BODY [curl args...]: the same in the background, appending
-# "STATUS<TAB>BODY" to OUT in one write.
-bg() {
-	local out=$1 path=$2 body=$3 line
-	shift 3
-	line=$(curl -sS --max-time 20 -o - -w '\t%{http_code}' \
-	    -H 'Content-Type: application/json' --data-binary "$body" "$@" \
-	    "$URL$path" 2>>"$T_TMP/curl.err")
-	body=${line%$'\t'*}
-	# One line each (a body ends with a newline), in one write.
-	printf '%s\t%s\n' "${line##*$'\t'}" "${body//$'\n'/}" >>"$out"
-}
-# wait_jobs: wait for JOBS (each bounded by curl's --max-time).
-wait_jobs() {
-	local j
-	for j in "${JOBS[@]}"; do wait "$j"; done
-	JOBS=()
-}
-# burst N OUT PATH BODY [curl args...]: N of bg at once, waited for.
-burst() {
-	local n=$1 i
-	shift
-	for i in $(seq "$n"); do
-		bg "$@" &
-		JOBS+=($!)
-	done
-	wait_jobs
-}
-codes() { cut -f1 "$1" | sort | uniq -c | awk '{ printf "%s%s×%s", (NR > 1 ? " " : ""), $2, $1 }'; }
 
 name=race$RANDOM
 burst 12 "$T_TMP/signup" /api/createNewUser "{\"username\":\"$name\",\"password\":\"$PW\"}"

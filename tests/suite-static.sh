@@ -127,7 +127,7 @@ check_eq "control: the SPDX check catches a file without the line" \
     "$T_TMP/planted.sh" "$(no_spdx "$T_TMP/planted.sh")"
 if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
 	mapfile -t licensed < <(git -C "$ROOT" ls-files | grep -Ev \
-	    '^(tests/fuzz/(corpus|regress)/|deploy/errors/)|\.(md|json|png)$|(^|/)(LICENSE|VERSION|\.gitignore)$' |
+	    '^(tests/fuzz/(corpus|regress)/|deploy/(cluster/)?errors/)|\.(md|json|png)$|(^|/)(LICENSE|VERSION|\.gitignore)$' |
 	    sed "s|^|$ROOT/|")
 	check_eq "every source, script and configuration file carries an SPDX line (${#licensed[@]} files)" \
 	    "" "$(no_spdx "${licensed[@]}")"

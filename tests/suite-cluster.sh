@@ -23,7 +23,7 @@ LIGHTTPD=$(PATH=$PATH:/usr/sbin:/sbin command -v lighttpd)
 CONF=$ROOT/deploy/lighttpd.conf
 t_require curl jq haproxy lighttpd /usr/lib/postgresql/15/bin/initdb
 t_tmpdir
-chmod 0711 "$T_TMP"	# the postgres user reaches its folder in there
+chmod 0711 "$T_TMP"	# so the database's folder is in there, removed with it
 APP=$(checkout_app_root) || { t_fail "the checkout's build folder"; t_done; exit 1; }
 export CLUSTER_DIR=$T_TMP/cluster
 base=$((20000 + RANDOM % 30000))

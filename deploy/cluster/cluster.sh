@@ -10,7 +10,9 @@
 #
 #	CLUSTER_DIR	its folder (default var/cluster): the env file, the
 #			nodes' sockets and logs, PIDs, and unless
-#			DATABASE_URL is given, the database's own folder
+#			DATABASE_URL is given, the database's own folder (in
+#			~postgres instead when started as root and the
+#			postgres user cannot reach CLUSTER_DIR)
 #	PORT		haproxy's port on 127.0.0.1 (8080)
 #	NODE_PORTS	the nodes' ports ("8081 8082")
 #	DATABASE_URL	a PostgreSQL to use; unset: one of its own
@@ -35,12 +37,21 @@ read -r -a nodes <<<"${NODE_PORTS:-8081 8082}"
 ((${#nodes[@]} == 2)) || die "NODE_PORTS must name two ports"
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PATH=$PATH:/usr/sbin:/sbin
-PG_DIR=$CLUSTER_DIR/pg
+(umask 0077 && mkdir -p "$CLUSTER_DIR")
+CLUSTER_DIR=$(cd "$CLUSTER_DIR" && pwd -P)
 
 # as_pg CMD...: the database's commands, as postgres when we are root.
 as_pg() {
 	if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
+
+# The database's folder: CLUSTER_DIR/pg, or, when the postgres user
+# cannot reach CLUSTER_DIR (a private folder above it, as var/ is), one
+# of its own in its home, named after CLUSTER_DIR.
+PG_DIR=$CLUSTER_DIR/pg
+if [[ $(id -u) -eq 0 ]] && ! runuser -u postgres -- test -x "$CLUSTER_DIR" 2>/dev/null; then
+	PG_DIR=~postgres/jwt-auth-cluster-$(printf '%s' "$CLUSTER_DIR" | md5sum | cut -c1-8)
+fi
 
 # stop_pid FILE: SIGTERM the PID in FILE and wait up to 5 s for it.
 stop_pid() {
@@ -102,10 +113,6 @@ fi
 if [[ -z ${DATABASE_URL:-} ]]; then
 	[[ -x $PG_BIN/initdb ]] || die "$PG_BIN/initdb is missing: run 'deploy/deps.sh test'"
 	if [[ ! -d $PG_DIR/data ]]; then
-		# The postgres user must reach PG_DIR: let it through ours.
-		chmod 0711 "$CLUSTER_DIR"
-		as_pg test -x "$CLUSTER_DIR" ||
-			die "the postgres user cannot reach $CLUSTER_DIR (a folder above it is private): set CLUSTER_DIR to one it can, or DATABASE_URL"
 		mkdir -p "$PG_DIR"
 		[[ $(id -u) -eq 0 ]] && chown postgres: "$PG_DIR"
 		as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U postgres -E UTF8 \

@@ -38,6 +38,8 @@ read -r -a nodes <<<"${NODE_PORTS:-8081 8082}"
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PATH=$PATH:/usr/sbin:/sbin
 (umask 0077 && mkdir -p "$CLUSTER_DIR")
+# Others may pass through (the postgres user, to its folder), not list.
+chmod 0711 "$CLUSTER_DIR"
 CLUSTER_DIR=$(cd "$CLUSTER_DIR" && pwd -P)
 
 # as_pg CMD...: the database's commands, as postgres when we are root.

@@ -28,10 +28,8 @@ t_require curl jq lighttpd "$PG_BIN/initdb" "$PG_BIN/psql"
 t_tmpdir
 LPID=
 BACKENDS=()
-WRITERS=()
 cleanup() {
-	: >"$T_TMP/stop"
-	stop_pids "${WRITERS[@]}"
+	writers_stop
 	stop_lighttpd >/dev/null
 	pg_cleanup
 	t_cleanup
@@ -117,38 +115,7 @@ body=$(curl -sS --max-time 20 -H 'Content-Type: application/json' \
     -d '{"username":"steady","password":"correct horse battery"}' "$URL/api/createNewUser")
 ACCESS=$(jq -r .access_token <<<"$body")
 
-# writer N: order writes one after another until $T_TMP/stop exists;
-# "STATUS<TAB>BODY" lines in $T_TMP/w.N (curl gives up after 15 s: 000).
-writer() {
-	local n=$1 i=0 line b
-	while [ ! -e "$T_TMP/stop" ]; do
-		i=$((i + 1))
-		line=$(curl -sS --max-time 15 -o - -w '\t%{http_code}' \
-		    -H "Authorization: Bearer $ACCESS" -H 'Content-Type: application/json' \
-		    -d "{\"item\":\"w$n-$i\",\"quantity\":1}" "$URL/api/userOrders" 2>/dev/null)
-		b=${line%$'\t'*}
-		printf '%s\t%s\n' "${line##*$'\t'}" "${b//$'\n'/}" >>"$T_TMP/w.$n"
-	done
-}
-for n in 1 2 3 4; do
-	: >"$T_TMP/w.$n"
-	writer "$n" &
-	WRITERS+=($!)
-done
-
-# count STATUS: the writers' answers with that status so far.
-count() { cat "$T_TMP"/w.* | cut -f1 | grep -cx "$1"; }
-# wait_for TENTHS CMD...: until CMD succeeds, or 1 after TENTHS/10 s.
-wait_for() {
-	local n=$1
-	shift
-	until "$@"; do
-		[ "$n" -le 0 ] && return 1
-		n=$((n - 1))
-		sleep 0.1
-	done
-}
-more_than() { [ "$(count "$1")" -gt "$2" ]; }
+writers_start 4
 
 wait_for 200 more_than 201 20 || t_fail "the writers get 201s before the stop"
 pg_stop immediate
@@ -168,17 +135,12 @@ if wait_for 300 more_than 201 $((ok_at_restart + 20)); then
 else
 	t_fail "after the restart the writes answer 201 again" "$(cat "$T_TMP"/w.* | cut -f1 | sort | uniq -c)"
 fi
-: >"$T_TMP/stop"
-for w in "${WRITERS[@]}"; do wait "$w"; done
-WRITERS=()
+writers_stop
 check_eq "every answer was a 201 or a 503 (no hung request: curl's 15 s never ran out)" "" \
     "$(cat "$T_TMP"/w.* | cut -f1 | grep -vxE '201|503' | sort | uniq -c)"
 check_match "… 201s before the stop ($ok_before), 503s while down ($down503)" '^[1-9][0-9]* [1-9]' \
     "$ok_before $down503"
-got=$(curl -sS --max-time 20 -H "Authorization: Bearer $ACCESS" "$URL/api/userOrders?limit=1000" |
-    jq -r '.orders[].id' | sort -n | paste -sd' ')
-want=$(cat "$T_TMP"/w.* | grep '^201' | cut -f2 | jq -r .id | sort -n | paste -sd' ')
-check_eq "every order that got a 201 is in PostgreSQL after the restart" "$want" "$got"
+check_eq "every order that got a 201 is in PostgreSQL after the restart" "$(acked_ids)" "$(listed_ids)"
 h=$(curl -sS --max-time 20 -o "$T_TMP/hb" -w '%{http_code}' "$URL/api/health")
 check_eq "GET /api/health → 200 again" "200 ok" "$h $(jq -r .status "$T_TMP/hb")"
 check_eq "no backend left a line with the secret" "" "$(grep -F "$SECRET" "$STDERR" "$ERRLOG" 2>/dev/null)"

@@ -12,6 +12,10 @@
 #	pg_stop [MODE]		pg_ctl stop -m MODE (fast); waits for the PID
 #	pg_restart_server	start it again on the same folder
 #	pg_sql SQL		psql -At on the database, one value a line
+#	pgs_start		a synchronous streaming standby of it in PGS_DIR
+#				(pg_basebackup -R); sets PGS_PID
+#	pgs_promote		the standby made the primary: its
+#				synchronous_standby_names cleared, promoted
 #	pgb_start		pgbouncer (Debian's 1.18) in transaction pooling
 #				mode in front of it, on a unix socket in
 #				PG_DIR/bouncer; sets PGB_URL and PGB_PID
@@ -19,11 +23,14 @@
 #
 # And load helpers for the suites that drive the service at URL (their
 # files in T_TMP; background jobs in JOBS):
-#	post, bg, burst N, codes (below)
+#	post, bg, burst N, codes; writers_start N, writers_stop, count,
+#	more_than, wait_for, acked_ids, listed_ids (below)
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PGBOUNCER=${PGBOUNCER:-/usr/sbin/pgbouncer}
 PGB_PID=
+PGS_DIR=
+PGS_PID=
 # shellcheck disable=SC2034 # read by the suites
 PGB_URL=
 PG_DIR=
@@ -79,6 +86,37 @@ pg_stop() {
 	PG_PID=
 }
 
+# psql_at DIR SQL: SQL on the server whose socket is in DIR.
+psql_at() {
+	"$PG_BIN/psql" -X -q -At -h "$1" -U postgres -d jwtauth -c "$2"
+}
+
+# The primary waits for a standby on every commit ('*': any), set before
+# the base backup, so the standby has it too, as a copy of a real
+# primary would: pgs_promote must clear it, or every commit on the new
+# primary would wait for a standby that does not exist.
+pgs_start() {
+	psql_at "$PG_DIR" "ALTER SYSTEM SET synchronous_standby_names = '*'" &&
+	    psql_at "$PG_DIR" "SELECT pg_reload_conf()" >/dev/null || return 1
+	PGS_DIR=$(mktemp -d -t authpgs.XXXXXX) || return 1
+	[ "$(id -u)" -eq 0 ] && chown postgres: "$PGS_DIR"
+	as_pg "$PG_BIN/pg_basebackup" -D "$PGS_DIR/data" -h "$PG_DIR" -U postgres \
+	    -R -X stream -c fast >"$PGS_DIR/basebackup.log" 2>&1 || return 1
+	as_pg "$PG_BIN/pg_ctl" -D "$PGS_DIR/data" -l "$PGS_DIR/server.log" \
+	    -o "-k $PGS_DIR -c listen_addresses='' -c fsync=off -c max_connections=200" \
+	    -w -t 30 start >/dev/null || return 1
+	PGS_PID=$(head -n 1 "$PGS_DIR/data/postmaster.pid")
+	wait_for 300 pgs_in_sync
+}
+pgs_in_sync() {
+	[ "$(psql_at "$PG_DIR" "SELECT sync_state FROM pg_stat_replication" 2>/dev/null)" = sync ]
+}
+pgs_promote() {
+	psql_at "$PGS_DIR" "ALTER SYSTEM RESET synchronous_standby_names" &&
+	    psql_at "$PGS_DIR" "SELECT pg_reload_conf()" >/dev/null &&
+	    as_pg "$PG_BIN/pg_ctl" -D "$PGS_DIR/data" -w -t 30 promote >/dev/null
+}
+
 # Transaction pooling with fewer server connections (4) than the service
 # has workers, so every transaction may run on another connection than
 # the one before: what keeps no named statement and no session setting.
@@ -124,6 +162,12 @@ pg_cleanup() {
 		PGB_PID=
 	fi
 	pg_stop immediate
+	if [ -n "$PGS_PID" ]; then
+		as_pg "$PG_BIN/pg_ctl" -D "$PGS_DIR/data" -m immediate -w stop >/dev/null 2>&1
+		wait_gone 100 "$PGS_PID" || kill -KILL "$PGS_PID" 2>/dev/null
+		PGS_PID=
+	fi
+	[ -n "$PGS_DIR" ] && rm -rf "$PGS_DIR"
 	[ -n "$PG_DIR" ] && rm -rf "$PG_DIR"
 	PG_DIR=
 }
@@ -167,3 +211,53 @@ burst() {
 }
 # codes FILE: the statuses of bg lines, counted ("201×1 409×11").
 codes() { cut -f1 "$1" | sort | uniq -c | awk '{ printf "%s%s×%s", (NR > 1 ? " " : ""), $2, $1 }'; }
+
+# writer N: order writes with ACCESS one after another until writers_stop;
+# "STATUS<TAB>BODY" lines in $T_TMP/w.N (curl gives up after 15 s: 000).
+WRITERS=()
+writer() {
+	local n=$1 i=0 line b
+	while [ ! -e "$T_TMP/stop" ]; do
+		i=$((i + 1))
+		line=$(curl -sS --max-time 15 -o - -w '\t%{http_code}' \
+		    -H "Authorization: Bearer $ACCESS" -H 'Content-Type: application/json' \
+		    -d "{\"item\":\"w$n-$i\",\"quantity\":1}" "$URL/api/userOrders" 2>/dev/null)
+		b=${line%$'\t'*}
+		printf '%s\t%s\n' "${line##*$'\t'}" "${b//$'\n'/}" >>"$T_TMP/w.$n"
+	done
+}
+writers_start() {
+	local n
+	rm -f "$T_TMP/stop"
+	for n in $(seq "$1"); do
+		: >"$T_TMP/w.$n"
+		writer "$n" &
+		WRITERS+=($!)
+	done
+}
+writers_stop() {
+	local w
+	: >"$T_TMP/stop"
+	for w in "${WRITERS[@]}"; do wait "$w"; done
+	WRITERS=()
+}
+# count STATUS: the writers' answers with that status so far.
+count() { cat "$T_TMP"/w.* 2>/dev/null | cut -f1 | grep -cx "$1"; }
+more_than() { [ "$(count "$1")" -gt "$2" ]; }
+# wait_for TENTHS CMD...: until CMD succeeds, or 1 after TENTHS/10 s.
+wait_for() {
+	local n=$1
+	shift
+	until "$@"; do
+		[ "$n" -le 0 ] && return 1
+		n=$((n - 1))
+		sleep 0.1
+	done
+}
+# acked_ids, listed_ids: the ids of the orders the writers got a 201 for,
+# and of ACCESS's user's orders as listed now; sorted, on one line.
+acked_ids() { cat "$T_TMP"/w.* | grep '^201' | cut -f2 | jq -r .id | sort -n | paste -sd' '; }
+listed_ids() {
+	curl -sS --max-time 20 -H "Authorization: Bearer $ACCESS" "$URL/api/userOrders?limit=1000" |
+	    jq -r '.orders[].id' | sort -n | paste -sd' '
+}

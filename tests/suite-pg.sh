@@ -58,16 +58,9 @@ if [ -n "${PG_BOUNCER:-}" ]; then
 	    "$(pgb_show CONFIG | awk -F'|' '$1 == "pool_mode" || $1 == "default_pool_size" { print $1 "=" $2 }' | sort | paste -sd' ')"
 fi
 
-SECRET=$(od -An -tx1 -N64 /dev/urandom | tr -d ' \n')
-RUN_DIR=$T_TMP/run
-LOG_DIR=$T_TMP/log
-mkdir -p "$RUN_DIR" "$LOG_DIR"
-ENV_FILE=$T_TMP/auth.env
 # Many sign-ups from 127.0.0.1 here: the per-address sign-up limit
 # (tests/suite-throttle.sh tests it) would stop them.
-printf 'TOKEN_SECRET=%s\nSIGNUP_MAX_PER_ADDRESS=0\n' "$SECRET" >"$ENV_FILE"
-ERRLOG=$LOG_DIR/lighttpd-error.log
-STDERR=$T_TMP/lighttpd.stderr
+pg_service_env SIGNUP_MAX_PER_ADDRESS=0
 
 # serve_sqlite / serve_pg: lighttpd on one store or the other.
 serve_sqlite() {

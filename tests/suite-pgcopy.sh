@@ -35,14 +35,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 pg_start_or_fail
 
-SECRET=$(od -An -tx1 -N64 /dev/urandom | tr -d ' \n')
-RUN_DIR=$T_TMP/run
-LOG_DIR=$T_TMP/log
-mkdir -p "$RUN_DIR" "$LOG_DIR"
-ENV_FILE=$T_TMP/auth.env
-printf 'TOKEN_SECRET=%s\n' "$SECRET" >"$ENV_FILE"
-ERRLOG=$LOG_DIR/lighttpd-error.log
-STDERR=$T_TMP/lighttpd.stderr
+pg_service_env
 DB=$T_TMP/auth.db
 PW='correct horse battery'
 

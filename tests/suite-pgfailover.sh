@@ -43,14 +43,7 @@ if ! pgs_start; then
 fi
 t_ok "a primary and a synchronous streaming standby (sync_state sync)"
 
-SECRET=$(od -An -tx1 -N64 /dev/urandom | tr -d ' \n')
-RUN_DIR=$T_TMP/run
-LOG_DIR=$T_TMP/log
-mkdir -p "$RUN_DIR" "$LOG_DIR"
-ENV_FILE=$T_TMP/auth.env
-printf 'TOKEN_SECRET=%s\n' "$SECRET" >"$ENV_FILE"
-ERRLOG=$LOG_DIR/lighttpd-error.log
-STDERR=$T_TMP/lighttpd.stderr
+pg_service_env
 BOTH="postgresql:///jwtauth?host=$PG_DIR,$PGS_DIR&user=postgres&target_session_attrs=read-write"
 if ! DATABASE_PATH='' DATABASE_URL=$BOTH PWHASH_LOCK_FILE=$T_TMP/pwhash.lock start_lighttpd; then
 	t_fail "lighttpd starts with DATABASE_URL naming both hosts" "$(tail -n 5 "$STDERR" "$ERRLOG" 2>/dev/null)"

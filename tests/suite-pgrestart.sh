@@ -38,9 +38,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 pg_start_or_fail
-SECRET=$(od -An -tx1 -N64 /dev/urandom | tr -d ' \n')
-ENV_FILE=$T_TMP/auth.env
-printf 'TOKEN_SECRET=%s\n' "$SECRET" >"$ENV_FILE"
+pg_service_env
 PASSWORD=Pw9sEcReT4
 
 # ---------------------------------------------------------------------
@@ -101,11 +99,6 @@ check_eq "… with Retry-After: 1" "Retry-After: 1" "$(grep -m1 '^Retry-After:' 
 # ---------------------------------------------------------------------
 # Stopped and started again under load
 # ---------------------------------------------------------------------
-RUN_DIR=$T_TMP/run
-LOG_DIR=$T_TMP/log
-mkdir -p "$RUN_DIR" "$LOG_DIR"
-ERRLOG=$LOG_DIR/lighttpd-error.log
-STDERR=$T_TMP/lighttpd.stderr
 if ! DATABASE_PATH='' DATABASE_URL=$PG_URL PWHASH_LOCK_FILE=$T_TMP/pwhash.lock start_lighttpd; then
 	t_fail "lighttpd starts with DATABASE_URL" "$(tail -n 5 "$STDERR" "$ERRLOG" 2>/dev/null)"
 	t_done

@@ -86,6 +86,24 @@ pg_stop() {
 	PG_PID=
 }
 
+# pg_service_env [LINE...]: what start_lighttpd needs in T_TMP: SECRET (128
+# hex digits), RUN_DIR, LOG_DIR, ERRLOG, STDERR, and ENV_FILE holding the
+# secret and each LINE.
+# shellcheck disable=SC2120 # the lines are optional
+pg_service_env() {
+	SECRET=$(od -An -tx1 -N64 /dev/urandom | tr -d ' \n')
+	RUN_DIR=$T_TMP/run
+	LOG_DIR=$T_TMP/log
+	mkdir -p "$RUN_DIR" "$LOG_DIR"
+	ENV_FILE=$T_TMP/auth.env
+	printf 'TOKEN_SECRET=%s\n' "$SECRET" >"$ENV_FILE"
+	[ $# -eq 0 ] || printf '%s\n' "$@" >>"$ENV_FILE"
+	# shellcheck disable=SC2034 # read by tests/http/helpers.sh
+	ERRLOG=$LOG_DIR/lighttpd-error.log
+	# shellcheck disable=SC2034
+	STDERR=$T_TMP/lighttpd.stderr
+}
+
 # psql_at DIR SQL: SQL on the server whose socket is in DIR.
 psql_at() {
 	"$PG_BIN/psql" -X -q -At -h "$1" -U postgres -d jwtauth -c "$2"

@@ -12,7 +12,7 @@ void
 service_unavailable(struct request *req, enum store_rc rc)
 {
 	request_log(req, "store failed: %s", rc == STORE_BUSY ?
-	    "still locked after the busy timeout" :
+	    store_busy_reason(req->svc->store) :
 	    store_errmsg(req->svc->store));
 	reply_error_hdr(req, 503, "Retry-After: 1\r\n", "service_unavailable",
 	    "The service is unavailable; try again shortly");

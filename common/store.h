@@ -72,6 +72,10 @@ enum store_rc	 store_ping(struct store *st);
 /* A short reason for the last failure, for logs; never holds user data. */
 const char	*store_errmsg(const struct store *st);
 
+/* The same for a STORE_BUSY: SQLite's lock held past the busy timeout,
+ * or why PostgreSQL is out of reach. */
+const char	*store_busy_reason(const struct store *st);
+
 /*
  * The place in the write queue that this store's last write took (0 before
  * any, or when it could not queue).  Writes of all processes commit in the

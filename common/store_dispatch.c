@@ -71,6 +71,14 @@ store_errmsg(const struct store *st)
 	    sqlite_store_errmsg(st->lite);
 }
 
+const char *
+store_busy_reason(const struct store *st)
+{
+	if (st != NULL && st->pg != NULL)
+		return pg_store_errmsg(st->pg);
+	return "still locked after the busy timeout";
+}
+
 uint64_t
 store_write_ticket(const struct store *st)
 {

@@ -136,6 +136,9 @@ check_match "… 201s before the stop ($ok_before), 503s while down ($down503)" 
 check_eq "every order that got a 201 is in PostgreSQL after the restart" "$(acked_ids)" "$(listed_ids)"
 h=$(curl -sS --max-time 20 -o "$T_TMP/hb" -w '%{http_code}' "$URL/api/health")
 check_eq "GET /api/health → 200 again" "200 ok" "$h $(jq -r .status "$T_TMP/hb")"
+check_match "the workers' log says why they answered 503: the database, not a lock" \
+    'store failed: (DATABASE_URL: cannot connect|database)' "$(grep -h 'store failed' "$ERRLOG" | tail -n 1)"
+check_eq "… never \"still locked\" (SQLite's reason)" 0 "$(grep -c 'still locked' "$ERRLOG")"
 check_eq "no backend left a line with the secret" "" "$(grep -F "$SECRET" "$STDERR" "$ERRLOG" 2>/dev/null)"
 
 t_done

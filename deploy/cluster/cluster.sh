@@ -42,16 +42,17 @@ PATH=$PATH:/usr/sbin:/sbin
 chmod 0711 "$CLUSTER_DIR"
 CLUSTER_DIR=$(cd "$CLUSTER_DIR" && pwd -P)
 
-# as_pg CMD...: the database's commands, as postgres when we are root.
+# as_pg CMD...: the database's commands, as postgres when we are root,
+# from / (it may not enter our working directory, a private home).
 as_pg() {
-	if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+	if [[ $(id -u) -eq 0 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 # The database's folder: CLUSTER_DIR/pg, or, when the postgres user
 # cannot reach CLUSTER_DIR (a private folder above it, as var/ is), one
 # of its own in its home, named after CLUSTER_DIR.
 PG_DIR=$CLUSTER_DIR/pg
-if [[ $(id -u) -eq 0 ]] && ! runuser -u postgres -- test -x "$CLUSTER_DIR" 2>/dev/null; then
+if [[ $(id -u) -eq 0 ]] && ! (cd / && runuser -u postgres -- test -x "$CLUSTER_DIR"); then
 	PG_DIR=~postgres/jwt-auth-cluster-$(printf '%s' "$CLUSTER_DIR" | md5sum | cut -c1-8)
 fi
 

@@ -38,10 +38,11 @@ PG_PID=
 # shellcheck disable=SC2034 # read by the suites
 PG_URL=
 
-# as_pg CMD...: CMD as the postgres user when we are root.
+# as_pg CMD...: CMD as the postgres user when we are root, from / (it may
+# not enter the working directory, a checkout in a private home).
 as_pg() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u postgres -- "$@"
+		(cd / && runuser -u postgres -- "$@")
 	else
 		"$@"
 	fi

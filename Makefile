@@ -2,7 +2,7 @@
 # JWT authentication service: four FastCGI executables over one auth object.
 # `make run` serves it through lighttpd; `make test` installs, builds and tests.
 
-PKGS		 = libjwt json-c sqlite3 libsodium fcgi libcrypto
+PKGS		 = libjwt json-c sqlite3 libsodium fcgi libcrypto libpq
 CC		?= cc
 WERROR		?= -Werror
 OPT		?= -O2 -g

@@ -35,6 +35,7 @@
 #include "common/token.h"
 #include "common/username.h"
 
+#include "admin/dbcopy.h"
 #include "admin/envfile.h"
 #include "admin/keys.h"
 
@@ -90,9 +91,11 @@ synopsis(FILE *fp)
 	    "       %s token issue name\n"
 	    "       %s key generate | rotate [--force] | retire kid | list | "
 	    "jwks\n"
+	    "       %s db copy --to url | -\n"
 	    "       %s help | --version\n",
 	    progname, progname, progname, progname, progname, progname,
-	    progname, progname, progname, progname, progname, progname);
+	    progname, progname, progname, progname, progname, progname,
+	    progname);
 }
 
 static void
@@ -879,6 +882,51 @@ out:
 	return ret;
 }
 
+/*
+ * db copy --to URL: the configured SQLite store into an empty PostgreSQL
+ * database (admin/dbcopy.c).  URL "-" is read from standard input, one
+ * line, so a password in it stays off the command line.
+ */
+static int
+cmd_db_copy(struct ctx *c, const char *arg)
+{
+	struct dbcopy_counts	 n;
+	char			 url[4096], err[512];
+	size_t			 len;
+	int			 ret = EXIT_FAILURE;
+
+	if (!c->flag)
+		return usage_error("%s", "db copy: wants --to url");
+	if (c->cfg.database_url != NULL) {
+		fprintf(stderr, "%s: db copy: it reads the SQLite store, and "
+		    "DATABASE_URL is set: unset it (DATABASE_PATH names the "
+		    "source)\n", progname);
+		return EXIT_FAILURE;
+	}
+	if (strcmp(arg, "-") == 0) {
+		if (fgets(url, sizeof(url), stdin) == NULL ||
+		    (len = strcspn(url, "\r\n")) == 0) {
+			fprintf(stderr, "%s: db copy: no URL on standard "
+			    "input\n", progname);
+			goto out;
+		}
+		url[len] = '\0';
+		arg = url;
+	}
+	if (dbcopy_run(c->cfg.database_path, arg, c->now, &n, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", progname, err);
+		goto out;
+	}
+	printf("copied %ld users, %ld orders, %ld sessions (%ld refresh "
+	    "tokens) and %ld deleted names from %s\n", n.users, n.orders,
+	    n.families, n.tokens, n.deleted, c->cfg.database_path);
+	ret = flush_stdout();
+out:
+	sodium_memzero(url, sizeof(url));
+	return ret;
+}
+
 /* ------------------------------------------------------------------ */
 
 static const struct cmd cmds[] = {
@@ -894,6 +942,7 @@ static const struct cmd cmds[] = {
 	    cmd_user_delete },
 	{ "token", "check",   NULL, "token", NEED_CONFIG, cmd_token_check },
 	{ "token", "issue",   NULL, "name",  NEED_STORE, cmd_token_issue },
+	{ "db",    "copy",    "--to", "url", NEED_CONFIG, cmd_db_copy },
 };
 
 /*
@@ -948,8 +997,9 @@ run_cmd(const struct cmd *cmd, int argc, char **argv)
 		    progname);
 		goto out;
 	}
-	if ((cmd->need & NEED_STORE) && (c.store = store_open(
-	    c.cfg.database_path, err, sizeof(err))) == NULL) {
+	if ((cmd->need & NEED_STORE) && (c.store = store_connect(
+	    c.cfg.database_url, c.cfg.database_path, err, sizeof(err))) ==
+	    NULL) {
 		fprintf(stderr, "%s: %s\n", progname, err);
 		goto out;
 	}

@@ -111,7 +111,8 @@ main(int argc, char **argv)
 	}
 	if (config_load(&cfg, err, sizeof(err)) == -1 ||
 	    token_init(&cfg, err, sizeof(err)) == -1 ||
-	    (st = store_open(cfg.database_path, err, sizeof(err))) == NULL) {
+	    (st = store_connect(cfg.database_url,
+	    cfg.database_path, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "seed: %s\n", err);
 		goto out;
 	}

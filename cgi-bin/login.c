@@ -210,15 +210,28 @@ out:
 static int
 login_init(struct service *svc)
 {
-	if (token_require(&svc->cfg, "login", 1, 0) == -1)
+	const struct config	*cfg = &svc->cfg;
+
+	if (token_require(cfg, "login", 1, 0) == -1)
 		return -1;
-	pwslot_init(svc->cfg.database_path);
+	if (cfg->pwhash_lock != NULL)
+		pwslot_init_file(cfg->pwhash_lock);
+	else if (cfg->database_path != NULL)
+		pwslot_init(cfg->database_path);
+	else if (cfg->pwhash_max > 0) {
+		/* PostgreSQL: no file of ours on this machine to lock. */
+		fprintf(stderr, "%s: PWHASH_LOCK_FILE: not set; with "
+		    "DATABASE_URL the hashing slots need a file on this "
+		    "machine (or PWHASH_MAX_CONCURRENT=0)\n", svc->name);
+		return -1;
+	}
 	return pwhash_init();
 }
 
 static const struct route routes[] = {
 	{ "/api/createNewUser",	"POST",	create_user },
 	{ "/api/login",		"POST",	login },
+	{ "/api/health",	"GET",	service_health },
 };
 
 static const struct server_def def = {

@@ -31,6 +31,8 @@
 #define LIST_DEFAULT	100	/* orders a page holds unless ?limit= says */
 #define LIST_MAX	1000
 #define ORDERS_BUF	8192	/* bytes on the stack; a longer list grows */
+#define IDEM_KEY_MAX	255	/* bytes of an Idempotency-Key */
+#define IDEM_KEY_TTL	86400	/* a key answers again for a day */
 
 /*
  * An order as JSON into w: {"id","item","quantity","created_at"}, the last
@@ -200,7 +202,36 @@ orders_list(struct request *req)
 	jsonw_free(&out.w);
 }
 
-/* POST /api/userOrders {"item", "quantity"}: 201 with the stored order. */
+/*
+ * The Idempotency-Key header, when sent: 1 to IDEM_KEY_MAX visible ASCII
+ * characters.  Returns 0 with *key (NULL for none), or -1 having answered
+ * 400.
+ */
+static int
+orders_idem_key(struct request *req, const char **key)
+{
+	const char	*k, *p;
+
+	*key = NULL;
+	if ((k = request_param(req, "HTTP_IDEMPOTENCY_KEY")) == NULL)
+		return 0;
+	for (p = k; *p > ' ' && *p < 0x7f; p++)
+		continue;
+	if (*p != '\0' || p == k || p - k > IDEM_KEY_MAX) {
+		reply_error(req, 400, "invalid_request", "Idempotency-Key "
+		    "must be 1 to 255 visible ASCII characters");
+		return -1;
+	}
+	*key = k;
+	return 0;
+}
+
+/*
+ * POST /api/userOrders {"item", "quantity"}: 201 with the stored order.
+ * With an Idempotency-Key this user sent within a day, the order made
+ * then, 201 again (Idempotent-Replayed: true), nothing added; the same
+ * key for another item or quantity is 409 idempotency_key_reused.
+ */
 static void
 orders_add(struct request *req)
 {
@@ -209,12 +240,14 @@ orders_add(struct request *req)
 	struct order		 o;
 	char			 buf[512];
 	char			 user[USERNAME_MAX + 1];
-	const char		*item;
+	const char		*item, *key;
 	size_t			 len;
-	int			 qty;
+	int			 qty, again = 0;
 	enum store_rc		 rc;
 
 	if (auth_request(req, user) == -1)
+		return;
+	if (orders_idem_key(req, &key) == -1)
 		return;
 	if ((body = body_json(req)) == NULL)
 		return;
@@ -222,9 +255,19 @@ orders_add(struct request *req)
 	    &len) == -1 ||
 	    field_int(req, body, "quantity", 1, QUANTITY_MAX, &qty) == -1)
 		goto out;
-	rc = store_order_add(req->svc->store, user, item, qty, req->now, &o);
+	if (key != NULL)
+		rc = store_order_add_key(req->svc->store, user, key, item, qty,
+		    req->now, req->now - IDEM_KEY_TTL, &o, &again);
+	else
+		rc = store_order_add(req->svc->store, user, item, qty,
+		    req->now, &o);
 	if (rc != STORE_OK) {
 		service_unavailable(req, rc);
+		goto out;
+	}
+	if (again && (o.quantity != qty || strcmp(o.item, item) != 0)) {
+		reply_error(req, 409, "idempotency_key_reused", "This "
+		    "Idempotency-Key was sent with another order");
 		goto out;
 	}
 	jsonw_init(&w, buf, sizeof(buf));
@@ -232,7 +275,8 @@ orders_add(struct request *req)
 	if (w.failed)
 		reply_error(req, 500, "server_error", "Out of memory");
 	else
-		reply_json_text(req, 201, NULL, w.buf, w.len);
+		reply_json_text(req, 201, again ?
+		    "Idempotent-Replayed: true\r\n" : NULL, w.buf, w.len);
 	jsonw_free(&w);
 out:
 	json_object_put(body);

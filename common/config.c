@@ -25,6 +25,7 @@
 
 #define DURATION_MAX	(10L * 365 * 24 * 3600)	/* ten years */
 #define LEEWAY_MAX	3600L
+#define CONFIG_URL_MAX	4096		/* bytes of DATABASE_URL */
 #define PWHASH_WAIT_MAX	60L		/* seconds; past that, a client gave up */
 #define CORS_MAX_AGE_MAX 86400L		/* seconds; Firefox's own cap */
 
@@ -516,6 +517,103 @@ config_previous(struct config *cfg, const struct dotenv *env, char *err,
 	return 0;
 }
 
+/*
+ * Read a file holding one line (a secret) into buf, the final newline
+ * dropped; name is the variable for messages.  Returns the length, or -1
+ * with err set.
+ */
+static ssize_t
+config_read_line(const char *name, const char *path, char *buf,
+    size_t bufsz, char *err, size_t errlen)
+{
+	size_t		 got = 0;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: cannot open %s: %s", name, path,
+		    strerror(errno));
+		return -1;
+	}
+	while (got < bufsz) {
+		n = read(fd, buf + got, bufsz - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err, errlen, "%s: cannot read %s: %s", name,
+			    path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (got > 0 && buf[got - 1] == '\n')
+		got--;
+	if (got > 0 && buf[got - 1] == '\r')
+		got--;
+	if (got == bufsz || got == 0 || memchr(buf, '\n', got) != NULL ||
+	    memchr(buf, '\0', got) != NULL) {
+		snprintf(err, errlen, "%s: %s must hold one line of 1 to %zu "
+		    "bytes", name, path, bufsz - 1);
+		return -1;
+	}
+	buf[got] = '\0';
+	return (ssize_t)got;
+}
+
+/*
+ * DATABASE_URL, or the one line of the file DATABASE_URL_FILE names (it
+ * may hold a password, so a file of mode 0600 keeps it out of the
+ * environment); both set: refused, as for the secret.  Only the form is
+ * checked here (store_pg_open parses it): a URI of the postgresql or
+ * postgres scheme, or libpq's key=value words.  Never echoes the value.
+ */
+static int
+config_database_url(struct config *cfg, const struct dotenv *env,
+    char *err, size_t errlen)
+{
+	char		 buf[CONFIG_URL_MAX + 1];
+	const char	*url, *file, *name = "DATABASE_URL";
+
+	url = config_get(env, "DATABASE_URL");
+	file = config_get(env, "DATABASE_URL_FILE");
+	if (url != NULL && *url == '\0')
+		url = NULL;
+	if (file != NULL && *file != '\0') {
+		if (url != NULL) {
+			snprintf(err, errlen, "DATABASE_URL_FILE: set together "
+			    "with DATABASE_URL; set only one of them");
+			return -1;
+		}
+		if (config_read_line("DATABASE_URL_FILE", file, buf,
+		    sizeof(buf), err, errlen) == -1)
+			return -1;
+		url = buf;
+		name = "DATABASE_URL_FILE";
+	}
+	if (url == NULL)
+		return 0;
+	if (strlen(url) > CONFIG_URL_MAX || (strstr(url, "://") != NULL &&
+	    strncmp(url, "postgresql://", 13) != 0 &&
+	    strncmp(url, "postgres://", 11) != 0) ||
+	    (strstr(url, "://") == NULL && strchr(url, '=') == NULL)) {
+		snprintf(err, errlen, "%s: not a postgresql:// URI or libpq "
+		    "key=value words", name);
+		sodium_memzero(buf, sizeof(buf));
+		return -1;
+	}
+	cfg->database_url = strdup(url);
+	sodium_memzero(buf, sizeof(buf));
+	if (cfg->database_url == NULL) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 config_values(struct config *cfg, const struct dotenv *env, char *err,
     size_t errlen)
@@ -579,7 +677,23 @@ config_values(struct config *cfg, const struct dotenv *env, char *err,
 	    config_previous(cfg, env, err, errlen) == -1)
 		return -1;
 
+	if (config_optional(env, "PWHASH_LOCK_FILE", &cfg->pwhash_lock, err,
+	    errlen) == -1 || config_database_url(cfg, env, err, errlen) == -1)
+		return -1;
 	v = config_get(env, "DATABASE_PATH");
+	if (cfg->database_url != NULL) {
+		/*
+		 * Two stores named: which one holds the users is a guess.  An
+		 * empty DATABASE_PATH names none (lighttpd-cgi.conf passes
+		 * one, set or not).
+		 */
+		if (v != NULL && *v != '\0') {
+			snprintf(err, errlen, "DATABASE_URL: set together with "
+			    "DATABASE_PATH; set only one of them");
+			return -1;
+		}
+		return 0;
+	}
 	if (v != NULL && *v == '\0') {
 		snprintf(err, errlen, "DATABASE_PATH: empty");
 		return -1;
@@ -631,6 +745,10 @@ config_free(struct config *cfg)
 	free(cfg->issuer);
 	free(cfg->audience);
 	free(cfg->database_path);
+	if (cfg->database_url != NULL)
+		sodium_memzero(cfg->database_url, strlen(cfg->database_url));
+	free(cfg->database_url);
+	free(cfg->pwhash_lock);
 	free(cfg->proxies);
 	origin_list_free(cfg->cors_origins, cfg->ncors_origins);
 	memset(cfg, 0, sizeof(*cfg));

@@ -45,7 +45,9 @@ struct config {
 	char		*audience;	/* TOKEN_AUDIENCE, or NULL */
 	long		 leeway;	/* seconds of clock skew, TOKEN_LEEWAY */
 	int		 invalid_status; /* 403 or 401, AUTH_INVALID_STATUS */
-	char		*database_path;	/* DATABASE_PATH */
+	char		*database_path;	/* DATABASE_PATH; NULL with database_url */
+	char		*database_url;	/* DATABASE_URL(_FILE): PostgreSQL, or NULL */
+	char		*pwhash_lock;	/* PWHASH_LOCK_FILE, or NULL */
 	int		 cookies;	/* AUTH_COOKIES=1 */
 	/* AUTH_COOKIE_PATH, the access cookie's Path */
 	char		 cookie_path[CONFIG_COOKIE_PATH_MAX + 1];

@@ -38,6 +38,13 @@ pwslot_init(const char *db)
 	snprintf(pwslot_path, sizeof(pwslot_path), "%s-pwhash", db);
 }
 
+void
+pwslot_init_file(const char *path)
+{
+	pwslot_init(path);
+	snprintf(pwslot_path, sizeof(pwslot_path), "%s", path);
+}
+
 /*
  * Open the lock file once per process.  A child of fork(2) shares its
  * parent's open file description, and so its locks: it opens its own.

@@ -15,6 +15,10 @@
  * first pwslot_take). */
 void	pwslot_init(const char *db);
 
+/* Or in the file at path (PWHASH_LOCK_FILE), with its mode and owner
+ * when it exists. */
+void	pwslot_init_file(const char *path);
+
 /*
  * Take one of max slots, waiting up to wait_ms for one to be free (max 0:
  * no cap, nothing taken).  Returns 0 with *slot set (pass it to

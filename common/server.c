@@ -233,8 +233,8 @@ server_main(const struct server_def *def, int argc, char **argv)
 		return 1;
 	}
 	if (token_init(&svc.cfg, err, sizeof(err)) == -1 ||
-	    (svc.store = store_open(svc.cfg.database_path, err,
-	    sizeof(err))) == NULL) {
+	    (svc.store = store_connect(svc.cfg.database_url,
+	    svc.cfg.database_path, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s: %s\n", def->name, err);
 		token_fini(&svc.cfg);
 		config_free(&svc.cfg);

@@ -25,4 +25,11 @@ struct service {
  */
 void	service_unavailable(struct request *req, enum store_rc rc);
 
+/*
+ * GET /api/health, no authentication: 200 {"status":"ok"} when this
+ * process reaches its store now, else the 503 above.  What a load
+ * balancer checks; it says nothing of users, settings or the store.
+ */
+void	service_health(struct request *req);
+
 #endif

@@ -21,6 +21,8 @@
 
 #include <sqlite3.h>
 
+#define STORE_BACKEND	sqlite	/* common/store_backend.h */
+#include "common/store_rename.h"
 #include "common/store.h"
 #include "common/username.h"
 

@@ -56,8 +56,25 @@ typedef int (*store_order_cb)(const struct order *o, void *arg);
 struct store	*store_open(const char *path, char *err, size_t errlen);
 void		 store_close(struct store *st);
 
+/*
+ * The store the configuration names: PostgreSQL at url (DATABASE_URL)
+ * when it is set, else SQLite at path (store_open).  A malformed url or a
+ * refused login fails here, with a reason that never holds the password;
+ * a database that is down does not: each call then answers STORE_BUSY
+ * until it is back, and the store reconnects by itself.
+ */
+struct store	*store_connect(const char *url, const char *path, char *err,
+		    size_t errlen);
+
+/* Whether the database answers now: STORE_OK, or STORE_BUSY/ERROR. */
+enum store_rc	 store_ping(struct store *st);
+
 /* A short reason for the last failure, for logs; never holds user data. */
 const char	*store_errmsg(const struct store *st);
+
+/* The same for a STORE_BUSY: SQLite's lock held past the busy timeout,
+ * or why PostgreSQL is out of reach. */
+const char	*store_busy_reason(const struct store *st);
 
 /*
  * The place in the write queue that this store's last write took (0 before
@@ -137,6 +154,17 @@ enum store_rc	 store_user_revoke_all(struct store *st, const char *user,
 enum store_rc	 store_order_add(struct store *st, const char *user,
 		    const char *item, int quantity, time_t now,
 		    struct order *out);
+
+/*
+ * store_order_add under an idempotency key (the Idempotency-Key header):
+ * when user added an order under key after since, out gets that order,
+ * nothing is added, and *again is 1; else the order is added and kept
+ * under key, and *again is 0.  Of two adds with one key at once, one adds
+ * and the other gets its order.
+ */
+enum store_rc	 store_order_add_key(struct store *st, const char *user,
+		    const char *key, const char *item, int quantity,
+		    time_t now, time_t since, struct order *out, int *again);
 
 /* Walk at most limit orders of user whose id is above after, oldest
  * first (after 0: from the first). */

@@ -3,14 +3,17 @@
 # deploy/deps.sh MODE: install the Debian 12 packages MODE needs, if any is
 # missing.  Quiet when nothing is.
 #
-#	build	compiler, make, pkg-config and the -dev packages
+#	build	compiler, make, pkg-config and the -dev packages (libpq-dev:
+#		the PostgreSQL store)
 #	lint	build + cppcheck and shellcheck (make lint)
 #	run	build + lighttpd
 #	test	run + spawn-fcgi, cgi-fcgi (libfcgi-bin), curl, jq, node (18 or
 #		newer) and npm (tests/node, tests/peer, tests/browser), valgrind, fail2ban (its
 #		filter is tested with fail2ban-regex), stress-ng (busy-machine
 #		runs), Apache's mod_auth_openidc (a third-party verifier of
-#		asymmetric tokens)
+#		asymmetric tokens), postgresql-15, pgbouncer and haproxy
+#		(throwaway servers for tests/pg/lib.sh and deploy/cluster/; the
+#		packages' own services are not started)
 #	profile	test + linux-perf and strace (make profile)
 #
 # As root it runs apt-get itself (apt-get update at most once, and only when
@@ -23,14 +26,14 @@ usage() { printf 'usage: %s build|lint|run|test|profile\n' "$prog" >&2; exit 2; 
 [[ $# -eq 1 ]] || usage
 
 build=(gcc make pkg-config libjwt-dev libfcgi-dev libjson-c-dev libssl-dev
-	libsqlite3-dev libsodium-dev)
+	libsqlite3-dev libsodium-dev libpq-dev)
 lint=("${build[@]}" cppcheck shellcheck)
 run=("${build[@]}" lighttpd)
 test=("${run[@]}" spawn-fcgi libfcgi-bin curl jq openssl sqlite3 valgrind
 	nginx apache2 libapache2-mod-fcgid libapache2-mod-auth-openidc chromium
 	systemd man-db
 	clang libclang-rt-14-dev wrk python3 fail2ban stress-ng cppcheck
-	shellcheck)
+	shellcheck postgresql-15 pgbouncer haproxy)
 profile=("${test[@]}" linux-perf strace)
 
 case $1 in

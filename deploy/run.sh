@@ -8,6 +8,9 @@
 #
 #	PORT		TCP port on 127.0.0.1 (default 8080)
 #	DATABASE_PATH	SQLite file (default var/auth.db in the repository)
+#	DATABASE_URL	PostgreSQL instead (here or in ENV_FILE; or
+#			DATABASE_URL_FILE): DATABASE_PATH is then left unset,
+#			and PWHASH_LOCK_FILE defaults to var/pwhash.lock
 #	ENV_FILE	the backends' dotenv file (default .env in the
 #			repository, which this script creates with a fresh
 #			TOKEN_SECRET when it holds none)
@@ -132,11 +135,30 @@ HS256) ;;
 	;;
 esac
 
+
+# file_sets NAME FILE: FILE gives NAME a non-empty value.
+file_sets() {
+	grep -Eq "^[[:space:]]*(export[[:space:]]+)?$1[[:space:]]*=[[:space:]]*[^[:space:]#]" "$2"
+}
+
+# PostgreSQL (DATABASE_URL here or in ENV_FILE): no DATABASE_PATH of ours,
+# which the backends would refuse beside it; a DATABASE_PATH the caller set
+# still goes, and they say so.
+pg=
+if [[ -n ${DATABASE_URL:-}${DATABASE_URL_FILE:-} ]] ||
+    file_sets 'DATABASE_URL(_FILE)?' "$ENV_FILE"; then
+	pg=1
+fi
+[[ -n ${DATABASE_URL_FILE:-} ]] && DATABASE_URL_FILE=$(absolute "$DATABASE_URL_FILE")
 if [[ -n ${DATABASE_PATH:-} ]]; then
 	DATABASE_PATH=$(absolute "$DATABASE_PATH")
-else
+elif [[ -z $pg ]]; then
 	DATABASE_PATH=$APP_ROOT/var/auth.db
 fi
+if [[ -n $pg && -z ${PWHASH_LOCK_FILE:-} ]] && ! file_sets PWHASH_LOCK_FILE "$ENV_FILE"; then
+	PWHASH_LOCK_FILE=$APP_ROOT/var/pwhash.lock
+fi
+[[ -n ${PWHASH_LOCK_FILE:-} ]] && PWHASH_LOCK_FILE=$(absolute "$PWHASH_LOCK_FILE")
 
 # The service's own settings in our environment (every one of .env.example;
 # deploy/lighttpd.conf's var.copy_env passes the same) reach the backends
@@ -149,7 +171,11 @@ for v in TOKEN_SECRET ACCESS_TOKEN_SECRET TOKEN_SECRET_FILE ACCESS_TOKEN_TTL \
 	TRUSTED_PROXIES SIGNUP_MAX_PER_ADDRESS PWHASH_MAX_CONCURRENT \
 	PWHASH_WAIT CORS_ORIGINS CORS_MAX_AGE AUTH_COOKIE_SAMESITE TOKEN_ALG \
 	TOKEN_SIGNING_KEY_FILE TOKEN_VERIFY_KEYS_FILE TOKEN_ACCEPT_HS256_UNTIL \
-	TOKEN_SECRET_PREVIOUS TOKEN_SECRET_PREVIOUS_UNTIL; do
+	TOKEN_SECRET_PREVIOUS TOKEN_SECRET_PREVIOUS_UNTIL \
+	DATABASE_PATH DATABASE_URL DATABASE_URL_FILE PWHASH_LOCK_FILE \
+	PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGPASSFILE \
+	PGSERVICE PGSERVICEFILE PGSSLMODE PGSSLROOTCERT PGSSLCERT PGSSLKEY \
+	PGCONNECT_TIMEOUT PGTARGETSESSIONATTRS; do
 	[[ -n ${!v+set} ]] && passed+=("$v")
 done
 
@@ -206,8 +232,8 @@ trap stop INT TERM HUP
 # which would put a secret on a command line for a moment (/proc/*/cmdline
 # is world-readable).  The lock stays with this script.
 (
-	export APP_ROOT PORT RUN_DIR LOG_DIR ENV_FILE DATABASE_PATH
-	keep=" PATH TZ APP_ROOT PORT RUN_DIR LOG_DIR ENV_FILE DATABASE_PATH ${passed[*]} "
+	export APP_ROOT PORT RUN_DIR LOG_DIR ENV_FILE
+	keep=" PATH TZ APP_ROOT PORT RUN_DIR LOG_DIR ENV_FILE ${passed[*]} "
 	while IFS= read -r v; do
 		[[ $keep == *" $v "* ]] || unset "$v" 2>/dev/null
 	done < <(compgen -e)

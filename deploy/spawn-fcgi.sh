@@ -51,12 +51,14 @@
 # SIGNUP_MAX_PER_ADDRESS, PWHASH_MAX_CONCURRENT, PWHASH_WAIT, CORS_ORIGINS,
 # CORS_MAX_AGE, AUTH_COOKIE_SAMESITE, TOKEN_ALG, TOKEN_VERIFY_KEYS_FILE,
 # TOKEN_ACCEPT_HS256_UNTIL, TOKEN_SECRET_PREVIOUS,
-# TOKEN_SECRET_PREVIOUS_UNTIL, and TOKEN_SIGNING_KEY_FILE for login and
-# refresh but never userorders or authorize: every one of .env.example),
-# which win over ENV_FILE (dotenv's rule).  With asymmetric tokens, run
-# login and refresh as a user that can read the private key and the
-# verifiers as one that cannot (-u), and keep TOKEN_SIGNING_KEY_FILE out
-# of a shared ENV_FILE.
+# TOKEN_SECRET_PREVIOUS_UNTIL, DATABASE_URL, DATABASE_URL_FILE,
+# PWHASH_LOCK_FILE, and TOKEN_SIGNING_KEY_FILE for login and refresh but
+# never userorders or authorize: every one of .env.example; and libpq's
+# PGHOST, PGPORT, PGUSER, PGPASSWORD, PGSSLMODE and the like), which win
+# over ENV_FILE (dotenv's rule).  With asymmetric tokens, run login and
+# refresh as a user that can read the private key and the verifiers as
+# one that cannot (-u), and keep TOKEN_SIGNING_KEY_FILE out of a shared
+# ENV_FILE.
 # Prefer the secret in ENV_FILE or TOKEN_SECRET_FILE (mode 0640, root:USER)
 # to TOKEN_SECRET in the environment.  Its working directory is APP_ROOT, so
 # a relative ENV_FILE or DATABASE_PATH (default .env and var/auth.db) is
@@ -178,7 +180,11 @@ for v in PATH ENV_FILE DATABASE_PATH TOKEN_SECRET_FILE TOKEN_SECRET \
 	SIGNUP_MAX_PER_ADDRESS PWHASH_MAX_CONCURRENT PWHASH_WAIT CORS_ORIGINS \
 	CORS_MAX_AGE AUTH_COOKIE_SAMESITE TOKEN_ALG TOKEN_VERIFY_KEYS_FILE \
 	TOKEN_ACCEPT_HS256_UNTIL TOKEN_SECRET_PREVIOUS \
-	TOKEN_SECRET_PREVIOUS_UNTIL TOKEN_SIGNING_KEY_FILE; do
+	TOKEN_SECRET_PREVIOUS_UNTIL TOKEN_SIGNING_KEY_FILE \
+	DATABASE_URL DATABASE_URL_FILE PWHASH_LOCK_FILE PGHOST PGHOSTADDR PGPORT \
+	PGDATABASE PGUSER PGPASSWORD PGPASSFILE PGSERVICE PGSERVICEFILE \
+	PGSSLMODE PGSSLROOTCERT PGSSLCERT PGSSLKEY PGCONNECT_TIMEOUT \
+	PGTARGETSESSIONATTRS; do
 	# The private key is the signers' alone (README, "Asymmetric
 	# tokens"): userorders and authorize, which only verify, never get
 	# its path.

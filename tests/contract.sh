@@ -15,7 +15,8 @@
 # `Bearer realm="api", error="invalid_token", error_description="..."`) under
 # the token attacks (alg none, HS512 with the same secret, a bad signature,
 # expired, ...) each next to its positive control, refresh rotation, reuse
-# revoking the family, logout, and 404, 405 with Allow, 413, 415 and 400.
+# revoking the family, logout, GET /api/health, and 404, 405 with Allow,
+# 413, 415 and 400.
 #
 # It prints one line per check, "ok - NAME" or "not ok - NAME" (the
 # details indented below), in a fixed order, and ends with
@@ -657,6 +658,12 @@ req method.token-get GET /api/token
 expect_allow "GET /api/token → 405, Allow: POST" POST
 req method.logout-delete DELETE /api/logout
 expect_allow "DELETE /api/logout → 405, Allow: POST" POST
+req health GET /api/health
+check_eq "GET /api/health, no token → 200 {\"status\":\"ok\"}" '200 {"status":"ok"}' "$STATUS $BODY"
+req health.head HEAD /api/health
+check_eq "HEAD /api/health → 200, no body" "200 " "$STATUS $BODY"
+req health.post POST /api/health '{}'
+expect_allow "POST /api/health → 405, Allow: GET, HEAD" "GET, HEAD"
 req query GET "/api/userOrders?page=2"
 expect_missing "a query string does not change the route (GET userOrders?page=2 without a token → 401)"
 

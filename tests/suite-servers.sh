@@ -154,10 +154,11 @@ passed() {
 # unpassed ENV-EXAMPLE DEPLOY-DIR KIND: the settings that KIND does not
 # pass on, space-separated.  The secrets never go in FcgidInitialEnv,
 # which cuts values at 127 bytes: mod_fcgid's executables take them from
-# TOKEN_SECRET_FILE (or ENV_FILE).
+# TOKEN_SECRET_FILE (or ENV_FILE), and DATABASE_URL, which may hold a
+# password, from DATABASE_URL_FILE.
 unpassed() {
 	local skip=
-	[ "$3" = fcgid ] && skip='^(TOKEN_SECRET|ACCESS_TOKEN_SECRET|TOKEN_SECRET_PREVIOUS)$'
+	[ "$3" = fcgid ] && skip='^(TOKEN_SECRET|ACCESS_TOKEN_SECRET|TOKEN_SECRET_PREVIOUS|DATABASE_URL)$'
 	comm -23 <(settings "$1" | grep -vE "${skip:-^$}") <(passed "$2" "$3") |
 	    paste -sd' '
 }

@@ -74,7 +74,8 @@ layer_of() {
 	case $1 in
 	bearer|clientaddr|dotenv|hs256|jsonout|jsonw|jwk|jws|keyring|origin|\
 	pwhash|pwslot|query|rfc3339|rtoken|strictjson|username) echo 0 ;;
-	config|store|token) echo 1 ;;
+	config|pgconn|store|store_backend|store_dispatch|store_key|store_pg|\
+	store_rename|token) echo 1 ;;
 	auth|body|cookie|cors|field|grant|reply|request|seclog|server|\
 	service|throttle) echo 2 ;;
 	*) echo unknown ;;
@@ -127,7 +128,7 @@ check_eq "control: the SPDX check catches a file without the line" \
     "$T_TMP/planted.sh" "$(no_spdx "$T_TMP/planted.sh")"
 if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
 	mapfile -t licensed < <(git -C "$ROOT" ls-files | grep -Ev \
-	    '^(tests/fuzz/(corpus|regress)/|deploy/errors/)|\.(md|json|png)$|(^|/)(LICENSE|VERSION|\.gitignore)$' |
+	    '^(tests/fuzz/(corpus|regress)/|deploy/(cluster/)?errors/)|\.(md|json|png)$|(^|/)(LICENSE|VERSION|\.gitignore)$' |
 	    sed "s|^|$ROOT/|")
 	check_eq "every source, script and configuration file carries an SPDX line (${#licensed[@]} files)" \
 	    "" "$(no_spdx "${licensed[@]}")"

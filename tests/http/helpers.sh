@@ -142,7 +142,9 @@ start_lighttpd() {
 		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && continue
 		env - PATH="$PATH" APP_ROOT="$app_root" PORT="$PORT" \
 		    RUN_DIR="$RUN_DIR" LOG_DIR="$LOG_DIR" ENV_FILE="$ENV_FILE" \
-		    DATABASE_PATH="$DATABASE_PATH" \
+		    ${DATABASE_PATH:+DATABASE_PATH="$DATABASE_PATH"} \
+		    ${DATABASE_URL:+DATABASE_URL="$DATABASE_URL"} \
+		    ${PWHASH_LOCK_FILE:+PWHASH_LOCK_FILE="$PWHASH_LOCK_FILE"} \
 		    "$LIGHTTPD" -D -f "$CONF" </dev/null >>"$STDERR" 2>&1 &
 		LPID=$!
 		URL=http://127.0.0.1:$PORT

@@ -29,7 +29,8 @@ static const char *const config_vars[] = {
 	"PWHASH_WAIT", "TRUSTED_PROXIES", "CORS_ORIGINS", "CORS_MAX_AGE",
 	"AUTH_COOKIE_SAMESITE", "TOKEN_ALG", "TOKEN_SIGNING_KEY_FILE",
 	"TOKEN_VERIFY_KEYS_FILE", "TOKEN_ACCEPT_HS256_UNTIL",
-	"TOKEN_SECRET_PREVIOUS", "TOKEN_SECRET_PREVIOUS_UNTIL",
+	"TOKEN_SECRET_PREVIOUS", "TOKEN_SECRET_PREVIOUS_UNTIL", "DATABASE_URL",
+	"DATABASE_URL_FILE", "PWHASH_LOCK_FILE",
 };
 
 static char	scratch_dir[64];
@@ -873,6 +874,115 @@ test_load_cookie_path_refused(void)
 	teardown();
 }
 
+#define PG_URL	"postgresql://auth:Pw9sEcReT@db.example:5432/auth"
+
+static void
+test_load_database_url(void)
+{
+	struct config	 cfg;
+
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	setenv("DATABASE_URL", PG_URL, 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK_STR(cfg.database_url, PG_URL);
+	CHECK(cfg.database_path == NULL);
+	config_free(&cfg);
+	/* postgres:// and libpq's key=value words are forms of it too. */
+	setenv("DATABASE_URL", "postgres:///auth", 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	config_free(&cfg);
+	setenv("DATABASE_URL", "host=/run/postgresql dbname=auth", 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	config_free(&cfg);
+	/* The control: without it, SQLite at the default path. */
+	unsetenv("DATABASE_URL");
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK(cfg.database_url == NULL);
+	CHECK_STR(cfg.database_path, "var/auth.db");
+	config_free(&cfg);
+	teardown();
+}
+
+/* An error about the URL names the variable, never the password. */
+static void
+load_fails_url(const char *var)
+{
+	struct config	 cfg;
+	char		 err[256] = "";
+
+	CHECK_INT(config_load(&cfg, err, sizeof(err)), -1);
+	check_err(err, var);
+	CHECK(strstr(err, "Pw9sEcReT") == NULL);
+	config_free(&cfg);
+}
+
+static void
+test_load_database_url_refused(void)
+{
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	setenv("DATABASE_URL", "mysql://auth:Pw9sEcReT@db/auth", 1);
+	load_fails_url("DATABASE_URL");
+	setenv("DATABASE_URL", "Pw9sEcReT", 1);
+	load_fails_url("DATABASE_URL");
+	/* Both stores named: which holds the users would be a guess. */
+	setenv("DATABASE_URL", PG_URL, 1);
+	setenv("DATABASE_PATH", "/srv/auth/x.db", 1);
+	load_fails_url("DATABASE_PATH");
+	teardown();
+	/* DATABASE_PATH from the file counts too. */
+	setup("DATABASE_PATH=/srv/auth/x.db\n");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	setenv("DATABASE_URL", PG_URL, 1);
+	load_fails_url("DATABASE_URL");
+	teardown();
+}
+
+static void
+test_load_database_url_empty_path(void)
+{
+	struct config	 cfg;
+
+	/* lighttpd-cgi.conf always passes a DATABASE_PATH: empty is none. */
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	setenv("DATABASE_URL", PG_URL, 1);
+	setenv("DATABASE_PATH", "", 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK(cfg.database_path == NULL);
+	config_free(&cfg);
+	teardown();
+}
+
+static void
+test_load_database_url_file(void)
+{
+	struct config	 cfg;
+	char		 path[160];
+	FILE		*fp;
+
+	setup("");
+	setenv("TOKEN_SECRET", SECRET32, 1);
+	snprintf(path, sizeof(path), "%s/url", scratch_dir);
+	if ((fp = fopen(path, "w")) == NULL) {
+		perror(path);
+		exit(2);
+	}
+	fputs(PG_URL "\n", fp);
+	fclose(fp);
+	setenv("DATABASE_URL_FILE", path, 1);
+	CHECK_INT(load_ok(&cfg, SECRET32), 0);
+	CHECK_STR(cfg.database_url, PG_URL);
+	config_free(&cfg);
+	setenv("DATABASE_URL", PG_URL, 1);
+	load_fails_url("DATABASE_URL_FILE");
+	unsetenv("DATABASE_URL");
+	unlink(path);
+	load_fails_url("DATABASE_URL_FILE");
+	teardown();
+}
+
 static void
 test_free_zeroes(void)
 {
@@ -944,5 +1054,9 @@ UNIT_TESTS(
 	T(test_load_cors_defaults),
 	T(test_load_cors_set),
 	T(test_load_bad_cors_refused),
+	T(test_load_database_url),
+	T(test_load_database_url_refused),
+	T(test_load_database_url_empty_path),
+	T(test_load_database_url_file),
 	T(test_free_zeroes),
 );

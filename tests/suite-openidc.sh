@@ -54,7 +54,6 @@ port() {
 		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
 	done
 }
-HTTP=$(port) HTTPS=$(port)
 
 # Keys: RS256 and ES256, and one JWK Set of both, readable by www-data.
 mkdir -m 0700 "$T_TMP/keys"
@@ -69,7 +68,10 @@ chmod 0644 "$T_TMP/protected.txt"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
     -keyout "$TMPDIR_SERVER/tls.key" -out "$TMPDIR_SERVER/tls.crt" 2>/dev/null
 
-cat >"$TMPDIR_SERVER/site.conf" <<EOF
+mkdir -m 0755 "$TMPDIR_SERVER/log" "$TMPDIR_SERVER/apache"
+# site_conf: the configuration for the ports HTTP and HTTPS.
+site_conf() {
+	cat >"$TMPDIR_SERVER/site.conf" <<EOF
 # The JWK Set over https (mod_auth_openidc fetches no other), and the
 # resource server over http.
 Listen 127.0.0.1:$HTTPS
@@ -100,11 +102,22 @@ Listen 127.0.0.1:$HTTP
 	</Location>
 </VirtualHost>
 EOF
-apache_main_conf "$TMPDIR_SERVER/apache2.conf" "$TMPDIR_SERVER/site.conf" \
-    authz_core authz_user authn_core alias mime headers ssl socache_shmcb \
-    auth_openidc
-mkdir -m 0755 "$TMPDIR_SERVER/log" "$TMPDIR_SERVER/apache"
-if ! apache_start "$TMPDIR_SERVER/apache2.conf" "http://127.0.0.1:$HTTP"; then
+	apache_main_conf "$TMPDIR_SERVER/apache2.conf" "$TMPDIR_SERVER/site.conf" \
+	    authz_core authz_user authn_core alias mime headers ssl socache_shmcb \
+	    auth_openidc
+}
+# A free port may be taken before Apache binds it (other tests run
+# beside this one): up to three pairs of ports.
+started=
+for _ in 1 2 3; do
+	HTTP=$(port) HTTPS=$(port)
+	site_conf
+	if apache_start "$TMPDIR_SERVER/apache2.conf" "http://127.0.0.1:$HTTP"; then
+		started=1
+		break
+	fi
+done
+if [ -z "$started" ]; then
 	t_fail "Apache with mod_auth_openidc starts"
 	t_done
 	exit 1

@@ -356,13 +356,17 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev
 	mkdir -m 0700 "$T_TMP/priv"
 	cp "$DB" "$T_TMP/priv/auth.db"
 	chown -R nobody "$T_TMP/priv"
+	# The executables where nobody may run them: the checkout may be
+	# private to its owner (a clone in root's mode-0700 home).
+	install -d -m 0755 "$T_TMP/bin"
+	install -m 0755 "$BUILD/login" "$BUILD/userorders" "$T_TMP/bin/"
 	# as_nobody EXE NAME=value...: EXE as CGI, user nobody, env -i.
 	as_nobody() {
 		local exe=$1 out
 		shift
 		out=$(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
 		    env -i DATABASE_PATH="$T_TMP/priv/auth.db" REQUEST_METHOD=GET \
-		    REQUEST_URI=/api/userOrders "$@" "$BUILD/$exe" 2>"$T_TMP/nobody.err")
+		    REQUEST_URI=/api/userOrders "$@" "$T_TMP/bin/$exe" 2>"$T_TMP/nobody.err")
 		STATUS=$(printf '%s\n' "$out" | sed -n 's/^Status: \([0-9]*\).*/\1/p' | head -n1)
 	}
 	check_eq "control: user nobody cannot read the private key" denied \

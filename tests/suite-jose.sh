@@ -103,14 +103,18 @@ APP=$T_TMP/app
 mkdir -p "$APP/build"
 cp -R "$ROOT/deploy" "$ROOT/web" "$APP/"
 cp "$BUILD"/{login,userorders,refresh,authorize,authctl} "$APP/build/"
-PORT=$((20000 + RANDOM % 30000))
+for _ in $(seq 20); do
+	PORT=$((20000 + RANDOM % 30000))
+	(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || break
+done
 URL=http://127.0.0.1:$PORT
 env -i PATH="$PATH" TOKEN_ALG=EdDSA PORT="$PORT" "$APP/deploy/run.sh" \
     >"$T_TMP/run.out" 2>&1 &
 RUNPID=$!
-# wait_up: until the page answers (30 s at most), or run.sh left.
+# wait_up: until the page answers (60 s at most: a busy machine), or
+# run.sh left.
 wait_up() {
-	for _ in $(seq 300); do
+	for _ in $(seq 600); do
 		curl -s -o /dev/null --max-time 2 "$URL/" && return 0
 		pid_alive "$RUNPID" || return 1
 		sleep 0.1

@@ -243,6 +243,14 @@ hs_producer() {
 	while [ ! -e "$T_TMP/stop" ]; do
 		out=$(curl -s --max-time 10 -w '\n%{http_code}' -H 'Content-Type: application/json' \
 		    -d "{\"refresh_token\":\"$rt\"}" "$URL/api/token")
+		# A 5xx from lighttpd (a worker exiting as it was reached, see
+		# hs_loader) never reached the refresh: asked again once.
+		if [ "${out:${#out}-3:1}" = 5 ]; then
+			echo "${out##*$'\n'}" >>"$T_TMP/hs.produced.retried"
+			sleep 0.2
+			out=$(curl -s --max-time 10 -w '\n%{http_code}' -H 'Content-Type: application/json' \
+			    -d "{\"refresh_token\":\"$rt\"}" "$URL/api/token")
+		fi
 		echo "${out##*$'\n'}" >>"$T_TMP/hs.produced"
 		out=${out%$'\n'*}
 		rt=$(jq -r '.refresh_token // empty' <<<"$out")

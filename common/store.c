@@ -24,6 +24,7 @@
 #define STORE_BACKEND	sqlite	/* common/store_backend.h */
 #include "common/store_rename.h"
 #include "common/store.h"
+#include "common/sqlite_rc.h"
 #include "common/username.h"
 
 #define STORE_BUSY_MS		5000	/* longest wait for the write lock */
@@ -233,17 +234,7 @@ static enum store_rc
 store_rc_of(struct store *st, int rc)
 {
 	st->last = rc;
-	switch (rc & 0xff) {
-	case SQLITE_OK:
-	case SQLITE_DONE:
-	case SQLITE_ROW:
-		return STORE_OK;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return STORE_BUSY;
-	default:
-		return STORE_ERROR;
-	}
+	return sqlite_rc_status(rc);
 }
 
 /* Run a statement that returns no rows, then reset it. */

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "common/store.h"
+#include "common/sqlite_rc.h"
 #include "common/store_backend.h"
 
 #define STORE_KEY_BUSY_MS	5000
@@ -79,22 +80,6 @@ fail:
 	sqlite3_close(k->db);
 	k->db = NULL;
 	return NULL;
-}
-
-static enum store_rc
-store_key_rc(int rc)
-{
-	switch (rc & 0xff) {
-	case SQLITE_OK:
-	case SQLITE_DONE:
-	case SQLITE_ROW:
-		return STORE_OK;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return STORE_BUSY;
-	default:
-		return STORE_ERROR;
-	}
 }
 
 /* Prepare sql with text parameters 1 and 2 (user, key) bound. */
@@ -204,7 +189,7 @@ store_key_order_add(struct store_key *k, const char *user, const char *key,
 		return STORE_ERROR;
 	if ((rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) !=
 	    SQLITE_OK)
-		return store_key_rc(rc);
+		return sqlite_rc_status(rc);
 	rc = store_key_find(db, user, key, since, out);
 	if (rc == SQLITE_ROW) {
 		*again = 1;
@@ -219,5 +204,5 @@ store_key_order_add(struct store_key *k, const char *user, const char *key,
 		if (!sqlite3_get_autocommit(db))
 			(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	}
-	return store_key_rc(rc);
+	return sqlite_rc_status(rc);
 }

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: ISC
-# bench/lib.sh: sourced by bench/run.sh and bench/profile.sh (ROOT and
-# LIGHTTPD set).  A scratch folder with the secret, lighttpd from
+# bench/lib.sh: sourced by bench/run.sh, bench/pg.sh and bench/profile.sh
+# (ROOT and LIGHTTPD set).  A scratch folder with the secret, lighttpd from
 # deploy/lighttpd.conf (BENCH_PROCS processes per executable when set) on a
 # free loopback port, BENCH_USERS users with a few orders each, the
 # tutorial's Express server (tests/peer) on loopback with the same users,
@@ -9,6 +9,7 @@
 
 TMP=$(mktemp -d -t jwt-bench.XXXXXX)
 LPID=		# the lighttpd started last
+LDB=()		# its store's settings (start_lighttpd)
 ALL_LPIDS=()	# every lighttpd started, for the clean-up
 PEER_PID=	# the Express peer, while it runs
 USERS=${BENCH_USERS:-1000}
@@ -68,8 +69,9 @@ free_port() {
 
 # start_lighttpd APP_ROOT [NAME=value...]: lighttpd from
 # deploy/lighttpd.conf, the binaries of APP_ROOT/build, on a free port, with
-# those settings in the service's ENV_FILE; sets BASE and LDIR (its folder:
-# the database is LDIR/auth.db, the settings LDIR/env).
+# those settings in the service's ENV_FILE; sets BASE, LDIR (its folder:
+# the settings are LDIR/env) and LDB (its store: DATABASE_PATH=LDIR/auth.db,
+# or DATABASE_URL=$BENCH_DB when the caller sets BENCH_DB).
 start_lighttpd() {
 	local app=$1 dir
 	shift
@@ -77,12 +79,15 @@ start_lighttpd() {
 	mkdir -p "$dir/run" "$dir/log"
 	[[ $# -eq 0 ]] || printf '%s\n' "$@" >"$dir/env"
 	touch "$dir/env"
+	LDB=(DATABASE_PATH="$dir/auth.db")
+	[[ -z ${BENCH_DB:-} ]] ||
+		LDB=(DATABASE_URL="$BENCH_DB" PWHASH_LOCK_FILE="$dir/pwhash.lock")
 	PORT=$(free_port)
 	(
 		exec ${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} \
 		    env - PATH="$PATH" APP_ROOT="$app" PORT="$PORT" \
 		    RUN_DIR="$dir/run" LOG_DIR="$dir/log" ENV_FILE="$dir/env" \
-		    DATABASE_PATH="$dir/auth.db" TOKEN_SECRET_FILE="$TMP/secret" \
+		    "${LDB[@]}" TOKEN_SECRET_FILE="$TMP/secret" \
 		    "$LIGHTTPD" -D -f "$CONF"
 	) >"$dir/log/stderr" 2>&1 &
 	LPID=$!
@@ -105,25 +110,25 @@ workers() { pgrep -P "$LPID" || true; }
 # The secret, as the tutorial makes it, in a file (never on a command line).
 (umask 077; od -An -tx1 -N64 /dev/urandom | tr -d ' \n' >"$TMP/secret")
 
-# bench_users: USERS users bench-0 ... with ORDERS orders each, made by
-# build/bench/seed straight into the store of the service started last (its
-# own configuration, so its own key signs the tokens), and checked through
-# it.  Sets TOKENS (one access token a line), REFRESH (one refresh token a
-# line), NAMES (one user name a line), TOKEN1 (a file of the first token
-# alone), TOKEN (that token) and BAD (it with a wrong signature).
+# bench_users [DIR]: USERS users bench-0 ... with ORDERS orders each, made
+# by build/bench/seed straight into the store of the service started last
+# (its own configuration, so its own key signs the tokens), and checked
+# through it; their tokens in DIR ($TMP/users).  Sets TOKENS (one access
+# token a line), REFRESH (one refresh token a line), NAMES (one user name a
+# line), TOKEN1 (a file of the first token alone), TOKEN (that token) and
+# BAD (it with a wrong signature).
 bench_users() {
-	local t0=$SECONDS
-	mkdir -p "$TMP/users"
+	local t0=$SECONDS d=${1:-$TMP/users}
+	mkdir -p "$d"
 	env - PATH="$PATH" TOKEN_SECRET_FILE="$TMP/secret" ENV_FILE="$LDIR/env" \
-	    DATABASE_PATH="$LDIR/auth.db" \
-	    "$ROOT/build/bench/seed" "$USERS" "$ORDERS" "$PASSWORD" "$TMP/users" ||
+	    "${LDB[@]}" "$ROOT/build/bench/seed" "$USERS" "$ORDERS" "$PASSWORD" "$d" ||
 		{ echo "bench: seed failed" >&2; exit 1; }
 	# shellcheck disable=SC2034 # REFRESH, TOKEN1: read by bench/run.sh
-	TOKENS=$TMP/users/access REFRESH=$TMP/users/refresh NAMES=$TMP/users/users
+	TOKENS=$d/access REFRESH=$d/refresh NAMES=$d/users
 	TOKEN=$(head -n 1 "$TOKENS")
-	head -n 1 "$TOKENS" >"$TMP/users/access1"
+	head -n 1 "$TOKENS" >"$d/access1"
 	# shellcheck disable=SC2034
-	TOKEN1=$TMP/users/access1
+	TOKEN1=$d/access1
 	# shellcheck disable=SC2034
 	BAD=$(forged "$TOKEN")
 	expect_cases "$BASE" "$TOKEN" "the service"

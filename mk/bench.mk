@@ -4,9 +4,11 @@
 # microbenchmark of the auth object (bench/README.md).  WRK_THREADS,
 # WRK_CONNECTIONS, WRK_DURATION, WARMUP, ROUNDS, ROUND_DURATION,
 # ROUND_WARMUP, LOGIN_CONNECTIONS, BENCH_USERS, BENCH_ORDERS and BENCH_PROCS
-# pass through.
+# pass through.  With BENCH_DATABASE_URL or DATABASE_URL set it runs
+# bench/pg.sh on that database too; make bench-pg runs bench/pg.sh alone,
+# on a throwaway PostgreSQL 15 when neither is set.
 
-.PHONY: bench
+.PHONY: bench bench-pg
 
 $(BUILD)/bench/bare: bench/bare.c
 	@mkdir -p $(dir $@)
@@ -31,6 +33,12 @@ bench:
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@bench/run.sh
 	@bench/authorizer.sh
+	@if [ -n "$$BENCH_DATABASE_URL$$DATABASE_URL" ]; then bench/pg.sh; fi
+
+bench-pg:
+	@deploy/deps.sh test
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@bench/pg.sh
 
 # make profile: worker CPU per request, system calls and a perf profile of
 # the 200 path (bench/profile.sh), beside the ceiling.

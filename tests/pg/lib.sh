@@ -48,9 +48,11 @@ as_pg() {
 	fi
 }
 
+# fsync off by default: the tests check answers, not durability across a
+# crash of the machine; bench/pg.sh sets PG_FSYNC=on, as in production.
 pg_restart_server() {
 	as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" \
-	    -o "-k $PG_DIR -c listen_addresses='' -c fsync=off -c max_connections=200" \
+	    -o "-k $PG_DIR -c listen_addresses='' -c fsync=${PG_FSYNC:-off} -c max_connections=200" \
 	    -w -t 30 start >/dev/null || return 1
 	PG_PID=$(head -n 1 "$PG_DIR/data/postmaster.pid")
 }

@@ -117,6 +117,7 @@ workers() { pgrep -P "$LPID" || true; }
 # token a line), REFRESH (one refresh token a line), NAMES (one user name a
 # line), TOKEN1 (a file of the first token alone), TOKEN (that token) and
 # BAD (it with a wrong signature).
+# shellcheck disable=SC2120 # DIR is optional
 bench_users() {
 	local t0=$SECONDS d=${1:-$TMP/users}
 	mkdir -p "$d"

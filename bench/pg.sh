@@ -74,22 +74,9 @@ start_ceiling
 CEIL_BASE=$BASE
 
 # 2. The GET rounds.
-RSQ=() RCEIL=() RPG=()
-for r in $(seq "$ROUNDS"); do
-	if ((r % 2)); then
-		round_case "sqlite_r$r" get "$SQ_TOKENS" "$SQ_BASE/api/userOrders"
-		round_case "ceiling_r$r" get "$SQ_TOKENS" "$CEIL_BASE/api/userOrders"
-		round_case "pg_r$r" get "$PG_TOKENS" "$PG_BASE/api/userOrders"
-	else
-		round_case "pg_r$r" get "$PG_TOKENS" "$PG_BASE/api/userOrders"
-		round_case "ceiling_r$r" get "$SQ_TOKENS" "$CEIL_BASE/api/userOrders"
-		round_case "sqlite_r$r" get "$SQ_TOKENS" "$SQ_BASE/api/userOrders"
-	fi
-	RSQ+=("sqlite_r$r") RCEIL+=("ceiling_r$r") RPG+=("pg_r$r")
-done
-median_case sqlite "${RSQ[@]}"
-median_case ceiling "${RCEIL[@]}"
-median_case pg "${RPG[@]}"
+get_rounds sqlite "$SQ_TOKENS" "$SQ_BASE/api/userOrders" \
+    ceiling "$SQ_TOKENS" "$CEIL_BASE/api/userOrders" \
+    pg "$PG_TOKENS" "$PG_BASE/api/userOrders"
 
 # 3. The writes.
 wrk_case post_sqlite post "$SQ_TOKENS" "$SQ_BASE/api/userOrders"

@@ -50,22 +50,9 @@ echo "$BAD" >"$TMP/bad"
 : >"$TMP/none"
 
 # 2. The GET rounds.
-RMANY=() RCEIL=() RONE=()
-for r in $(seq "$ROUNDS"); do
-	if ((r % 2)); then
-		round_case "many_r$r" get "$TOKENS" "$SVC_BASE/api/userOrders"
-		round_case "ceiling_r$r" get "$TOKENS" "$CEIL_BASE/api/userOrders"
-		round_case "one_r$r" get "$TOKEN1" "$SVC_BASE/api/userOrders"
-	else
-		round_case "one_r$r" get "$TOKEN1" "$SVC_BASE/api/userOrders"
-		round_case "ceiling_r$r" get "$TOKENS" "$CEIL_BASE/api/userOrders"
-		round_case "many_r$r" get "$TOKENS" "$SVC_BASE/api/userOrders"
-	fi
-	RMANY+=("many_r$r") RCEIL+=("ceiling_r$r") RONE+=("one_r$r")
-done
-median_case many "${RMANY[@]}"
-median_case ceiling "${RCEIL[@]}"
-median_case one "${RONE[@]}"
+get_rounds many "$TOKENS" "$SVC_BASE/api/userOrders" \
+    ceiling "$TOKENS" "$CEIL_BASE/api/userOrders" \
+    one "$TOKEN1" "$SVC_BASE/api/userOrders"
 
 # 3. The rest, once each.
 wrk_case noauth get "$TMP/none" "$SVC_BASE/api/userOrders"

@@ -14,6 +14,7 @@ ROUNDS=${ROUNDS:-9}
 # a disturbance then spoils few rounds, and the median passes over them.
 ROUND_DURATION=${ROUND_DURATION:-4s}
 ROUND_WARMUP=${ROUND_WARMUP:-1s}
+# shellcheck disable=SC2034 # read by bench/run.sh
 LOGIN_CONNS=${LOGIN_CONNECTIONS:-4}
 LUA=$ROOT/bench/load.lua
 WRK=(wrk)
@@ -52,6 +53,26 @@ wrk_case() {
 # round_case: wrk_case for one of the GET rounds (ROUND_DURATION).
 round_case() {
 	DURATION=$ROUND_DURATION WARMUP=$ROUND_WARMUP wrk_case "$@"
+}
+
+# get_rounds A FILE URL B FILE URL C FILE URL: ROUNDS GET rounds of the
+# three, in turn, A B C and every other round C B A (so B, the ceiling, is
+# always between the two it is compared with); the rounds are A_r1 ...,
+# and A, B and C get their medians.
+get_rounds() {
+	local r i
+	local -a a=("$@") names
+	for r in $(seq "$ROUNDS"); do
+		for i in 0 3 6; do
+			((r % 2)) || i=$((6 - i))
+			round_case "${a[i]}_r$r" get "${a[i + 1]}" "${a[i + 2]}"
+		done
+	done
+	for i in 0 3 6; do
+		names=()
+		for r in $(seq "$ROUNDS"); do names+=("${a[i]}_r$r"); done
+		median_case "${a[i]}" "${names[@]}"
+	done
 }
 
 # median_case CASE NAME...: CASE gets the round whose requests/s is the

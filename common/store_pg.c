@@ -27,7 +27,7 @@
 #include "common/pgconn.h"
 
 #define PG_PRUNE_AFTER		86400	/* keep spent tokens a day (reuse) */
-#define PG_SCHEMA_VERSION	2
+#define PG_SCHEMA_VERSION	3
 #define PG_LOCK_CLASS		"19031"	/* as pgconn.c's */
 
 /* Schema migrations: entry i takes version i to i + 1. */
@@ -82,6 +82,20 @@ static const char *const pg_migrations[PG_SCHEMA_VERSION] = {
 	"  created_at bigint NOT NULL,"
 	"  PRIMARY KEY (username, key));"
 	"CREATE INDEX order_keys_created ON order_keys (created_at);",
+	/*
+	 * 2 -> 3: the order list, the hot read, as a PL/pgSQL function.  An
+	 * unnamed statement (PQexecParams) is parsed and planned on every
+	 * call, most of its cost; PL/pgSQL keeps the plan in the server
+	 * process, per connection, without a named statement on the
+	 * client's side, so it also holds behind pgbouncer's transaction
+	 * pooling.
+	 */
+	"CREATE FUNCTION jwt_auth_orders_page(u text, after bigint, lim integer)"
+	"  RETURNS TABLE (id bigint, item text, quantity integer,"
+	"  created_at bigint) LANGUAGE plpgsql STABLE AS $$ BEGIN"
+	"  RETURN QUERY SELECT o.id, o.item, o.quantity, o.created_at"
+	"  FROM orders o WHERE o.username = u AND o.id > after"
+	"  ORDER BY o.id LIMIT lim; END $$;",
 };
 
 struct store {
@@ -595,8 +609,7 @@ store_order_list(struct store *st, const char *user, int64_t after,
 	pgconn_int(&p, after);
 	pgconn_int(&p, limit);
 	if ((r = pgconn_first(&st->c, "SELECT id, item, quantity, created_at "
-	    "FROM orders WHERE username = $1 AND id > $2 ORDER BY id "
-	    "LIMIT $3", &p, &rc)) == NULL)
+	    "FROM jwt_auth_orders_page($1, $2, $3)", &p, &rc)) == NULL)
 		return rc;
 	for (i = 0; i < PQntuples(r) && n == 0; i++) {
 		len = PQgetlength(r, i, 1);

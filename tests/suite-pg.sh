@@ -116,7 +116,7 @@ elif [ -s "$T_TMP/sqlite.summary" ] && [ -s "$T_TMP/postgresql.summary" ]; then
 else
 	t_fail "both contract runs wrote their summary"
 fi
-check_eq "the schema is at version 2" 2 "$(pg_sql 'SELECT version FROM jwt_auth_schema')"
+check_eq "the schema is at version 3" 3 "$(pg_sql 'SELECT version FROM jwt_auth_schema')"
 check_match "the contract's users and orders are rows in PostgreSQL" '^[1-9][0-9]* [1-9][0-9]*$' \
     "$(pg_sql "SELECT (SELECT count(*) FROM users) || ' ' || (SELECT count(*) FROM orders)")"
 check_eq "no SQLite file was made" "" "$(ls "$ROOT"/build/var 2>/dev/null)"

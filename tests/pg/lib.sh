@@ -24,7 +24,7 @@
 # And load helpers for the suites that drive the service at URL (their
 # files in T_TMP; background jobs in JOBS):
 #	post, bg, burst N, codes; writers_start N, writers_stop, count,
-#	more_than, wait_for, acked_ids, listed_ids (below)
+#	more_than, wait_for, acked_ids, listed_ids, check_acked_listed (below)
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PGBOUNCER=${PGBOUNCER:-/usr/sbin/pgbouncer}
@@ -281,4 +281,15 @@ acked_ids() { cat "$T_TMP"/w.* | grep '^201' | cut -f2 | jq -r .id | sort -n | p
 listed_ids() {
 	curl -sS --max-time 20 -H "Authorization: Bearer $ACCESS" "$URL/api/userOrders?limit=1000" |
 	    jq -r '.orders[].id' | sort -n | paste -sd' '
+}
+# check_acked_listed WHERE: every id the writers got a 201 for is listed
+# now.  Not the other way round: a commit whose answer was lost when the
+# database went away (the client got a 503) may be listed too.
+check_acked_listed() {
+	local acked listed
+	acked=$(acked_ids)
+	listed=$(listed_ids)
+	check_match "positive control: orders got a 201 and are listed" '^[1-9]' "$acked"
+	check_eq "every order that got a 201 is $1" "" \
+	    "$(comm -23 <(tr ' ' '\n' <<<"$acked" | sort) <(tr ' ' '\n' <<<"$listed" | sort) | paste -sd' ')"
 }

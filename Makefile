@@ -54,7 +54,10 @@ $(BUILD)/%.o: %.c Makefile VERSION
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# Made afresh: ar r keeps the members of a source file since removed or
+# renamed, whose stale symbols the linker could then pick.
 $(BUILD)/common.a: $(COMMON_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/%: $(BUILD)/cgi-bin/%.o $(BUILD)/common.a

@@ -2,7 +2,7 @@
 /*
  * A SQLite result code as the store's: busy or locked is STORE_BUSY (the
  * caller answers 503), success is STORE_OK, anything else STORE_ERROR.
- * Shared by the SQLite store (common/store.c) and the Idempotency-Key
+ * Shared by the SQLite store (common/store_sqlite.c) and the Idempotency-Key
  * table beside it (common/store_key.c).
  */
 #ifndef COMMON_SQLITE_RC_H

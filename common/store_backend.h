@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The store's backends, each in a file of its own behind store.h:
- * SQLite (common/store.c) and PostgreSQL (common/store_pg.c), chosen once
- * by store_connect (common/store_dispatch.c).
+ * SQLite (common/store_sqlite.c) and PostgreSQL (common/store_pg.c),
+ * chosen once by store_connect (common/store_dispatch.c).
  *
- * A backend's file defines STORE_BACKEND (sqlite or pg) and includes
- * common/store_rename.h before common/store.h: its store_* functions and
- * its struct store are then named <backend>_store_* and struct
- * <backend>_store, so it reads as one implementation of store.h, while
- * the dispatch and authctl, which include this header, call each by its
- * own name.
+ * A backend <b> defines struct <b>_store and the functions of store.h
+ * under its prefix, <b>_store_*, with the same arguments and the same
+ * guarantees (docs/design.md); the dispatch and authctl, which include
+ * this header, call each by its own name.
  */
 #ifndef COMMON_STORE_BACKEND_H
 #define COMMON_STORE_BACKEND_H
@@ -80,7 +78,7 @@ enum store_rc	 pg_store_order_add_key(struct pg_store *, const char *,
 
 /*
  * SQLite's idempotency keys (common/store_key.c): a table of their own in
- * the same file, on a connection of their own, so store.c is left as it
+ * the same file, on a connection of their own, so store_sqlite.c is left as it
  * is.  store_key_open never fails: a failure shows at the first use.
  */
 struct store_key;

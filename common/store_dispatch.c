@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The store interface (store.h) over its two backends: SQLite
- * (common/store.c) and PostgreSQL (common/store_pg.c).  store_connect
+ * (common/store_sqlite.c) and PostgreSQL (common/store_pg.c).  store_connect
  * chooses one from the configuration, once; every other call goes to
  * the backend that store holds.
  */

@@ -75,7 +75,7 @@ layer_of() {
 	bearer|clientaddr|dotenv|hs256|jsonout|jsonw|jwk|jws|keyring|origin|\
 	pwhash|pwslot|query|rfc3339|rtoken|strictjson|username) echo 0 ;;
 	config|pgconn|sqlite_rc|store|store_backend|store_dispatch|store_key|\
-	store_pg|store_rename|token) echo 1 ;;
+	store_pg|store_sqlite|token) echo 1 ;;
 	auth|body|cookie|cors|field|grant|reply|request|seclog|server|\
 	service|throttle) echo 2 ;;
 	*) echo unknown ;;
@@ -107,10 +107,10 @@ include_violations() {
 	done
 }
 mkdir -p "$T_TMP/planted/common"
-printf '#include "common/request.h"\n' >"$T_TMP/planted/common/store.c"
+printf '#include "common/request.h"\n' >"$T_TMP/planted/common/store_sqlite.c"
 printf '#include "common/store.h"\n' >"$T_TMP/planted/common/reply.h"
-planted=$(include_violations "$T_TMP/planted/common/store.c" "$T_TMP/planted/common/reply.h" | wc -l)
-check_eq "control: the include-direction check catches a store.c including request.h and a reply.h including store.h" 2 "$planted"
+planted=$(include_violations "$T_TMP/planted/common/store_sqlite.c" "$T_TMP/planted/common/reply.h" | wc -l)
+check_eq "control: the include-direction check catches a store_sqlite.c including request.h and a reply.h including store.h" 2 "$planted"
 check_eq "includes run one way: util, domain, request, executables" "" \
     "$(include_violations "$ROOT"/common/*.[ch] "$ROOT"/cgi-bin/*.c "$ROOT"/admin/*.[ch])"
 

@@ -101,7 +101,7 @@ sql_int(const char *sql)
 
 /*
  * The query plan of the orders list, its "detail" lines joined by "; ",
- * read on the database directly (the statement is the one store.c uses).
+ * read on the database directly (the statement is the one store_sqlite.c uses).
  */
 static void
 order_list_plan(char *out, size_t len)

@@ -21,7 +21,7 @@
 #include "common/username.h"
 
 #define STORE_ITEM_MAX		200	/* bytes of an order's item */
-#define STORE_SCHEMA_VERSION	5
+#define STORE_SCHEMA_VERSION	6
 
 enum store_rc {
 	STORE_OK = 0,

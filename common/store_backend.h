@@ -78,8 +78,8 @@ enum store_rc	 pg_store_order_add_key(struct pg_store *, const char *,
 
 /*
  * SQLite's idempotency keys (common/store_key.c): a table of their own in
- * the same file, on a connection of their own, so store_sqlite.c is left as it
- * is.  store_key_open never fails: a failure shows at the first use.
+ * the same file (schema version 6), on a connection of their own.
+ * store_key_open never fails: a failure shows at the first use.
  */
 struct store_key;
 struct store_key *store_key_open(const char *path);

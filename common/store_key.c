@@ -2,12 +2,13 @@
 /*
  * Idempotency keys on SQLite: store_order_add_key for the SQLite store.
  * The keys live in a table of their own, order_keys, in the store's
- * file, made on first use; this file has a connection of its own to it
- * (WAL, synchronous=FULL, the same busy timeout), so the SQLite store in
- * store.c is left as it is.  Each add runs in one BEGIN IMMEDIATE
- * transaction: the look-up of the key, the order and the key's row commit
- * together or not at all, and two adds with one key run one after the
- * other, the second finding the first's order.
+ * file, made by its schema migration (version 6, common/store_sqlite.c,
+ * which has run when this opens); this file has a connection of its own
+ * to it (WAL, synchronous=FULL, the same busy timeout), so the prepared
+ * statements of store_sqlite.c stay as they are.  Each add runs in one
+ * BEGIN IMMEDIATE transaction: the look-up of the key, the order and the
+ * key's row commit together or not at all, and two adds with one key run
+ * one after the other, the second finding the first's order.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,16 +25,6 @@ struct store_key {
 	char	*path;
 	sqlite3	*db;		/* opened at the first add */
 };
-
-static const char store_key_schema[] =
-	"CREATE TABLE IF NOT EXISTS order_keys ("
-	"  username TEXT NOT NULL,"
-	"  key TEXT NOT NULL,"
-	"  order_id INTEGER,"
-	"  created_at INTEGER NOT NULL,"
-	"  PRIMARY KEY (username, key));"
-	"CREATE INDEX IF NOT EXISTS order_keys_created "
-	"  ON order_keys (created_at)";
 
 struct store_key *
 store_key_open(const char *path)
@@ -59,7 +50,7 @@ store_key_close(struct store_key *k)
 	free(k);
 }
 
-/* The connection, opened (and the table made) once; NULL on failure. */
+/* The connection, opened once; NULL on failure. */
 static sqlite3 *
 store_key_db(struct store_key *k)
 {
@@ -71,9 +62,7 @@ store_key_db(struct store_key *k)
 	sqlite3_busy_timeout(k->db, STORE_KEY_BUSY_MS);
 	/* synchronous is per connection: a 201 only once on disk. */
 	if (sqlite3_exec(k->db, "PRAGMA synchronous = FULL", NULL, NULL,
-	    NULL) != SQLITE_OK ||
-	    sqlite3_exec(k->db, store_key_schema, NULL, NULL, NULL) !=
-	    SQLITE_OK)
+	    NULL) != SQLITE_OK)
 		goto fail;
 	return k->db;
 fail:

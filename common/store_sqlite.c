@@ -217,6 +217,20 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE TABLE deleted_users ("
 	"  username TEXT PRIMARY KEY,"
 	"  deleted_at INTEGER NOT NULL);",
+	/*
+	 * 5 -> 6: Idempotency-Key on POST /api/userOrders
+	 * (common/store_key.c): the key's order, kept a day.  Before this
+	 * version store_key.c made the table itself at its first use, so a
+	 * version 5 file may hold it already, rows and all.
+	 */
+	"CREATE TABLE IF NOT EXISTS order_keys ("
+	"  username TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  order_id INTEGER,"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (username, key));"
+	"CREATE INDEX IF NOT EXISTS order_keys_created "
+	"  ON order_keys (created_at);",
 };
 
 struct sqlite_store {

@@ -318,6 +318,63 @@ test_migrates_v2_covering_index(void)
 	teardown();
 }
 
+/*
+ * Version 6 holds the Idempotency-Key table, which common/store_key.c
+ * made by itself at its first use before: a version 5 file without it
+ * (pass 0) gets it, one that has it with a key (pass 1) keeps the key.
+ * Either migrates once: opened again it is at version 6 with its keys.
+ */
+static void
+test_migrates_v5_order_keys(void)
+{
+	struct store	*st;
+	struct order	 o, o2;
+	sqlite3		*db = NULL;
+	int		 again, pass, i;
+
+	for (pass = 0; pass < 2; pass++) {
+		if ((st = with_alice()) == NULL)
+			return;
+		store_close(st);
+		CHECK_INT(sqlite3_open(dbpath, &db), SQLITE_OK);
+		CHECK_INT(sqlite3_exec(db, pass == 0 ?
+		    "DROP TABLE order_keys; PRAGMA user_version = 5;" :
+		    "INSERT INTO orders (username, item, quantity, created_at)"
+		    " VALUES ('alice', 'old', 1, 1767225600);"
+		    "INSERT INTO order_keys VALUES ('alice', 'k-old',"
+		    " last_insert_rowid(), 1767225600);"
+		    "PRAGMA user_version = 5;", NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+		CHECK_INT(sql_int("PRAGMA user_version"), 5);	/* controls */
+		CHECK_INT(sql_int("SELECT count(*) FROM sqlite_master WHERE "
+		    "name = 'order_keys'"), pass);
+		for (i = 0; i < 2; i++) {
+			if ((st = open_store()) == NULL)
+				break;
+			CHECK_INT(sql_int("PRAGMA user_version"), 6);
+			CHECK_INT(sql_int("SELECT count(*) FROM sqlite_master "
+			    "WHERE name IN ('order_keys', 'order_keys_created')"),
+			    2);
+			again = -1;
+			CHECK_INT(store_order_add_key(st, "alice", "k-new", "new",
+			    2, NOW + 1, NOW - 86400, &o, &again), STORE_OK);
+			CHECK_INT(again, i);	/* added once, then found */
+			CHECK_STR(o.item, "new");
+			if (pass == 1) {
+				CHECK_INT(store_order_add_key(st, "alice",
+				    "k-old", "other", 1, NOW + 1, NOW - 86400,
+				    &o2, &again), STORE_OK);
+				CHECK_INT(again, 1);
+				CHECK_STR(o2.item, "old");
+			}
+			store_close(st);
+		}
+		CHECK_INT(sql_int("SELECT count(*) FROM orders WHERE "
+		    "item = 'new'"), 1);
+		teardown();
+	}
+}
+
 static void
 test_newer_schema_refused(void)
 {
@@ -1528,6 +1585,7 @@ UNIT_TESTS(
 	T(test_reopen),
 	T(test_migrates_v1),
 	T(test_migrates_v2_covering_index),
+	T(test_migrates_v5_order_keys),
 	T(test_newer_schema_refused),
 	T(test_open_missing_directory_fails),
 	T(test_open_not_a_database_fails),

@@ -12,29 +12,20 @@
 T_NAME=cluster
 # shellcheck source=tests/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-# shellcheck source=tests/http/helpers.sh
-. "$ROOT/tests/http/helpers.sh"
-# shellcheck source=tests/pg/lib.sh
-. "$ROOT/tests/pg/lib.sh"
-export LC_ALL=C
-umask 0077
-
-LIGHTTPD=$(PATH=$PATH:/usr/sbin:/sbin command -v lighttpd)
-CONF=$ROOT/deploy/lighttpd.conf
-t_require curl jq haproxy lighttpd /usr/lib/postgresql/15/bin/initdb
-t_tmpdir
+# shellcheck source=tests/pg/suite.sh
+. "$ROOT/tests/pg/suite.sh"
+pg_suite curl jq haproxy lighttpd "$PG_BIN/initdb"
 chmod 0711 "$T_TMP"	# so the database's folder is in there, removed with it
 APP=$(checkout_app_root) || { t_fail "the checkout's build folder"; t_done; exit 1; }
 export CLUSTER_DIR=$T_TMP/cluster
 base=$((20000 + RANDOM % 30000))
 export PORT=$base NODE_PORTS="$((base + 1)) $((base + 2))"
 URL=http://127.0.0.1:$PORT
+# The cluster's script started it all: its stop stops it all.
 cleanup() {
 	"$APP/deploy/cluster/cluster.sh" stop >/dev/null 2>&1
 	t_cleanup
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
 
 if ! out=$("$APP/deploy/cluster/cluster.sh" start 2>&1); then
 	t_fail "deploy/cluster/cluster.sh start" "$out"
@@ -44,7 +35,6 @@ fi
 check_match "cluster.sh start: haproxy and two nodes on one PostgreSQL" "^serving $URL" "$out"
 PW='correct horse battery'
 
-JOBS=()
 # hdr NAME: that header of $T_TMP/h (haproxy writes names in lower case).
 hdr() { tr -d '\r' <"$T_TMP/h" | sed -n "s/^$1: //Ip" | head -n 1; }
 

@@ -19,30 +19,9 @@ T_NAME=${PG_BOUNCER:+pgbouncer}
 T_NAME=${T_NAME:-pg}
 # shellcheck source=tests/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-# shellcheck source=tests/http/helpers.sh
-. "$ROOT/tests/http/helpers.sh"
-# shellcheck source=tests/pg/lib.sh
-. "$ROOT/tests/pg/lib.sh"
-export LC_ALL=C
-umask 0077
-
-LIGHTTPD=$(PATH=$PATH:/usr/sbin:/sbin command -v lighttpd)
-CONF=$ROOT/deploy/lighttpd.conf
-t_require curl jq openssl lighttpd "$PG_BIN/initdb" "$PG_BIN/psql"
-
-t_tmpdir
-LPID=
-BACKENDS=()
-JOBS=()
-cleanup() {
-	stop_pids "${JOBS[@]}"
-	stop_lighttpd >/dev/null
-	pg_cleanup
-	t_cleanup
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
+# shellcheck source=tests/pg/suite.sh
+. "$ROOT/tests/pg/suite.sh"
+pg_suite curl jq openssl lighttpd "$PG_BIN/initdb" "$PG_BIN/psql"
 pg_start_or_fail
 t_ok "PostgreSQL 15 starts in a temporary folder, on a unix socket only"
 DB_URL=$PG_URL

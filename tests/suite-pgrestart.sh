@@ -14,29 +14,9 @@
 T_NAME=pgrestart
 # shellcheck source=tests/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-# shellcheck source=tests/http/helpers.sh
-. "$ROOT/tests/http/helpers.sh"
-# shellcheck source=tests/pg/lib.sh
-. "$ROOT/tests/pg/lib.sh"
-export LC_ALL=C
-umask 0077
-
-LIGHTTPD=$(PATH=$PATH:/usr/sbin:/sbin command -v lighttpd)
-CONF=$ROOT/deploy/lighttpd.conf
-t_require curl jq lighttpd "$PG_BIN/initdb" "$PG_BIN/psql"
-
-t_tmpdir
-LPID=
-BACKENDS=()
-cleanup() {
-	writers_stop
-	stop_lighttpd >/dev/null
-	pg_cleanup
-	t_cleanup
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
+# shellcheck source=tests/pg/suite.sh
+. "$ROOT/tests/pg/suite.sh"
+pg_suite curl jq lighttpd "$PG_BIN/initdb" "$PG_BIN/psql"
 pg_start_or_fail
 pg_service_env
 PASSWORD=Pw9sEcReT4

@@ -4,10 +4,12 @@
  * SQLite (common/store_sqlite.c) and PostgreSQL (common/store_pg.c),
  * chosen once by store_connect (common/store_dispatch.c).
  *
- * A backend <b> defines struct <b>_store and the functions of store.h
- * under its prefix, <b>_store_*, with the same arguments and the same
- * guarantees (docs/design.md); the dispatch and authctl, which include
- * this header, call each by its own name.
+ * A backend's file defines STORE_BACKEND (sqlite or pg) and includes
+ * common/store_rename.h before common/store.h: its store_* functions and
+ * its struct store are then named <backend>_store_* and struct
+ * <backend>_store, so it reads as one implementation of store.h, while
+ * the dispatch and authctl, which include this header, call each by its
+ * own name.
  */
 #ifndef COMMON_STORE_BACKEND_H
 #define COMMON_STORE_BACKEND_H

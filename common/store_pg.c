@@ -20,6 +20,8 @@
 #include <string.h>
 #include <time.h>
 
+#define STORE_BACKEND	pg	/* common/store_backend.h */
+#include "common/store_rename.h"
 #include "common/store.h"
 #include "common/store_backend.h"
 #include "common/pgconn.h"
@@ -96,14 +98,14 @@ static const char *const pg_migrations[PG_SCHEMA_VERSION] = {
 	"  ORDER BY o.id LIMIT lim; END $$;",
 };
 
-struct pg_store {
+struct store {
 	struct pgconn	 c;
 };
 
-struct pg_store *
-pg_store_open(const char *url, char *err, size_t errlen)
+struct store *
+store_open(const char *url, char *err, size_t errlen)
 {
-	struct pg_store	*st;
+	struct store	*st;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		snprintf(err, errlen, "DATABASE_URL: out of memory");
@@ -118,7 +120,7 @@ pg_store_open(const char *url, char *err, size_t errlen)
 }
 
 void
-pg_store_close(struct pg_store *st)
+store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
@@ -127,20 +129,20 @@ pg_store_close(struct pg_store *st)
 }
 
 const char *
-pg_store_errmsg(const struct pg_store *st)
+store_errmsg(const struct store *st)
 {
 	return st != NULL ? st->c.reason : "no store";
 }
 
 uint64_t
-pg_store_write_ticket(const struct pg_store *st)
+store_write_ticket(const struct store *st)
 {
 	(void)st;
 	return 0;
 }
 
 enum store_rc
-pg_store_ping(struct pg_store *st)
+pg_store_ping(struct store *st)
 {
 	PGresult	*r;
 	enum store_rc	 rc;
@@ -152,7 +154,7 @@ pg_store_ping(struct pg_store *st)
 
 /* A new family with its first token; inside a transaction. */
 static enum store_rc
-pg_family_new(struct pg_store *st, const char *user,
+pg_family_new(struct store *st, const char *user,
     const unsigned char rhash[RTOKEN_HASHLEN], time_t now, time_t expires)
 {
 	struct pgparams	 p;
@@ -169,7 +171,7 @@ pg_family_new(struct pg_store *st, const char *user,
 }
 
 enum store_rc
-pg_store_user_create(struct pg_store *st, const char *user, const char *pwhash,
+store_user_create(struct store *st, const char *user, const char *pwhash,
     const unsigned char rhash[RTOKEN_HASHLEN], time_t now, time_t rexpires,
     long reserve)
 {
@@ -232,7 +234,7 @@ pg_one_text(PGresult *r, char *out, size_t outlen)
 }
 
 enum store_rc
-pg_store_user_hash(struct pg_store *st, const char *user, char hash[PWHASH_LEN])
+store_user_hash(struct store *st, const char *user, char hash[PWHASH_LEN])
 {
 	struct pgparams	 p;
 	PGresult		*r;
@@ -250,7 +252,7 @@ pg_store_user_hash(struct pg_store *st, const char *user, char hash[PWHASH_LEN])
 /* Run a write of one statement over the parameters given; STORE_NOTFOUND
  * when it touched no row. */
 static enum store_rc
-pg_write_found(struct pg_store *st, const char *sql, const struct pgparams *p)
+pg_write_found(struct store *st, const char *sql, const struct pgparams *p)
 {
 	enum store_rc	 rc;
 	int		 n;
@@ -261,7 +263,7 @@ pg_write_found(struct pg_store *st, const char *sql, const struct pgparams *p)
 }
 
 enum store_rc
-pg_store_user_set_hash(struct pg_store *st, const char *user, const char *pwhash)
+store_user_set_hash(struct store *st, const char *user, const char *pwhash)
 {
 	struct pgparams	 p;
 
@@ -273,7 +275,7 @@ pg_store_user_set_hash(struct pg_store *st, const char *user, const char *pwhash
 }
 
 enum store_rc
-pg_store_user_rehash(struct pg_store *st, const char *user, const char *old,
+store_user_rehash(struct store *st, const char *user, const char *old,
     const char *fresh)
 {
 	struct pgparams	 p;
@@ -288,7 +290,7 @@ pg_store_user_rehash(struct pg_store *st, const char *user, const char *old,
 }
 
 enum store_rc
-pg_store_user_list(struct pg_store *st, store_user_cb cb, void *arg)
+store_user_list(struct store *st, store_user_cb cb, void *arg)
 {
 	PGresult	*r;
 	enum store_rc	 rc;
@@ -307,7 +309,7 @@ pg_store_user_list(struct pg_store *st, store_user_cb cb, void *arg)
 }
 
 enum store_rc
-pg_store_user_state(struct pg_store *st, const char *user, int *disabled)
+store_user_state(struct store *st, const char *user, int *disabled)
 {
 	struct pgparams	 p;
 	PGresult		*r;
@@ -333,7 +335,7 @@ pg_store_user_state(struct pg_store *st, const char *user, int *disabled)
  * *disabled whether it is disabled.
  */
 static enum store_rc
-pg_user_lock(struct pg_store *st, const char *user, int update, int *disabled)
+pg_user_lock(struct store *st, const char *user, int update, int *disabled)
 {
 	struct pgparams	 p;
 	PGresult		*r;
@@ -356,7 +358,7 @@ pg_user_lock(struct pg_store *st, const char *user, int update, int *disabled)
 /* Inside a transaction: run sql over ($1 user) or ($1 now, $2 user);
  * *changed gets the rows touched. */
 static enum store_rc
-pg_user_exec(struct pg_store *st, const char *sql, const char *user,
+pg_user_exec(struct store *st, const char *sql, const char *user,
     const time_t *now, int *changed)
 {
 	struct pgparams	 p;
@@ -379,7 +381,7 @@ pg_user_exec(struct pg_store *st, const char *sql, const char *user,
 			"WHERE username = $2 AND revoked_at IS NULL"
 
 enum store_rc
-pg_store_user_disable(struct pg_store *st, const char *user, time_t now,
+store_user_disable(struct store *st, const char *user, time_t now,
     int *sessions)
 {
 	enum store_rc	 rc;
@@ -402,7 +404,7 @@ pg_store_user_disable(struct pg_store *st, const char *user, time_t now,
 }
 
 enum store_rc
-pg_store_user_enable(struct pg_store *st, const char *user)
+store_user_enable(struct store *st, const char *user)
 {
 	struct pgparams	 p;
 
@@ -413,7 +415,7 @@ pg_store_user_enable(struct pg_store *st, const char *user)
 }
 
 enum store_rc
-pg_store_user_delete(struct pg_store *st, const char *user, int with_orders,
+store_user_delete(struct store *st, const char *user, int with_orders,
     time_t now, int *sessions, int *orders)
 {
 	struct pgparams	 p;
@@ -464,7 +466,7 @@ out:
 }
 
 enum store_rc
-pg_store_user_revoke_all(struct pg_store *st, const char *user, time_t now,
+store_user_revoke_all(struct store *st, const char *user, time_t now,
     int *count)
 {
 	struct pgparams	 p;
@@ -477,7 +479,7 @@ pg_store_user_revoke_all(struct pg_store *st, const char *user, time_t now,
 
 /* One INSERT in a transaction of its own, committed before the 201. */
 enum store_rc
-pg_store_order_add(struct pg_store *st, const char *user, const char *item,
+store_order_add(struct store *st, const char *user, const char *item,
     int quantity, time_t now, struct order *out)
 {
 	struct pgparams	 p;
@@ -533,7 +535,7 @@ pg_order_of(PGresult *r, int col, struct order *o)
  * end, so its order is there to be read.
  */
 enum store_rc
-pg_store_order_add_key(struct pg_store *st, const char *user, const char *key,
+store_order_add_key(struct store *st, const char *user, const char *key,
     const char *item, int quantity, time_t now, time_t since,
     struct order *out, int *again)
 {
@@ -593,7 +595,7 @@ pg_store_order_add_key(struct pg_store *st, const char *user, const char *key,
 }
 
 enum store_rc
-pg_store_order_list(struct pg_store *st, const char *user, int64_t after,
+store_order_list(struct store *st, const char *user, int64_t after,
     int limit, store_order_cb cb, void *arg)
 {
 	struct pgparams	 p;
@@ -627,7 +629,7 @@ pg_store_order_list(struct pg_store *st, const char *user, int64_t after,
 }
 
 enum store_rc
-pg_store_refresh_issue(struct pg_store *st, const char *user,
+store_refresh_issue(struct store *st, const char *user,
     const unsigned char rhash[RTOKEN_HASHLEN], time_t now, time_t expires)
 {
 	struct pgparams	 p;
@@ -660,7 +662,7 @@ pg_store_refresh_issue(struct pg_store *st, const char *user,
  * order of their keys, so two takers never wait for each other in a
  * circle. */
 static enum store_rc
-pg_limit_lock(struct pg_store *st, const struct store_limit *lim, size_t n)
+pg_limit_lock(struct store *st, const struct store_limit *lim, size_t n)
 {
 	struct pgparams	 p;
 	enum store_rc		 rc = STORE_OK;
@@ -689,7 +691,7 @@ pg_limit_lock(struct pg_store *st, const struct store_limit *lim, size_t n)
 /* The seconds left in the live window of lim when it is full, else 0;
  * inside the caller's transaction. */
 static enum store_rc
-pg_limit_left(struct pg_store *st, const struct store_limit *lim, time_t now,
+pg_limit_left(struct store *st, const struct store_limit *lim, time_t now,
     long window, long *left)
 {
 	struct pgparams	 p;
@@ -714,7 +716,7 @@ pg_limit_left(struct pg_store *st, const struct store_limit *lim, time_t now,
 }
 
 enum store_rc
-pg_store_limit_take(struct pg_store *st, struct store_limit *lim, size_t n,
+store_limit_take(struct store *st, struct store_limit *lim, size_t n,
     time_t now, long window, long *retry_after)
 {
 	struct pgparams	 p;
@@ -762,7 +764,7 @@ pg_store_limit_take(struct pg_store *st, struct store_limit *lim, size_t n,
 
 /* Give back one hit taken at taken_at on each of lim; in a transaction. */
 static enum store_rc
-pg_limit_unhit(struct pg_store *st, const struct store_limit *lim, size_t n,
+pg_limit_unhit(struct store *st, const struct store_limit *lim, size_t n,
     time_t taken_at)
 {
 	struct pgparams	 p;
@@ -781,7 +783,7 @@ pg_limit_unhit(struct pg_store *st, const struct store_limit *lim, size_t n,
 }
 
 enum store_rc
-pg_store_limit_give_back(struct pg_store *st, const struct store_limit *lim,
+store_limit_give_back(struct store *st, const struct store_limit *lim,
     size_t n, time_t taken_at)
 {
 	enum store_rc	 rc;
@@ -792,7 +794,7 @@ pg_store_limit_give_back(struct pg_store *st, const struct store_limit *lim,
 }
 
 enum store_rc
-pg_store_login_known(struct pg_store *st, const unsigned char key[STORE_KEYLEN],
+store_login_known(struct store *st, const unsigned char key[STORE_KEYLEN],
     time_t since, int *known)
 {
 	struct pgparams	 p;
@@ -812,7 +814,7 @@ pg_store_login_known(struct pg_store *st, const unsigned char key[STORE_KEYLEN],
 }
 
 enum store_rc
-pg_store_login_succeeded(struct pg_store *st, const struct store_limit *pair,
+store_login_succeeded(struct store *st, const struct store_limit *pair,
     const struct store_limit *others, size_t n,
     const unsigned char known[STORE_KEYLEN], time_t taken_at, time_t now,
     time_t forget_before)
@@ -856,7 +858,7 @@ struct pg_token {
 /* Inside a transaction: the token whose hash is given, or
  * STORE_INVALID.  A token of a user deleted since is unknown. */
 static enum store_rc
-pg_token_find(struct pg_store *st, const unsigned char hash[RTOKEN_HASHLEN],
+pg_token_find(struct store *st, const unsigned char hash[RTOKEN_HASHLEN],
     struct pg_token *t)
 {
 	struct pgparams	 p;
@@ -891,7 +893,7 @@ pg_token_find(struct pg_store *st, const unsigned char hash[RTOKEN_HASHLEN],
 }
 
 static enum store_rc
-pg_family_revoke(struct pg_store *st, int64_t family, time_t now)
+pg_family_revoke(struct store *st, int64_t family, time_t now)
 {
 	struct pgparams	 p;
 
@@ -911,7 +913,7 @@ pg_family_revoke(struct pg_store *st, int64_t family, time_t now)
  * is a reuse (as on SQLite, where the same uses run one after another).
  */
 enum store_rc
-pg_store_refresh_rotate(struct pg_store *st, const unsigned char old[RTOKEN_HASHLEN],
+store_refresh_rotate(struct store *st, const unsigned char old[RTOKEN_HASHLEN],
     const unsigned char new[RTOKEN_HASHLEN], time_t now, time_t expires,
     char *user)
 {
@@ -958,7 +960,7 @@ pg_store_refresh_rotate(struct pg_store *st, const unsigned char old[RTOKEN_HASH
 }
 
 enum store_rc
-pg_store_refresh_revoke(struct pg_store *st, const unsigned char hash[RTOKEN_HASHLEN],
+store_refresh_revoke(struct store *st, const unsigned char hash[RTOKEN_HASHLEN],
     time_t now)
 {
 	struct pg_token		 t;

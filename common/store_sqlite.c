@@ -21,9 +21,10 @@
 
 #include <sqlite3.h>
 
+#define STORE_BACKEND	sqlite	/* common/store_backend.h */
+#include "common/store_rename.h"
 #include "common/store.h"
 #include "common/sqlite_rc.h"
-#include "common/store_backend.h"
 #include "common/username.h"
 
 #define STORE_BUSY_MS		5000	/* longest wait for the write lock */
@@ -233,7 +234,7 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	"  ON order_keys (created_at);",
 };
 
-struct sqlite_store {
+struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*stmt[ST__MAX];	/* prepared once, reset after use */
 	int		 last;		/* last SQLite result code, for logs */
@@ -244,7 +245,7 @@ struct sqlite_store {
 };
 
 static enum store_rc
-store_rc_of(struct sqlite_store *st, int rc)
+store_rc_of(struct store *st, int rc)
 {
 	st->last = rc;
 	return sqlite_rc_status(rc);
@@ -252,7 +253,7 @@ store_rc_of(struct sqlite_store *st, int rc)
 
 /* Run a statement that returns no rows, then reset it. */
 static enum store_rc
-store_exec(struct sqlite_store *st, enum store_stmt id)
+store_exec(struct store *st, enum store_stmt id)
 {
 	sqlite3_stmt	*s = st->stmt[id];
 	int		 rc;
@@ -268,7 +269,7 @@ store_exec(struct sqlite_store *st, enum store_stmt id)
  * STORE_NOTFOUND), then reset it.
  */
 static enum store_rc
-store_one_int(struct sqlite_store *st, enum store_stmt id, int64_t *out)
+store_one_int(struct store *st, enum store_stmt id, int64_t *out)
 {
 	sqlite3_stmt	*s = st->stmt[id];
 	int		 rc;
@@ -315,7 +316,7 @@ store_one_int(struct sqlite_store *st, enum store_stmt id, int64_t *out)
 
 /* Milliseconds left before st->deadline (negative once past). */
 static long
-store_ms_left(const struct sqlite_store *st)
+store_ms_left(const struct store *st)
 {
 	struct timespec	 now;
 
@@ -339,7 +340,7 @@ store_queue_tick(int sig)
  * handler, signal mask and timer are put back before returning.
  */
 static int
-store_queue_block(struct sqlite_store *st, struct flock *fl)
+store_queue_block(struct store *st, struct flock *fl)
 {
 	struct sigaction	 sa, osa;
 	struct itimerval	 it, oit;
@@ -382,7 +383,7 @@ store_queue_block(struct sqlite_store *st, struct flock *fl)
  * blocking until the deadline when they are held.  Returns 0 or -1.
  */
 static int
-store_queue_lock(struct sqlite_store *st, short type, off_t off, off_t len,
+store_queue_lock(struct store *st, short type, off_t off, off_t len,
     int wait)
 {
 	struct flock	 fl;
@@ -411,7 +412,7 @@ store_queue_slot(uint64_t ticket)
  * contention, that is one system call.
  */
 static void
-store_queue_await(struct sqlite_store *st, uint64_t t)
+store_queue_await(struct store *st, uint64_t t)
 {
 	struct flock	 fl;
 
@@ -428,7 +429,7 @@ store_queue_await(struct sqlite_store *st, uint64_t t)
 
 /* Take a ticket and wait for the writer ahead (see above). */
 static void
-store_queue_enter(struct sqlite_store *st)
+store_queue_enter(struct store *st)
 {
 	uint64_t	 t = 0;
 	ssize_t		 n;
@@ -454,7 +455,7 @@ store_queue_enter(struct sqlite_store *st)
 }
 
 static void
-store_queue_leave(struct sqlite_store *st)
+store_queue_leave(struct store *st)
 {
 	if (!st->queued)
 		return;
@@ -502,7 +503,7 @@ store_queue_open(sqlite3 *db)
 /* A write begins: its deadline, its turn in the queue, and SQLite's busy
  * timeout for what is left of STORE_BUSY_MS. */
 static void
-store_write_begin(struct sqlite_store *st)
+store_write_begin(struct store *st)
 {
 	long	 left;
 
@@ -520,7 +521,7 @@ store_write_begin(struct sqlite_store *st)
 
 /* The write is done: the next in the queue goes. */
 static void
-store_write_end(struct sqlite_store *st)
+store_write_end(struct store *st)
 {
 	store_queue_leave(st);
 	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
@@ -528,7 +529,7 @@ store_write_end(struct sqlite_store *st)
 
 /* One statement that writes, in its own transaction, in the queue. */
 static enum store_rc
-store_write1(struct sqlite_store *st, enum store_stmt id)
+store_write1(struct store *st, enum store_stmt id)
 {
 	enum store_rc	 rc;
 
@@ -539,13 +540,13 @@ store_write1(struct sqlite_store *st, enum store_stmt id)
 }
 
 uint64_t
-sqlite_store_write_ticket(const struct sqlite_store *st)
+store_write_ticket(const struct store *st)
 {
 	return st->ticket;
 }
 
 static enum store_rc
-store_begin(struct sqlite_store *st)
+store_begin(struct store *st)
 {
 	enum store_rc	 rc;
 
@@ -558,7 +559,7 @@ store_begin(struct sqlite_store *st)
 /* Commit, or roll back when rc says the transaction failed; then the next
  * writer in the queue goes. */
 static enum store_rc
-store_end(struct sqlite_store *st, enum store_rc rc)
+store_end(struct store *st, enum store_rc rc)
 {
 	enum store_rc	 crc;
 
@@ -577,7 +578,7 @@ out:
 
 /* Roll back, whatever happened; then the next writer goes.  Returns rc. */
 static enum store_rc
-store_abort(struct sqlite_store *st, enum store_rc rc)
+store_abort(struct store *st, enum store_rc rc)
 {
 	(void)store_exec(st, ST_ROLLBACK);
 	store_write_end(st);
@@ -585,7 +586,7 @@ store_abort(struct sqlite_store *st, enum store_rc rc)
 }
 
 const char *
-sqlite_store_errmsg(const struct sqlite_store *st)
+store_errmsg(const struct store *st)
 {
 	return st != NULL ? sqlite3_errstr(st->last) : "no store";
 }
@@ -700,10 +701,10 @@ store_config_library(void)
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-struct sqlite_store *
-sqlite_store_open(const char *path, char *err, size_t errlen)
+struct store *
+store_open(const char *path, char *err, size_t errlen)
 {
-	struct sqlite_store	*st;
+	struct store	*st;
 	int		 rc, i;
 
 	store_config_library();
@@ -756,12 +757,12 @@ sqlite_store_open(const char *path, char *err, size_t errlen)
 	}
 	return st;
 fail:
-	sqlite_store_close(st);
+	store_close(st);
 	return NULL;
 }
 
 void
-sqlite_store_close(struct sqlite_store *st)
+store_close(struct store *st)
 {
 	int	 i;
 
@@ -777,7 +778,7 @@ sqlite_store_close(struct sqlite_store *st)
 
 /* A new family with its first token; inside a transaction. */
 static enum store_rc
-store_family_new(struct sqlite_store *st, const char *user,
+store_family_new(struct store *st, const char *user,
     const unsigned char rhash[RTOKEN_HASHLEN], time_t now, time_t expires)
 {
 	sqlite3_stmt	*s;
@@ -800,7 +801,7 @@ store_family_new(struct sqlite_store *st, const char *user,
 }
 
 enum store_rc
-sqlite_store_user_create(struct sqlite_store *st, const char *user, const char *pwhash,
+store_user_create(struct store *st, const char *user, const char *pwhash,
     const unsigned char rhash[RTOKEN_HASHLEN], time_t now, time_t rexpires,
     long reserve)
 {
@@ -832,7 +833,7 @@ sqlite_store_user_create(struct sqlite_store *st, const char *user, const char *
 }
 
 enum store_rc
-sqlite_store_user_hash(struct sqlite_store *st, const char *user, char hash[PWHASH_LEN])
+store_user_hash(struct store *st, const char *user, char hash[PWHASH_LEN])
 {
 	sqlite3_stmt	*s = st->stmt[ST_USER_HASH];
 	const char	*h;
@@ -856,7 +857,7 @@ sqlite_store_user_hash(struct sqlite_store *st, const char *user, char hash[PWHA
 }
 
 enum store_rc
-sqlite_store_user_set_hash(struct sqlite_store *st, const char *user, const char *pwhash)
+store_user_set_hash(struct store *st, const char *user, const char *pwhash)
 {
 	sqlite3_stmt	*s = st->stmt[ST_USER_SET_HASH];
 	enum store_rc	 rc;
@@ -869,7 +870,7 @@ sqlite_store_user_set_hash(struct sqlite_store *st, const char *user, const char
 }
 
 enum store_rc
-sqlite_store_user_rehash(struct sqlite_store *st, const char *user, const char *old,
+store_user_rehash(struct store *st, const char *user, const char *old,
     const char *fresh)
 {
 	sqlite3_stmt	*s = st->stmt[ST_USER_REHASH];
@@ -884,7 +885,7 @@ sqlite_store_user_rehash(struct sqlite_store *st, const char *user, const char *
 }
 
 enum store_rc
-sqlite_store_user_state(struct sqlite_store *st, const char *user, int *disabled)
+store_user_state(struct store *st, const char *user, int *disabled)
 {
 	int64_t		 v = 0;
 	enum store_rc	 rc;
@@ -898,7 +899,7 @@ sqlite_store_user_state(struct sqlite_store *st, const char *user, int *disabled
 
 /* Bind user to statement id and run it; *changed gets the rows touched. */
 static enum store_rc
-store_user_exec(struct sqlite_store *st, enum store_stmt id, const char *user,
+store_user_exec(struct store *st, enum store_stmt id, const char *user,
     int *changed)
 {
 	enum store_rc	 rc;
@@ -910,7 +911,7 @@ store_user_exec(struct sqlite_store *st, enum store_stmt id, const char *user,
 }
 
 enum store_rc
-sqlite_store_user_disable(struct sqlite_store *st, const char *user, time_t now,
+store_user_disable(struct store *st, const char *user, time_t now,
     int *sessions)
 {
 	sqlite3_stmt	*s;
@@ -920,7 +921,7 @@ sqlite_store_user_disable(struct sqlite_store *st, const char *user, time_t now,
 	*sessions = 0;
 	if ((rc = store_begin(st)) != STORE_OK)
 		return rc;
-	if ((rc = sqlite_store_user_state(st, user, &disabled)) != STORE_OK)
+	if ((rc = store_user_state(st, user, &disabled)) != STORE_OK)
 		goto out;
 	s = st->stmt[ST_USER_DISABLE];
 	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
@@ -938,7 +939,7 @@ out:
 }
 
 enum store_rc
-sqlite_store_user_enable(struct sqlite_store *st, const char *user)
+store_user_enable(struct store *st, const char *user)
 {
 	enum store_rc	 rc;
 
@@ -950,7 +951,7 @@ sqlite_store_user_enable(struct sqlite_store *st, const char *user)
 }
 
 enum store_rc
-sqlite_store_user_delete(struct sqlite_store *st, const char *user, int with_orders,
+store_user_delete(struct store *st, const char *user, int with_orders,
     time_t now, int *sessions, int *orders)
 {
 	sqlite3_stmt	*s;
@@ -1003,7 +1004,7 @@ out:
 }
 
 enum store_rc
-sqlite_store_user_list(struct sqlite_store *st, store_user_cb cb, void *arg)
+store_user_list(struct store *st, store_user_cb cb, void *arg)
 {
 	sqlite3_stmt	*s = st->stmt[ST_USER_LIST];
 	const char	*u;
@@ -1022,7 +1023,7 @@ sqlite_store_user_list(struct sqlite_store *st, store_user_cb cb, void *arg)
 }
 
 enum store_rc
-sqlite_store_user_revoke_all(struct sqlite_store *st, const char *user, time_t now,
+store_user_revoke_all(struct store *st, const char *user, time_t now,
     int *count)
 {
 	sqlite3_stmt	*s = st->stmt[ST_USER_REVOKE_ALL];
@@ -1037,7 +1038,7 @@ sqlite_store_user_revoke_all(struct sqlite_store *st, const char *user, time_t n
 
 /* One INSERT: a transaction of its own, committed before the 201. */
 enum store_rc
-sqlite_store_order_add(struct sqlite_store *st, const char *user, const char *item,
+store_order_add(struct store *st, const char *user, const char *item,
     int quantity, time_t now, struct order *out)
 {
 	sqlite3_stmt	*s = st->stmt[ST_ORDER_INSERT];
@@ -1060,7 +1061,7 @@ sqlite_store_order_add(struct sqlite_store *st, const char *user, const char *it
 }
 
 enum store_rc
-sqlite_store_order_list(struct sqlite_store *st, const char *user, int64_t after,
+store_order_list(struct store *st, const char *user, int64_t after,
     int limit, store_order_cb cb, void *arg)
 {
 	sqlite3_stmt	*s = st->stmt[ST_ORDER_LIST];
@@ -1094,7 +1095,7 @@ sqlite_store_order_list(struct sqlite_store *st, const char *user, int64_t after
 }
 
 enum store_rc
-sqlite_store_refresh_issue(struct sqlite_store *st, const char *user,
+store_refresh_issue(struct store *st, const char *user,
     const unsigned char rhash[RTOKEN_HASHLEN], time_t now, time_t expires)
 {
 	sqlite3_stmt	*s = st->stmt[ST_TOKEN_PRUNE];
@@ -1110,7 +1111,7 @@ sqlite_store_refresh_issue(struct sqlite_store *st, const char *user,
 	 * orders this against authctl's change, which revokes only what
 	 * exists when it runs).
 	 */
-	rc = sqlite_store_user_state(st, user, &disabled);
+	rc = store_user_state(st, user, &disabled);
 	if (rc == STORE_OK && disabled)
 		rc = STORE_NOTFOUND;
 	if (rc == STORE_OK)
@@ -1126,7 +1127,7 @@ sqlite_store_refresh_issue(struct sqlite_store *st, const char *user,
 
 /* Bind key as a blob to parameter 1 of statement id. */
 static sqlite3_stmt *
-store_bind_key(struct sqlite_store *st, enum store_stmt id,
+store_bind_key(struct store *st, enum store_stmt id,
     const unsigned char key[STORE_KEYLEN])
 {
 	sqlite3_stmt	*s = st->stmt[id];
@@ -1140,7 +1141,7 @@ store_bind_key(struct sqlite_store *st, enum store_stmt id,
  * Inside the caller's transaction.
  */
 static enum store_rc
-store_limit_left(struct sqlite_store *st, const struct store_limit *lim,
+store_limit_left(struct store *st, const struct store_limit *lim,
     time_t now, long window, long *left)
 {
 	sqlite3_stmt	*s = store_bind_key(st, ST_LIMIT_GET, lim->key);
@@ -1161,7 +1162,7 @@ store_limit_left(struct sqlite_store *st, const struct store_limit *lim,
 }
 
 enum store_rc
-sqlite_store_limit_take(struct sqlite_store *st, struct store_limit *lim, size_t n,
+store_limit_take(struct store *st, struct store_limit *lim, size_t n,
     time_t now, long window, long *retry_after)
 {
 	sqlite3_stmt	*s;
@@ -1197,7 +1198,7 @@ sqlite_store_limit_take(struct sqlite_store *st, struct store_limit *lim, size_t
 
 /* Give back one hit taken at taken_at on each of lim; in a transaction. */
 static enum store_rc
-store_limit_unhit(struct sqlite_store *st, const struct store_limit *lim, size_t n,
+store_limit_unhit(struct store *st, const struct store_limit *lim, size_t n,
     time_t taken_at)
 {
 	sqlite3_stmt	*s;
@@ -1213,7 +1214,7 @@ store_limit_unhit(struct sqlite_store *st, const struct store_limit *lim, size_t
 }
 
 enum store_rc
-sqlite_store_limit_give_back(struct sqlite_store *st, const struct store_limit *lim,
+store_limit_give_back(struct store *st, const struct store_limit *lim,
     size_t n, time_t taken_at)
 {
 	enum store_rc	 rc;
@@ -1224,7 +1225,7 @@ sqlite_store_limit_give_back(struct sqlite_store *st, const struct store_limit *
 }
 
 enum store_rc
-sqlite_store_login_known(struct sqlite_store *st, const unsigned char key[STORE_KEYLEN],
+store_login_known(struct store *st, const unsigned char key[STORE_KEYLEN],
     time_t since, int *known)
 {
 	sqlite3_stmt	*s = store_bind_key(st, ST_KNOWN_GET, key);
@@ -1239,7 +1240,7 @@ sqlite_store_login_known(struct sqlite_store *st, const unsigned char key[STORE_
 }
 
 enum store_rc
-sqlite_store_login_succeeded(struct sqlite_store *st, const struct store_limit *pair,
+store_login_succeeded(struct store *st, const struct store_limit *pair,
     const struct store_limit *others, size_t n,
     const unsigned char known[STORE_KEYLEN], time_t taken_at, time_t now,
     time_t forget_before)
@@ -1274,7 +1275,7 @@ struct store_token {
 };
 
 static enum store_rc
-store_token_find(struct sqlite_store *st, const unsigned char hash[RTOKEN_HASHLEN],
+store_token_find(struct store *st, const unsigned char hash[RTOKEN_HASHLEN],
     struct store_token *t)
 {
 	sqlite3_stmt	*s = st->stmt[ST_TOKEN_FIND];
@@ -1304,7 +1305,7 @@ store_token_find(struct sqlite_store *st, const unsigned char hash[RTOKEN_HASHLE
 }
 
 static enum store_rc
-store_family_revoke(struct sqlite_store *st, sqlite3_int64 family, time_t now)
+store_family_revoke(struct store *st, sqlite3_int64 family, time_t now)
 {
 	sqlite3_stmt	*s = st->stmt[ST_FAMILY_REVOKE];
 
@@ -1314,7 +1315,7 @@ store_family_revoke(struct sqlite_store *st, sqlite3_int64 family, time_t now)
 }
 
 enum store_rc
-sqlite_store_refresh_rotate(struct sqlite_store *st, const unsigned char old[RTOKEN_HASHLEN],
+store_refresh_rotate(struct store *st, const unsigned char old[RTOKEN_HASHLEN],
     const unsigned char new[RTOKEN_HASHLEN], time_t now, time_t expires,
     char *user)
 {
@@ -1363,7 +1364,7 @@ out:
 }
 
 enum store_rc
-sqlite_store_refresh_revoke(struct sqlite_store *st, const unsigned char hash[RTOKEN_HASHLEN],
+store_refresh_revoke(struct store *st, const unsigned char hash[RTOKEN_HASHLEN],
     time_t now)
 {
 	struct store_token	 t;

@@ -21,6 +21,7 @@
 
 struct hs256_key;		/* hs256.h */
 struct keyring;			/* keyring.h */
+struct tokcache;		/* tokcache.h */
 
 struct config {
 	unsigned char	*secret;	/* HMAC key, raw bytes (not hex-decoded) */
@@ -39,6 +40,9 @@ struct config {
 	 * before hs256_until - access_ttl verify until then; 0: never. */
 	int64_t		 hs256_until;
 	struct keyring	*keys;		/* token_init: the files' keys, or NULL */
+	/* token_init: verified asymmetric tokens (never HS256: not worth it,
+	 * docs/design.md), or NULL */
+	struct tokcache	*cache;
 	long		 access_ttl;	/* seconds, ACCESS_TOKEN_TTL */
 	long		 refresh_ttl;	/* seconds, REFRESH_TOKEN_TTL */
 	char		*issuer;	/* TOKEN_ISSUER, or NULL */

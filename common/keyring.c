@@ -255,19 +255,23 @@ keyring_check(struct keyring *kr, time_t now)
 {
 	struct keyring_keys	 k;
 	char			 err[512];
+	int			 hup;
 
 	if (kr == NULL || (!keyring_hup && now == kr->checked))
 		return 0;
+	hup = keyring_hup;
 	keyring_hup = 0;
 	kr->checked = now;
+	/* SIGHUP is the operator's "forget what you know": 1 even when the
+	 * files are the same, so a cache of verified tokens is emptied. */
 	if (!keyring_changed(kr->sign_path, &kr->keys.sst) &&
 	    !keyring_changed(kr->verify_path, &kr->keys.vst))
-		return 0;
+		return hup != 0;
 	if (keyring_load(kr, &k, err, sizeof(err)) == -1) {
 		/* Keep serving with the keys we have; try again later. */
 		fprintf(stderr, "keyring_check: keeping the loaded keys: %s\n",
 		    err);
-		return 0;
+		return hup != 0;
 	}
 	keyring_keys_free(&kr->keys);
 	kr->keys = k;

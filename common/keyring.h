@@ -31,8 +31,8 @@ void		 keyring_free(struct keyring *kr);
 
 /*
  * Reload what changed since the last look, if a second has passed since
- * it (or SIGHUP came).  Returns 1 when the keys changed (a cache of
- * verified tokens must then be emptied), else 0.
+ * it (or SIGHUP came).  Returns 1 when the keys changed or SIGHUP came (a
+ * cache of verified tokens must then be emptied), else 0.
  */
 int		 keyring_check(struct keyring *kr, time_t now);
 

@@ -27,6 +27,7 @@
 #include "common/jws.h"
 #include "common/keyring.h"
 #include "common/strictjson.h"
+#include "common/tokcache.h"
 #include "common/token.h"
 #include "common/username.h"
 
@@ -534,14 +535,14 @@ token_read_flat(const struct config *cfg, const char *buf, size_t len,
 }
 
 /*
- * Judge the claims of a token whose signature verified, at now: the time
- * claims first, with the comparisons jsonwebtoken makes so a token is
- * judged alike on both sides (expired when now >= exp + leeway, not yet
- * valid when nbf > now + leeway), then iss, aud and the user name.
+ * The time claims at now, with the comparisons jsonwebtoken makes so a
+ * token is judged alike on both sides (expired when now >= exp + leeway,
+ * not yet valid when nbf > now + leeway).  On every verification, a
+ * cached one too: they depend on the time, never on the token alone.
  */
 static enum token_err
-token_judge(const struct config *cfg, const struct token_claims *c,
-    time_t now, int64_t iat_max, char *user)
+token_times(const struct config *cfg, const struct token_claims *c,
+    time_t now)
 {
 	int64_t		 t = (int64_t)now, lw = cfg->leeway;
 
@@ -559,6 +560,21 @@ token_judge(const struct config *cfg, const struct token_claims *c,
 		return TOKEN_NOTYET;
 	if (c->iat_rc == -1 || (c->iat_rc == 0 && c->iat > t + lw))
 		return TOKEN_BADIAT;
+	return TOKEN_OK;
+}
+
+/*
+ * Judge the claims of a token whose signature verified, at now: the time
+ * claims first, then iss, aud and the user name.
+ */
+static enum token_err
+token_judge(const struct config *cfg, const struct token_claims *c,
+    time_t now, int64_t iat_max, char *user)
+{
+	enum token_err	 rc;
+
+	if ((rc = token_times(cfg, c, now)) != TOKEN_OK)
+		return rc;
 	/* An old key's token must say it was issued before the switch. */
 	if (iat_max != INT64_MAX && (c->iat_rc != 0 || c->iat > iat_max))
 		return TOKEN_BADIAT;
@@ -569,14 +585,49 @@ token_judge(const struct config *cfg, const struct token_claims *c,
 	return token_user(c, user);
 }
 
+/* What a cache entry keeps of claims that passed token_judge. */
+static void
+token_keep(const struct token_claims *c, const char *user,
+    struct tokcache_hit *hit)
+{
+	hit->exp = c->exp;
+	hit->nbf = c->nbf_rc == 0 ? c->nbf : TOKCACHE_NONE;
+	hit->iat = c->iat_rc == 0 ? c->iat : TOKCACHE_NONE;
+	memcpy(hit->user, user, strlen(user) + 1);
+}
+
+/*
+ * A cached token, judged again at now: its time claims as they were read,
+ * never its verdict.  The rest (signature, key, iss, aud, user) cannot
+ * change while the keys do not; a key change empties the cache.
+ */
+static enum token_err
+token_cached(const struct config *cfg, const struct tokcache_hit *hit,
+    time_t now, char *user)
+{
+	struct token_claims	 c;
+	enum token_err		 rc;
+
+	memset(&c, 0, sizeof(c));
+	c.exp = hit->exp;
+	c.nbf_rc = hit->nbf == TOKCACHE_NONE;
+	c.nbf = hit->nbf;
+	c.iat_rc = hit->iat == TOKCACHE_NONE;
+	c.iat = hit->iat;
+	if ((rc = token_times(cfg, &c, now)) == TOKEN_OK)
+		memcpy(user, hit->user, strlen(hit->user) + 1);
+	return rc;
+}
+
 /*
  * The claims segment (len bytes at seg) of a token whose signature has
  * just verified: decoded, read (the flat reader, else the strict one) and
- * judged at now; iat_max, unless INT64_MAX, the latest iat accepted.
+ * judged at now; iat_max, unless INT64_MAX, the latest iat accepted.  On
+ * TOKEN_OK, what a cache keeps goes into *keep unless it is NULL.
  */
 static enum token_err
 token_claims(const struct config *cfg, const char *seg, size_t len,
-    time_t now, int64_t iat_max, char *user)
+    time_t now, int64_t iat_max, char *user, struct tokcache_hit *keep)
 {
 	struct token_claims	 c;
 	struct json_object	*tree = NULL;
@@ -588,10 +639,12 @@ token_claims(const struct config *cfg, const char *seg, size_t len,
 	if (token_b64url(buf, sizeof(buf), seg, len, &n) == -1)
 		return TOKEN_BADPAYLOAD;
 	if (token_read_flat(cfg, (const char *)buf, n, &c) == 0)
-		return token_judge(cfg, &c, now, iat_max, user);
-	if ((rc = token_read_json(cfg, (const char *)buf, n, &tree, &c)) ==
-	    TOKEN_OK)
 		rc = token_judge(cfg, &c, now, iat_max, user);
+	else if ((rc = token_read_json(cfg, (const char *)buf, n, &tree,
+	    &c)) == TOKEN_OK)
+		rc = token_judge(cfg, &c, now, iat_max, user);
+	if (rc == TOKEN_OK && keep != NULL)
+		token_keep(&c, user, keep);
 	json_object_put(tree);
 	return rc;
 }
@@ -635,20 +688,24 @@ token_verify(const struct config *cfg, const char *tok, time_t now,
     char *user)
 {
 	unsigned char	 sig[JWS_SIG_MAX];
+	struct tokcache_hit hit;
 	const struct jwk *key = NULL;
 	size_t		 dot1 = 0, dot2 = 0, len, n;
 	int64_t		 iat_max = INT64_MAX;
 	enum token_err	 rc;
 
-	/* XXX no cache of verified tokens to empty when the keys change. */
-	keyring_check(cfg->keys, now);
+	/* New keys (or SIGHUP): what the old ones verified is forgotten. */
+	if (keyring_check(cfg->keys, now))
+		tokcache_clear(cfg->cache);
 	if ((rc = token_shape(tok, &dot1, &dot2)) != TOKEN_OK)
 		return rc;
+	len = strlen(tok + dot2 + 1);
+	if (tokcache_get(cfg->cache, tok, dot2 + 1 + len, &hit))
+		return token_cached(cfg, &hit, now, user);
 	/* The key is ours to choose, by kid, and the alg is the key's:
 	 * never the token's word (docs/security.md). */
 	if ((rc = token_header(cfg, tok, dot1, &key)) != TOKEN_OK)
 		return rc;
-	len = strlen(tok + dot2 + 1);
 	if (key != NULL) {
 		if (token_b64url(sig, sizeof(sig), tok + dot2 + 1, len,
 		    &n) == -1 || !jws_verify(key, tok, dot2, sig, n))
@@ -658,9 +715,14 @@ token_verify(const struct config *cfg, const char *tok, time_t now,
 		return rc;
 
 	/* The payload segment is the signed text: read it with strict
-	 * types, never trusting a getter's defaults (docs/security.md). */
-	return token_claims(cfg, tok + dot1 + 1, dot2 - dot1 - 1, now,
-	    iat_max, user);
+	 * types, never trusting a getter's defaults (docs/security.md).
+	 * Only a token verified with an asymmetric key, in full, is kept:
+	 * an HS256 one's windows (token_hmac) are not a key change. */
+	rc = token_claims(cfg, tok + dot1 + 1, dot2 - dot1 - 1, now,
+	    iat_max, user, key != NULL ? &hit : NULL);
+	if (rc == TOKEN_OK && key != NULL)
+		tokcache_put(cfg->cache, tok, dot2 + 1 + len, &hit);
+	return rc;
 }
 
 int
@@ -683,6 +745,13 @@ token_init(struct config *cfg, char *err, size_t errlen)
 	    (cfg->keys = keyring_new(cfg->signing_key_file,
 	    cfg->verify_keys_file, cfg->alg, err, errlen)) == NULL)
 		return -1;
+	/* Only asymmetric verification is worth a cache (docs/design.md). */
+	if (keyring_count(cfg->keys) > 0 &&
+	    (cfg->cache = tokcache_new()) == NULL) {
+		snprintf(err, errlen, "TOKEN_VERIFY_KEYS_FILE: out of memory "
+		    "for the cache of verified tokens");
+		return -1;
+	}
 	return 0;
 }
 
@@ -692,6 +761,8 @@ token_fini(struct config *cfg)
 	hs256_key_free(cfg->key);
 	hs256_key_free(cfg->key_prev);
 	keyring_free(cfg->keys);
+	tokcache_free(cfg->cache);
+	cfg->cache = NULL;
 	cfg->key = NULL;
 	cfg->key_prev = NULL;
 	cfg->keys = NULL;

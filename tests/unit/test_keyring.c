@@ -10,43 +10,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-
 #include "common/jwk.h"
 #include "common/keyring.h"
+#include "tests/unit/tokenkit.h"
 #include "tests/unit/unit.h"
 
 static char	 dir[] = "/tmp/test_keyring.XXXXXX";
 static char	 pem_path[64], set_path[64];
 
-/* Write the key pair of a fresh Ed25519 key: the PEM and a set of its
- * public key, each by rename.  Its kid into kid. */
+/* A fresh Ed25519 pair at pem_path and set_path; its kid into kid. */
 static void
 write_pair(char *kid)
 {
-	char		 tmp[80], json[JWK_JSON_MAX + 16], err[256], *pem;
-	struct jwk	*k;
-	size_t		 len;
-	int		 n;
-	FILE		*fp;
-
-	if (jwk_generate_pem(JWK_EDDSA, &pem, &len) == -1 ||
-	    (k = jwk_from_pem(pem, len, err, sizeof(err))) == NULL)
-		exit(2);
-	memcpy(kid, k->kid, JWK_KID_LEN + 1);
-	snprintf(tmp, sizeof(tmp), "%s/tmp", dir);
-	if ((fp = fopen(tmp, "w")) == NULL || fwrite(pem, 1, len, fp) != len ||
-	    fclose(fp) != 0 || rename(tmp, pem_path) == -1)
-		exit(2);
-	n = snprintf(json, sizeof(json), "{\"keys\":[");
-	n += jwk_public_json(k, json + n, sizeof(json) - (size_t)n);
-	snprintf(json + n, sizeof(json) - (size_t)n, "]}");
-	if ((fp = fopen(tmp, "w")) == NULL || fputs(json, fp) == EOF ||
-	    fclose(fp) != 0 || rename(tmp, set_path) == -1)
-		exit(2);
-	free(pem);
-	jwk_free(k);
+	tokenkit_pair(dir, pem_path, set_path, kid);
 }
 
 static void

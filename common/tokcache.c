@@ -20,12 +20,14 @@
 struct tokcache_slot {
 	unsigned char	 digest[TOKCACHE_DIGEST];
 	int		 used;
+	uint32_t	 seen;		/* the tick of its last put or hit */
 	struct tokcache_hit v;
 };
 
 struct tokcache {
 	unsigned char	 key[crypto_generichash_KEYBYTES];
 	size_t		 count;
+	uint32_t	 tick;		/* counts puts and hits */
 	struct tokcache_slot slot[TOKCACHE_SLOTS];
 };
 
@@ -86,9 +88,14 @@ tokcache_get(struct tokcache *tc, const char *tok, size_t len,
 	if (tc == NULL || tc->count == 0)
 		return 0;
 	at = tokcache_slot(tc, tok, len, d);
+	/* Slots empty only together (tokcache_clear): past an empty one
+	 * the digest was never put. */
 	for (i = 0; i < TOKCACHE_WAYS; i++) {
 		s = &tc->slot[(at + i) & (TOKCACHE_SLOTS - 1)];
-		if (s->used && sodium_memcmp(s->digest, d, sizeof(d)) == 0) {
+		if (!s->used)
+			return 0;
+		if (sodium_memcmp(s->digest, d, sizeof(d)) == 0) {
+			s->seen = ++tc->tick;
 			*hit = s->v;
 			return 1;
 		}
@@ -113,13 +120,17 @@ tokcache_put(struct tokcache *tc, const char *tok, size_t len,
 			victim = s;
 			break;
 		}
-		if (victim == NULL || s->v.exp < victim->v.exp)
+		/* The least recently used gives way (ticks wrap: compare
+		 * ages): a token used once, or expired, before one in use. */
+		if (victim == NULL ||
+		    tc->tick - s->seen > tc->tick - victim->seen)
 			victim = s;
 	}
 	if (!victim->used)
 		tc->count++;
 	memcpy(victim->digest, d, sizeof(d));
 	victim->used = 1;
+	victim->seen = ++tc->tick;
 	victim->v = *hit;
 }
 

@@ -43,8 +43,9 @@ int		 tokcache_get(struct tokcache *tc, const char *tok, size_t len,
 		    struct tokcache_hit *hit);
 
 /*
- * Store a fully verified token.  When its slots are full the entry that
- * expires first gives way, so a flood of new tokens costs only hits.
+ * Store a fully verified token.  When its slots are full the entry least
+ * recently used gives way: tokens sent once (a flood of new ones, or
+ * expired ones) leave before those clients keep sending.
  */
 void		 tokcache_put(struct tokcache *tc, const char *tok, size_t len,
 		    const struct tokcache_hit *hit);

@@ -90,16 +90,32 @@ test_bounded(void)
 	}
 	CHECK_INT(held, 1000);
 	CHECK_INT(tokcache_count(tc), 1000);
+	/* A flood of tokens sent once: the table stays full, no larger,
+	 * and the newest is always there. */
 	for (i = 0; i < 10 * TOKCACHE_SLOTS; i++) {
 		n = snprintf(tok, sizeof(tok), "flood%d", i);
 		hit_of(&h, "u", 9000 + i);
 		tokcache_put(tc, tok, (size_t)n, &h);
-		/* The newest is always there: it expires last. */
 		if (tokcache_get(tc, tok, (size_t)n, &got) != 1) {
 			CHECK(0);
 			break;
 		}
 	}
+	CHECK_INT(tokcache_count(tc), TOKCACHE_SLOTS);
+	/* The 1000 come back; new tokens then push out the flood's, used
+	 * less recently, never theirs (unless 16 slots in a row held none
+	 * of the flood's: about 1 in 10^6). */
+	for (i = 0; i < 1200; i++) {
+		n = i < 1000 ? snprintf(tok, sizeof(tok), "user%d.tok", i) :
+		    snprintf(tok, sizeof(tok), "new%d", i);
+		hit_of(&h, "u", 5000 + i);
+		tokcache_put(tc, tok, (size_t)n, &h);
+	}
+	for (i = held = 0; i < 1000; i++) {
+		n = snprintf(tok, sizeof(tok), "user%d.tok", i);
+		held += tokcache_get(tc, tok, (size_t)n, &got);
+	}
+	CHECK_INT(held, 1000);
 	CHECK_INT(tokcache_count(tc), TOKCACHE_SLOTS);
 	tokcache_free(tc);
 }

@@ -103,9 +103,9 @@ test_bounded(void)
 	}
 	CHECK_INT(tokcache_count(tc), TOKCACHE_SLOTS);
 	/* The 1000 come back; new tokens then push out the flood's, used
-	 * less recently, never theirs (unless 16 slots in a row held none
-	 * of the flood's: about 1 in 10^6). */
-	for (i = 0; i < 1200; i++) {
+	 * less recently, never theirs (unless the 32 slots a token may sit
+	 * in held none of the flood's: about 1 in 10^7). */
+	for (i = 0; i < 1100; i++) {
 		n = i < 1000 ? snprintf(tok, sizeof(tok), "user%d.tok", i) :
 		    snprintf(tok, sizeof(tok), "new%d", i);
 		hit_of(&h, "u", 5000 + i);

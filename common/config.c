@@ -180,6 +180,12 @@ config_secret(struct config *cfg, const struct dotenv *env, int required,
 		if (config_read_secret_file(file, &cfg->secret,
 		    &cfg->secret_len, err, errlen) == -1)
 			return -1;
+		/* token_init watches it (keyring.h): a new line is the
+		 * secret from then on, without a restart. */
+		if ((cfg->secret_file = strdup(file)) == NULL) {
+			snprintf(err, errlen, "TOKEN_SECRET_FILE: out of memory");
+			return -1;
+		}
 		name = "TOKEN_SECRET_FILE";
 		if (ts != NULL && (strlen(ts) != cfg->secret_len ||
 		    sodium_memcmp(ts, cfg->secret, cfg->secret_len) != 0)) {
@@ -737,6 +743,7 @@ config_free(struct config *cfg)
 	if (cfg->secret != NULL)
 		sodium_memzero(cfg->secret, cfg->secret_len);
 	free(cfg->secret);
+	free(cfg->secret_file);
 	if (cfg->secret_prev != NULL)
 		sodium_memzero(cfg->secret_prev, cfg->secret_prev_len);
 	free(cfg->secret_prev);

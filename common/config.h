@@ -26,6 +26,7 @@ struct tokcache;		/* tokcache.h */
 struct config {
 	unsigned char	*secret;	/* HMAC key, raw bytes (not hex-decoded) */
 	size_t		 secret_len;	/* >= CONFIG_SECRET_MIN */
+	char		*secret_file;	/* TOKEN_SECRET_FILE, or NULL */
 	struct hs256_key *key;		/* token_init: keyed from secret once */
 	/* TOKEN_SECRET_PREVIOUS: verifies (never signs) HS256 tokens until
 	 * secret_prev_until. */

@@ -663,6 +663,7 @@ static enum token_err
 token_hmac(const struct config *cfg, const char *tok, size_t len,
     const char *sig, size_t siglen, time_t now, int64_t *iat_max)
 {
+	struct hs256_key *key;
 	int64_t	 t = (int64_t)now;
 
 	*iat_max = INT64_MAX;
@@ -675,11 +676,26 @@ token_hmac(const struct config *cfg, const char *tok, size_t len,
 	assert(cfg->key == NULL || cfg->secret_len >= CONFIG_SECRET_MIN);
 	if (cfg->key == NULL || cfg->secret_len < CONFIG_SECRET_MIN)
 		return TOKEN_BADSIG;
-	if (hs256_verify(cfg->key, tok, len, sig, siglen))
+	/* TOKEN_SECRET_FILE's line as last read, else the secret. */
+	if ((key = keyring_secret(cfg->keys, NULL, NULL)) == NULL)
+		key = cfg->key;
+	if (hs256_verify(key, tok, len, sig, siglen))
 		return TOKEN_OK;
 	if (cfg->key_prev != NULL && t < cfg->secret_prev_until &&
 	    hs256_verify(cfg->key_prev, tok, len, sig, siglen))
 		return TOKEN_OK;
+	if ((key = keyring_secret_prev(cfg->keys, now)) != NULL &&
+	    hs256_verify(key, tok, len, sig, siglen))
+		return TOKEN_OK;
+	/* A signer may have read a new secret file within the second we
+	 * have not looked: look now (a stat per file, for a token no
+	 * secret verified), so no valid token is refused meanwhile. */
+	if (keyring_recheck(cfg->keys, now)) {
+		tokcache_clear(cfg->cache);
+		if ((key = keyring_secret(cfg->keys, NULL, NULL)) != NULL &&
+		    hs256_verify(key, tok, len, sig, siglen))
+			return TOKEN_OK;
+	}
 	return TOKEN_BADSIG;
 }
 
@@ -741,9 +757,15 @@ token_init(struct config *cfg, char *err, size_t errlen)
 		    "HMAC-SHA256 with it");
 		return -1;
 	}
-	if ((cfg->signing_key_file != NULL || cfg->verify_keys_file != NULL) &&
+	if ((cfg->signing_key_file != NULL || cfg->verify_keys_file != NULL ||
+	    cfg->secret_file != NULL) &&
 	    (cfg->keys = keyring_new(cfg->signing_key_file,
 	    cfg->verify_keys_file, cfg->alg, err, errlen)) == NULL)
+		return -1;
+	/* A replaced secret verifies as long as its tokens may live. */
+	if (cfg->secret_file != NULL && keyring_watch_secret(cfg->keys,
+	    cfg->secret_file, CONFIG_SECRET_MIN, cfg->access_ttl +
+	    (cfg->leeway > 0 ? cfg->leeway : 0), err, errlen) == -1)
 		return -1;
 	/* Only asymmetric verification is worth a cache (docs/design.md). */
 	if (keyring_count(cfg->keys) > 0 &&
@@ -826,17 +848,24 @@ token_sign(const struct config *cfg, const char *user, time_t now)
 	char		 jti[sodium_base64_ENCODED_LEN(TOKEN_JTI_BYTES,
 			    sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
 	const struct jwk *key = NULL;
+	const unsigned char *secret = cfg->secret;
+	size_t		 secret_len = cfg->secret_len;
 	jwt_t		*jwt = NULL;
 	char		*out = NULL, *sig, *claims;
 
 	if (!username_valid(user, strlen(user)))
 		return NULL;
+	if (keyring_check(cfg->keys, now))
+		tokcache_clear(cfg->cache);
 	if (cfg->alg != JWK_HS256) {
-		keyring_check(cfg->keys, now);
 		if ((key = keyring_signer(cfg->keys)) == NULL)
 			return NULL;
-	} else if (cfg->secret_len < CONFIG_SECRET_MIN)
-		return NULL;
+	} else {
+		/* TOKEN_SECRET_FILE's line as last read, else the secret. */
+		(void)keyring_secret(cfg->keys, &secret, &secret_len);
+		if (secret_len < CONFIG_SECRET_MIN)
+			return NULL;
+	}
 	if (jwt_new(&jwt) != 0)
 		return NULL;
 	/* RFC 7519 §4.1.7: each token its own id, so two made in the same
@@ -865,8 +894,8 @@ token_sign(const struct config *cfg, const char *user, time_t now)
 		goto out;
 	}
 	/* A failed jwt_set_alg sets "none": never encode (docs/security.md). */
-	if (jwt_set_alg(jwt, JWT_ALG_HS256, cfg->secret,
-	    (int)cfg->secret_len) != 0 || jwt_get_alg(jwt) != JWT_ALG_HS256)
+	if (jwt_set_alg(jwt, JWT_ALG_HS256, secret,
+	    (int)secret_len) != 0 || jwt_get_alg(jwt) != JWT_ALG_HS256)
 		goto out;
 	if ((out = jwt_encode_str(jwt)) == NULL)
 		goto out;

@@ -41,9 +41,7 @@ struct config {
 	 * before hs256_until - access_ttl verify until then; 0: never. */
 	int64_t		 hs256_until;
 	struct keyring	*keys;		/* token_init: the files' keys, or NULL */
-	/* token_init: verified asymmetric tokens (never HS256: not worth it,
-	 * docs/design.md), or NULL */
-	struct tokcache	*cache;
+	struct tokcache	*cache;		/* token_init: verified tokens */
 	long		 access_ttl;	/* seconds, ACCESS_TOKEN_TTL */
 	long		 refresh_ttl;	/* seconds, REFRESH_TOKEN_TTL */
 	char		*issuer;	/* TOKEN_ISSUER, or NULL */

@@ -389,9 +389,12 @@ keyring_secret(const struct keyring *kr, const unsigned char **secret,
 }
 
 struct hs256_key *
-keyring_secret_prev(const struct keyring *kr, time_t now)
+keyring_secret_prev(const struct keyring *kr, time_t now, time_t *until)
 {
-	return kr != NULL && now < kr->hprev_until ? kr->hprev : NULL;
+	if (kr == NULL || now >= kr->hprev_until)
+		return NULL;
+	*until = kr->hprev_until;
+	return kr->hprev;
 }
 
 const struct jwk *

@@ -58,8 +58,10 @@ int		 keyring_recheck(struct keyring *kr, time_t now);
 struct hs256_key *keyring_secret(const struct keyring *kr,
 		    const unsigned char **secret, size_t *len);
 
-/* The secret the file held before, while it still verifies, or NULL. */
-struct hs256_key *keyring_secret_prev(const struct keyring *kr, time_t now);
+/* The secret the file held before while it still verifies (until *until),
+ * or NULL. */
+struct hs256_key *keyring_secret_prev(const struct keyring *kr, time_t now,
+		    time_t *until);
 
 /* The signing key, or NULL (borrowed until the next keyring_check). */
 const struct jwk *keyring_signer(const struct keyring *kr);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * A cache of verified asymmetric tokens, one per process.  An Ed25519 or
- * P-256 verification costs more than a whole request at the FastCGI
- * ceiling, and a client sends the same token for many requests, so what
+ * A cache of verified tokens, one per process.  An Ed25519 or P-256
+ * verification costs more than a whole request at the FastCGI ceiling
+ * (an HS256 one a few percent of it: bench/README.md, "Per-process
+ * caches"), and a client sends the same token for many requests, so what
  * a full verification yields (the user name and the time claims) is kept
  * under a keyed BLAKE2b digest of the whole token.  A hit is never "valid"
  * by itself: the caller judges the time claims again at its now.  A fixed
@@ -17,7 +18,7 @@
 #include "common/username.h"
 
 /*
- * 2048 entries of 136 bytes (272 KiB), what a worker's
+ * 2048 entries of 144 bytes (288 KiB), what a worker's
  * 2 MB of private memory has room for.  A digest may sit in any of 32
  * slots from its own, so at a 1000-user load (half full) a token finds
  * all 32 taken about once in 10^10.
@@ -33,6 +34,9 @@ struct tokcache_hit {
 	int64_t		 exp;
 	int64_t		 nbf;		/* or TOKCACHE_NONE */
 	int64_t		 iat;		/* or TOKCACHE_NONE */
+	/* When the key that verified it stops verifying (an old secret's
+	 * window ends), or INT64_MAX: no hit from then on. */
+	int64_t		 until;
 	char		 user[USERNAME_MAX + 1];
 };
 

@@ -593,13 +593,15 @@ token_keep(const struct token_claims *c, const char *user,
 	hit->exp = c->exp;
 	hit->nbf = c->nbf_rc == 0 ? c->nbf : TOKCACHE_NONE;
 	hit->iat = c->iat_rc == 0 ? c->iat : TOKCACHE_NONE;
+	hit->until = INT64_MAX;
 	memcpy(hit->user, user, strlen(user) + 1);
 }
 
 /*
  * A cached token, judged again at now: its time claims as they were read,
  * never its verdict.  The rest (signature, key, iss, aud, user) cannot
- * change while the keys do not; a key change empties the cache.
+ * change while the keys do not: a key change empties the cache, and the
+ * end of an old secret's window ends its tokens' hits (hit->until).
  */
 static enum token_err
 token_cached(const struct config *cfg, const struct tokcache_hit *hit,
@@ -661,16 +663,20 @@ token_claims(const struct config *cfg, const char *seg, size_t len,
  */
 static enum token_err
 token_hmac(const struct config *cfg, const char *tok, size_t len,
-    const char *sig, size_t siglen, time_t now, int64_t *iat_max)
+    const char *sig, size_t siglen, time_t now, int64_t *iat_max,
+    int64_t *until)
 {
 	struct hs256_key *key;
 	int64_t	 t = (int64_t)now;
+	time_t	 end;
 
 	*iat_max = INT64_MAX;
+	*until = INT64_MAX;
 	if (cfg->alg != JWK_HS256) {
 		if (t >= cfg->hs256_until || cfg->key == NULL)
 			return TOKEN_BADALG;
 		*iat_max = cfg->hs256_until - cfg->access_ttl;
+		*until = cfg->hs256_until;
 	}
 	/* A short key, or none set up, verifies nothing (docs/security.md). */
 	assert(cfg->key == NULL || cfg->secret_len >= CONFIG_SECRET_MIN);
@@ -682,11 +688,17 @@ token_hmac(const struct config *cfg, const char *tok, size_t len,
 	if (hs256_verify(key, tok, len, sig, siglen))
 		return TOKEN_OK;
 	if (cfg->key_prev != NULL && t < cfg->secret_prev_until &&
-	    hs256_verify(cfg->key_prev, tok, len, sig, siglen))
+	    hs256_verify(cfg->key_prev, tok, len, sig, siglen)) {
+		if (cfg->secret_prev_until < *until)
+			*until = cfg->secret_prev_until;
 		return TOKEN_OK;
-	if ((key = keyring_secret_prev(cfg->keys, now)) != NULL &&
-	    hs256_verify(key, tok, len, sig, siglen))
+	}
+	if ((key = keyring_secret_prev(cfg->keys, now, &end)) != NULL &&
+	    hs256_verify(key, tok, len, sig, siglen)) {
+		if ((int64_t)end < *until)
+			*until = (int64_t)end;
 		return TOKEN_OK;
+	}
 	/* A signer may have read a new secret file within the second we
 	 * have not looked: look now (a stat per file, for a token no
 	 * secret verified), so no valid token is refused meanwhile. */
@@ -707,7 +719,7 @@ token_verify(const struct config *cfg, const char *tok, time_t now,
 	struct tokcache_hit hit;
 	const struct jwk *key = NULL;
 	size_t		 dot1 = 0, dot2 = 0, len, n;
-	int64_t		 iat_max = INT64_MAX;
+	int64_t		 iat_max = INT64_MAX, until = INT64_MAX;
 	enum token_err	 rc;
 
 	/* New keys (or SIGHUP): what the old ones verified is forgotten. */
@@ -716,7 +728,8 @@ token_verify(const struct config *cfg, const char *tok, time_t now,
 	if ((rc = token_shape(tok, &dot1, &dot2)) != TOKEN_OK)
 		return rc;
 	len = strlen(tok + dot2 + 1);
-	if (tokcache_get(cfg->cache, tok, dot2 + 1 + len, &hit))
+	if (tokcache_get(cfg->cache, tok, dot2 + 1 + len, &hit) &&
+	    (int64_t)now < hit.until)
 		return token_cached(cfg, &hit, now, user);
 	/* The key is ours to choose, by kid, and the alg is the key's:
 	 * never the token's word (docs/security.md). */
@@ -727,17 +740,19 @@ token_verify(const struct config *cfg, const char *tok, time_t now,
 		    &n) == -1 || !jws_verify(key, tok, dot2, sig, n))
 			return TOKEN_BADSIG;
 	} else if ((rc = token_hmac(cfg, tok, dot2, tok + dot2 + 1, len, now,
-	    &iat_max)) != TOKEN_OK)
+	    &iat_max, &until)) != TOKEN_OK)
 		return rc;
 
 	/* The payload segment is the signed text: read it with strict
 	 * types, never trusting a getter's defaults (docs/security.md).
-	 * Only a token verified with an asymmetric key, in full, is kept:
-	 * an HS256 one's windows (token_hmac) are not a key change. */
+	 * Only a token verified in full is kept, with the end of the
+	 * window of the secret that verified it (token_hmac). */
 	rc = token_claims(cfg, tok + dot1 + 1, dot2 - dot1 - 1, now,
-	    iat_max, user, key != NULL ? &hit : NULL);
-	if (rc == TOKEN_OK && key != NULL)
+	    iat_max, user, &hit);
+	if (rc == TOKEN_OK) {
+		hit.until = until;
 		tokcache_put(cfg->cache, tok, dot2 + 1 + len, &hit);
+	}
 	return rc;
 }
 
@@ -767,11 +782,11 @@ token_init(struct config *cfg, char *err, size_t errlen)
 	    cfg->secret_file, CONFIG_SECRET_MIN, cfg->access_ttl +
 	    (cfg->leeway > 0 ? cfg->leeway : 0), err, errlen) == -1)
 		return -1;
-	/* Only asymmetric verification is worth a cache (docs/design.md). */
-	if (keyring_count(cfg->keys) > 0 &&
-	    (cfg->cache = tokcache_new()) == NULL) {
-		snprintf(err, errlen, "TOKEN_VERIFY_KEYS_FILE: out of memory "
-		    "for the cache of verified tokens");
+	/* Measured worth it for HS256 too (bench/README.md); its pages
+	 * are touched only in the processes that verify access tokens. */
+	if ((cfg->cache = tokcache_new()) == NULL) {
+		snprintf(err, errlen, "TOKEN_ALG: out of memory for the cache "
+		    "of verified tokens");
 		return -1;
 	}
 	return 0;

@@ -133,7 +133,7 @@ test_secret_file_reload(void)
 	const unsigned char	*sec;
 	char			 path[80], err[512];
 	size_t			 len;
-	time_t			 now = time(NULL);
+	time_t			 now = time(NULL), until;
 
 	setup();
 	snprintf(path, sizeof(path), "%s/secret", dir);
@@ -146,14 +146,15 @@ test_secret_file_reload(void)
 	CHECK_INT(keyring_watch_secret(kr, path, 32, 60, err, sizeof(err)), 0);
 	CHECK(keyring_secret(kr, &sec, &len) != NULL);
 	CHECK(len == strlen(SECRET_A) && memcmp(sec, SECRET_A, len) == 0);
-	CHECK(keyring_secret_prev(kr, now) == NULL);
+	CHECK(keyring_secret_prev(kr, now, &until) == NULL);
 	write_secret(path, SECRET_B);
 	CHECK_INT(keyring_check(kr, now + 1), 1);
 	CHECK(keyring_secret(kr, &sec, &len) != NULL);
 	CHECK(len == strlen(SECRET_B) && memcmp(sec, SECRET_B, len) == 0);
-	CHECK(keyring_secret_prev(kr, now + 1) != NULL);
-	CHECK(keyring_secret_prev(kr, now + 60) != NULL);
-	CHECK(keyring_secret_prev(kr, now + 61) == NULL);
+	CHECK(keyring_secret_prev(kr, now + 1, &until) != NULL);
+	CHECK_INT(until, now + 61);
+	CHECK(keyring_secret_prev(kr, now + 60, &until) != NULL);
+	CHECK(keyring_secret_prev(kr, now + 61, &until) == NULL);
 	write_secret(path, "too short");
 	CHECK_INT(keyring_check(kr, now + 2), 0);
 	CHECK(keyring_secret(kr, &sec, &len) != NULL);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "common/hs256.h"
 #include "common/jwk.h"
 #include "common/tokcache.h"
 #include "common/token.h"
@@ -30,6 +31,7 @@ hit_of(struct tokcache_hit *h, const char *user, int64_t exp)
 	h->exp = exp;
 	h->nbf = TOKCACHE_NONE;
 	h->iat = exp - 900;
+	h->until = INT64_MAX;
 	snprintf(h->user, sizeof(h->user), "%s", user);
 }
 
@@ -255,22 +257,47 @@ out:
 	asym_done(&cfg);
 }
 
-/* HS256 tokens are never cached (docs/design.md). */
+#define PREV_SECRET	"the-previous-secret-0123456789abcdef"
+
+/* HS256 tokens are cached too; one verified by TOKEN_SECRET_PREVIOUS hits
+ * only until that secret's window ends, then is refused though cached. */
 static void
-test_hs256_not_cached(void)
+test_hs256_previous_window(void)
 {
-	struct config	 cfg;
-	char		 tok[512], user[USERNAME_MAX + 1];
+	struct config	 cfg, old;
+	char		 user[USERNAME_MAX + 1], *tok, *cur;
 	time_t		 now = time(NULL);
-	char		 payload[128];
 
 	tokenkit_cfg(&cfg);
-	CHECK(cfg.cache == NULL);
-	snprintf(payload, sizeof(payload),
-	    "{\"username\":\"alice\",\"exp\":%lld}", (long long)now + 60);
-	tokenkit_mint(tok, sizeof(tok), "{\"alg\":\"HS256\"}", payload);
+	cfg.cache = tokcache_new();
+	cfg.key_prev = hs256_key_new((const unsigned char *)PREV_SECRET,
+	    strlen(PREV_SECRET), CONFIG_SECRET_MIN);
+	cfg.secret_prev_until = now + 10;
+	memset(&old, 0, sizeof(old));
+	old.secret = (unsigned char *)PREV_SECRET;
+	old.secret_len = strlen(PREV_SECRET);
+	old.access_ttl = 900;
+	tok = token_sign(&old, "carol", now);
+	cur = token_sign(&cfg, "dave", now);
+	CHECK(cfg.cache != NULL && cfg.key_prev != NULL && tok != NULL &&
+	    cur != NULL);
+	if (cfg.cache == NULL || cfg.key_prev == NULL || tok == NULL ||
+	    cur == NULL)
+		goto out;
 	CHECK_INT(token_verify(&cfg, tok, now, user), TOKEN_OK);
-	CHECK(cfg.cache == NULL);
+	CHECK_INT(token_verify(&cfg, cur, now, user), TOKEN_OK);
+	CHECK_INT(tokcache_count(cfg.cache), 2);
+	CHECK_INT(token_verify(&cfg, tok, now + 9, user), TOKEN_OK);
+	CHECK_STR(user, "carol");
+	CHECK_INT(token_verify(&cfg, tok, now + 10, user), TOKEN_BADSIG);
+	/* The current secret's token has no such end (control). */
+	CHECK_INT(token_verify(&cfg, cur, now + 10, user), TOKEN_OK);
+	CHECK_STR(user, "dave");
+out:
+	free(tok);
+	free(cur);
+	hs256_key_free(cfg.key_prev);
+	tokcache_free(cfg.cache);
 }
 
 UNIT_TESTS(
@@ -279,5 +306,5 @@ UNIT_TESTS(
 	T(test_verify_uses_cache),
 	T(test_expiry_on_hit),
 	T(test_key_change_empties),
-	T(test_hs256_not_cached),
+	T(test_hs256_previous_window),
 );

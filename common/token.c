@@ -225,7 +225,7 @@ token_header(const struct config *cfg, const char *tok, size_t len,
 		rc = TOKEN_OK;
 		goto out;
 	}
-	if (cfg->keys == NULL || jwk_alg_parse(s, &alg) == -1)
+	if (keyring_count(cfg->keys) == 0 || jwk_alg_parse(s, &alg) == -1)
 		goto out;
 	if ((*key = keyring_find(cfg->keys, kid, klen)) == NULL)
 		rc = TOKEN_BADKID;

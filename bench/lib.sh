@@ -172,7 +172,7 @@ start_ceiling() {
 # userOrders answers 200 with its token, 401 without, 403 with a bad
 # signature.  Sets PEER_BASE and PEER_TOKEN.
 start_peer() {
-	local log=$TMP/peer.log deadline=$((SECONDS + 30)) raw
+	local log=$TMP/peer.log raw
 	"$ROOT/tests/node/ensure-modules.sh" "$ROOT/tests/peer" >&2 || exit 1
 	printf 'TOKEN_SECRET=%s\nACCESS_TOKEN_SECRET=%s\n' "$(cat "$TMP/secret")" \
 	    "$(cat "$TMP/secret")" >"$TMP/peer.env"
@@ -184,21 +184,28 @@ start_peer() {
 		    node server.js
 	) >"$log" 2>&1 &
 	PEER_PID=$!
-	PEER_BASE=
-	while [[ -z $PEER_BASE ]]; do
-		if ! kill -0 "$PEER_PID" 2>/dev/null || ((SECONDS > deadline)); then
-			echo "bench: the Express peer did not start:" >&2
-			cat "$log" >&2
-			exit 1
-		fi
-		sleep 0.1
-		PEER_BASE=$(sed -n 's|^peer listening on \(http://127\.0\.0\.1:[0-9]*\) .*|\1|p' "$log")
-	done
+	peer_wait "$log" "the Express peer"
 	raw=$(curl -s -m 10 -H 'Content-Type: application/json' \
 	    -d '{"username":"bench","password":"bench password"}' "$PEER_BASE/api/createNewUser")
 	PEER_TOKEN=$(jq -r 'strings' <<<"$raw" 2>/dev/null)
 	[[ $PEER_TOKEN == *.*.* ]] || { echo "bench: no token from the peer: $raw" >&2; exit 1; }
 	expect_cases "$PEER_BASE" "$PEER_TOKEN" "the Express peer"
+}
+
+# peer_wait LOG WHO: wait (30 s at most) for the peer PEER_PID to print
+# "peer listening on URL ..." in LOG; sets PEER_BASE, or exits.
+peer_wait() {
+	local deadline=$((SECONDS + 30))
+	PEER_BASE=
+	while [[ -z $PEER_BASE ]]; do
+		if ! kill -0 "$PEER_PID" 2>/dev/null || ((SECONDS > deadline)); then
+			echo "bench: $2 did not start:" >&2
+			cat "$1" >&2
+			exit 1
+		fi
+		sleep 0.1
+		PEER_BASE=$(sed -n 's|^peer listening on \(http://127\.0\.0\.1:[0-9]*\) .*|\1|p' "$1")
+	done
 }
 
 # stop_peer: SIGTERM the peer, SIGKILL after 10 s.

@@ -22,6 +22,9 @@
 #   4. the tutorial's Express server (tests/peer), faithful and with
 #      SECRET_KEYOBJECT=1, the same users signed up with it, on the
 #      many-user GET (skipped with a line saying so without node);
+#   4b. the many-user GET with TOKEN_ALG EdDSA and ES256 beside the
+#      ceiling, cold, and an Express app verifying with jose
+#      (bench/asym.sh);
 #   5. the disk's fsync (build/bench/fsync) and the auth object alone
 #      (build/bench/micro).
 # Then the tables (bench/README.md shows the last one) and the targets.
@@ -86,6 +89,9 @@ else
 	echo "# the Express peer was not measured: node is missing (deploy/deps.sh test)"
 fi
 
+# 4b. Asymmetric tokens (bench/asym.sh; BENCH_ALGS= skips them).
+. "$ROOT/bench/asym.sh"
+
 # 5. The disk and the auth object alone.
 MICRO=$("$ROOT/build/bench/micro")
 RAW=$(sed -n 's/.*raw_pwhash_verify_per_s=\([0-9.]*\).*/\1/p' <<<"$MICRO")
@@ -129,3 +135,4 @@ echo "login: $(ratio "${RPS[login]}" "$(awk -v r="$RAW" -v n="$HASHERS" 'BEGIN{p
 printf '%s\n' "${MEM[@]}"
 echo "(target: rss_anon_kb <= 2048 per worker)"
 echo "$MICRO"
+asym_report

@@ -225,7 +225,12 @@ login_init(struct service *svc)
 		    "machine (or PWHASH_MAX_CONCURRENT=0)\n", svc->name);
 		return -1;
 	}
-	return pwhash_init();
+	if (pwhash_init() == -1) {
+		fprintf(stderr, "%s: cannot set up password hashing (libsodium's "
+		    "Argon2id)\n", svc->name);
+		return -1;
+	}
+	return 0;
 }
 
 static const struct route routes[] = {

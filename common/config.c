@@ -180,6 +180,12 @@ config_secret(struct config *cfg, const struct dotenv *env, int required,
 		if (config_read_secret_file(file, &cfg->secret,
 		    &cfg->secret_len, err, errlen) == -1)
 			return -1;
+		/* token_init watches it (keyring.h): a new line is the
+		 * secret from then on, without a restart. */
+		if ((cfg->secret_file = strdup(file)) == NULL) {
+			snprintf(err, errlen, "TOKEN_SECRET_FILE: out of memory");
+			return -1;
+		}
 		name = "TOKEN_SECRET_FILE";
 		if (ts != NULL && (strlen(ts) != cfg->secret_len ||
 		    sodium_memcmp(ts, cfg->secret, cfg->secret_len) != 0)) {
@@ -403,9 +409,13 @@ config_cookie_path(struct config *cfg, const struct dotenv *env, char *err,
 }
 
 /*
- * An RFC 3339 time no later than ACCESS_TOKEN_TTL from now, for a window
- * that ends when the last token of the old key has expired: a later end
- * would let a leaked old key mint tokens for longer.  0 or -1 with err.
+ * An RFC 3339 time no later than ttl seconds from now, for a window that
+ * ends when the last token of the old key has expired: a later end would
+ * let a leaked old key mint tokens for longer.  ttl is ACCESS_TOKEN_TTL,
+ * plus TOKEN_LEEWAY for TOKEN_SECRET_PREVIOUS_UNTIL (a verifier takes a
+ * token until exp plus the leeway; TOKEN_ACCEPT_HS256_UNTIL's iat bound
+ * is the window's end less ACCESS_TOKEN_TTL, so it stays at that).  0 or
+ * -1 with err.
  */
 static int
 config_until(const char *name, const char *v, long ttl, int64_t *out,
@@ -417,9 +427,8 @@ config_until(const char *name, const char *v, long ttl, int64_t *out,
 		return -1;
 	}
 	if (*out > (int64_t)time(NULL) + ttl) {
-		snprintf(err, errlen, "%s: later than ACCESS_TOKEN_TTL from "
-		    "now (the old key's last token expires before that)",
-		    name);
+		snprintf(err, errlen, "%s: later than %ld s from now (the old "
+		    "key's last token expires before that)", name, ttl);
 		return -1;
 	}
 	return 0;
@@ -507,7 +516,8 @@ config_previous(struct config *cfg, const struct dotenv *env, char *err,
 		return -1;
 	}
 	if (config_until("TOKEN_SECRET_PREVIOUS_UNTIL", until,
-	    cfg->access_ttl, &cfg->secret_prev_until, err, errlen) == -1)
+	    cfg->access_ttl + cfg->leeway, &cfg->secret_prev_until, err,
+	    errlen) == -1)
 		return -1;
 	if ((cfg->secret_prev = (unsigned char *)strdup(v)) == NULL) {
 		snprintf(err, errlen, "TOKEN_SECRET_PREVIOUS: out of memory");
@@ -737,6 +747,7 @@ config_free(struct config *cfg)
 	if (cfg->secret != NULL)
 		sodium_memzero(cfg->secret, cfg->secret_len);
 	free(cfg->secret);
+	free(cfg->secret_file);
 	if (cfg->secret_prev != NULL)
 		sodium_memzero(cfg->secret_prev, cfg->secret_prev_len);
 	free(cfg->secret_prev);

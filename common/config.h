@@ -21,10 +21,12 @@
 
 struct hs256_key;		/* hs256.h */
 struct keyring;			/* keyring.h */
+struct tokcache;		/* tokcache.h */
 
 struct config {
 	unsigned char	*secret;	/* HMAC key, raw bytes (not hex-decoded) */
 	size_t		 secret_len;	/* >= CONFIG_SECRET_MIN */
+	char		*secret_file;	/* TOKEN_SECRET_FILE, or NULL */
 	struct hs256_key *key;		/* token_init: keyed from secret once */
 	/* TOKEN_SECRET_PREVIOUS: verifies (never signs) HS256 tokens until
 	 * secret_prev_until. */
@@ -39,6 +41,7 @@ struct config {
 	 * before hs256_until - access_ttl verify until then; 0: never. */
 	int64_t		 hs256_until;
 	struct keyring	*keys;		/* token_init: the files' keys, or NULL */
+	struct tokcache	*cache;		/* token_init: verified tokens */
 	long		 access_ttl;	/* seconds, ACCESS_TOKEN_TTL */
 	long		 refresh_ttl;	/* seconds, REFRESH_TOKEN_TTL */
 	char		*issuer;	/* TOKEN_ISSUER, or NULL */

@@ -16,11 +16,13 @@
 
 #include <sodium.h>
 
+#include "common/hs256.h"
 #include "common/jwk.h"
 #include "common/keyring.h"
 
 #define KEYRING_PEM_MAX		(64 * 1024)	/* bytes of a private key file */
 #define KEYRING_JWKS_MAX	(1024 * 1024)	/* bytes of a JWK Set file */
+#define KEYRING_SECRET_MAX	4096		/* bytes, as CONFIG_SECRET_MAX */
 
 /* What a file was when last read. */
 struct keyring_stamp {
@@ -35,14 +37,22 @@ struct keyring_keys {
 	struct jwk	*sign;
 	struct jwk	*verify[JWK_SET_MAX];
 	size_t		 n;
-	struct keyring_stamp sst, vst;
+	unsigned char	*secret;	/* TOKEN_SECRET_FILE's line, or NULL */
+	size_t		 secret_len;
+	struct hs256_key *hkey;		/* keyed from secret */
+	struct keyring_stamp sst, vst, hst;
 };
 
 struct keyring {
 	char		*sign_path;	/* TOKEN_SIGNING_KEY_FILE, or NULL */
 	char		*verify_path;	/* TOKEN_VERIFY_KEYS_FILE, or NULL */
 	enum jwk_alg	 alg;		/* TOKEN_ALG: the signing key's */
+	char		*secret_path;	/* TOKEN_SECRET_FILE, when watched */
+	size_t		 secret_min;	/* bytes a secret must have */
+	long		 prev_for;	/* seconds a replaced secret verifies */
 	struct keyring_keys keys;
+	struct hs256_key *hprev;	/* the secret replaced last, or NULL */
+	time_t		 hprev_until;
 	time_t		 checked;	/* when the files were last looked at */
 };
 
@@ -63,6 +73,10 @@ keyring_keys_free(struct keyring_keys *k)
 	jwk_free(k->sign);
 	for (i = 0; i < k->n; i++)
 		jwk_free(k->verify[i]);
+	if (k->secret != NULL)
+		sodium_memzero(k->secret, k->secret_len);
+	free(k->secret);
+	hs256_key_free(k->hkey);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -128,6 +142,43 @@ fail:
 	return NULL;
 }
 
+/*
+ * TOKEN_SECRET_FILE into k: one line (its newline dropped) of secret_min
+ * to KEYRING_SECRET_MAX bytes, as config_load reads it, and its key.
+ */
+static int
+keyring_load_secret(const struct keyring *kr, struct keyring_keys *k,
+    char *err, size_t errlen)
+{
+	char	 why[256];
+	char	*buf;
+	size_t	 len;
+
+	if ((buf = keyring_read(kr->secret_path, KEYRING_SECRET_MAX + 2, &len,
+	    &k->hst, why, sizeof(why))) == NULL) {
+		snprintf(err, errlen, "TOKEN_SECRET_FILE: %s", why);
+		return -1;
+	}
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	if (len < kr->secret_min || len > KEYRING_SECRET_MAX ||
+	    memchr(buf, '\n', len) != NULL ||
+	    (k->hkey = hs256_key_new((unsigned char *)buf, len,
+	    kr->secret_min)) == NULL) {
+		snprintf(err, errlen, "TOKEN_SECRET_FILE: %s must hold one "
+		    "line of %zu to %d bytes", kr->secret_path, kr->secret_min,
+		    KEYRING_SECRET_MAX);
+		sodium_memzero(buf, len);
+		free(buf);
+		return -1;
+	}
+	k->secret = (unsigned char *)buf;
+	k->secret_len = len;
+	return 0;
+}
+
 /* Load kr's files into k.  Returns 0, or -1 with err naming the variable. */
 static int
 keyring_load(const struct keyring *kr, struct keyring_keys *k, char *err,
@@ -139,12 +190,15 @@ keyring_load(const struct keyring *kr, struct keyring_keys *k, char *err,
 	int	 rc;
 
 	memset(k, 0, sizeof(*k));
+	if (kr->secret_path != NULL && keyring_load_secret(kr, k, err,
+	    errlen) == -1)
+		return -1;
 	if (kr->sign_path != NULL) {
 		buf = keyring_read(kr->sign_path, KEYRING_PEM_MAX, &len,
 		    &k->sst, why, sizeof(why));
 		if (buf == NULL) {
 			snprintf(err, errlen, "TOKEN_SIGNING_KEY_FILE: %s", why);
-			return -1;
+			goto fail;
 		}
 		k->sign = jwk_from_pem(buf, len, why, sizeof(why));
 		sodium_memzero(buf, len);
@@ -152,7 +206,7 @@ keyring_load(const struct keyring *kr, struct keyring_keys *k, char *err,
 		if (k->sign == NULL) {
 			snprintf(err, errlen, "TOKEN_SIGNING_KEY_FILE: %s: %s",
 			    kr->sign_path, why);
-			return -1;
+			goto fail;
 		}
 		if (k->sign->alg != kr->alg) {
 			snprintf(err, errlen, "TOKEN_SIGNING_KEY_FILE: %s: a "
@@ -228,8 +282,10 @@ keyring_free(struct keyring *kr)
 	if (kr == NULL)
 		return;
 	keyring_keys_free(&kr->keys);
+	hs256_key_free(kr->hprev);
 	free(kr->sign_path);
 	free(kr->verify_path);
+	free(kr->secret_path);
 	free(kr);
 }
 
@@ -251,27 +307,94 @@ keyring_changed(const char *path, const struct keyring_stamp *st)
 }
 
 int
+keyring_watch_secret(struct keyring *kr, const char *path, size_t min,
+    long prev_for, char *err, size_t errlen)
+{
+	struct keyring_keys	 k;
+
+	if ((kr->secret_path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "TOKEN_SECRET_FILE: out of memory");
+		return -1;
+	}
+	kr->secret_min = min;
+	kr->prev_for = prev_for;
+	memset(&k, 0, sizeof(k));
+	if (keyring_load_secret(kr, &k, err, errlen) == -1)
+		return -1;
+	kr->keys.secret = k.secret;
+	kr->keys.secret_len = k.secret_len;
+	kr->keys.hkey = k.hkey;
+	kr->keys.hst = k.hst;
+	return 0;
+}
+
+int
+keyring_recheck(struct keyring *kr, time_t now)
+{
+	if (kr == NULL)
+		return 0;
+	kr->checked = now - 1;
+	return keyring_check(kr, now);
+}
+
+int
 keyring_check(struct keyring *kr, time_t now)
 {
 	struct keyring_keys	 k;
 	char			 err[512];
+	int			 hup;
 
 	if (kr == NULL || (!keyring_hup && now == kr->checked))
 		return 0;
+	hup = keyring_hup;
 	keyring_hup = 0;
 	kr->checked = now;
+	/* SIGHUP is the operator's "forget what you know": 1 even when the
+	 * files are the same, so a cache of verified tokens is emptied. */
 	if (!keyring_changed(kr->sign_path, &kr->keys.sst) &&
-	    !keyring_changed(kr->verify_path, &kr->keys.vst))
-		return 0;
+	    !keyring_changed(kr->verify_path, &kr->keys.vst) &&
+	    !keyring_changed(kr->secret_path, &kr->keys.hst))
+		return hup != 0;
 	if (keyring_load(kr, &k, err, sizeof(err)) == -1) {
 		/* Keep serving with the keys we have; try again later. */
 		fprintf(stderr, "keyring_check: keeping the loaded keys: %s\n",
 		    err);
-		return 0;
+		return hup != 0;
+	}
+	/* A replaced secret goes on verifying the tokens it signed until
+	 * they have expired, as TOKEN_SECRET_PREVIOUS would. */
+	if (k.secret != NULL && (kr->keys.secret_len != k.secret_len ||
+	    sodium_memcmp(kr->keys.secret, k.secret, k.secret_len) != 0)) {
+		hs256_key_free(kr->hprev);
+		kr->hprev = kr->keys.hkey;
+		kr->hprev_until = now + kr->prev_for;
+		kr->keys.hkey = NULL;
 	}
 	keyring_keys_free(&kr->keys);
 	kr->keys = k;
 	return 1;
+}
+
+struct hs256_key *
+keyring_secret(const struct keyring *kr, const unsigned char **secret,
+    size_t *len)
+{
+	if (kr == NULL || kr->keys.hkey == NULL)
+		return NULL;
+	if (secret != NULL) {
+		*secret = kr->keys.secret;
+		*len = kr->keys.secret_len;
+	}
+	return kr->keys.hkey;
+}
+
+struct hs256_key *
+keyring_secret_prev(const struct keyring *kr, time_t now, time_t *until)
+{
+	if (kr == NULL || now >= kr->hprev_until)
+		return NULL;
+	*until = kr->hprev_until;
+	return kr->hprev;
 }
 
 const struct jwk *

@@ -16,6 +16,7 @@
 
 #include "common/jwk.h"
 
+struct hs256_key;
 struct keyring;
 
 /*
@@ -31,10 +32,36 @@ void		 keyring_free(struct keyring *kr);
 
 /*
  * Reload what changed since the last look, if a second has passed since
- * it (or SIGHUP came).  Returns 1 when the keys changed (a cache of
- * verified tokens must then be emptied), else 0.
+ * it (or SIGHUP came).  Returns 1 when the keys changed or SIGHUP came (a
+ * cache of verified tokens must then be emptied), else 0.
  */
 int		 keyring_check(struct keyring *kr, time_t now);
+
+/*
+ * Watch TOKEN_SECRET_FILE too (HS256): its line, at least min bytes, is
+ * the secret from now on, read again like the key files; a replaced
+ * secret verifies (never signs) for prev_for seconds more.  Returns 0, or
+ * -1 with one line naming the variable in err.
+ */
+int		 keyring_watch_secret(struct keyring *kr, const char *path,
+		    size_t min, long prev_for, char *err, size_t errlen);
+
+/*
+ * keyring_check now, even within the second: for a token that no key
+ * verifies, which may be signed with a key a signer read a moment ago.
+ */
+int		 keyring_recheck(struct keyring *kr, time_t now);
+
+/* The watched secret's key, and its bytes into *secret and *len unless
+ * secret is NULL; NULL when no secret file is watched (borrowed until the
+ * next keyring_check). */
+struct hs256_key *keyring_secret(const struct keyring *kr,
+		    const unsigned char **secret, size_t *len);
+
+/* The secret the file held before while it still verifies (until *until),
+ * or NULL. */
+struct hs256_key *keyring_secret_prev(const struct keyring *kr, time_t now,
+		    time_t *until);
 
 /* The signing key, or NULL (borrowed until the next keyring_check). */
 const struct jwk *keyring_signer(const struct keyring *kr);

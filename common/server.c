@@ -240,10 +240,11 @@ server_main(const struct server_def *def, int argc, char **argv)
 		config_free(&svc.cfg);
 		return 1;
 	}
-	if (def->init != NULL && def->init(&svc) == -1) {
-		fprintf(stderr, "%s: cannot initialise\n", def->name);
+	/* init says what is wrong itself, in one line naming the variable:
+	 * a second, vaguer line would only hide it in a log. */
+	if (def->init != NULL && def->init(&svc) == -1)
 		rc = 1;
-	} else if (FCGX_IsCGI())
+	else if (FCGX_IsCGI())
 		rc = server_cgi(def, &svc);
 	else
 		rc = server_fcgi(def, &svc);

@@ -20,7 +20,9 @@ struct server_def {
 	const char		*summary; /* one line for --help */
 	const struct route	*routes;
 	size_t			 nroutes;
-	int			(*init)(struct service *); /* or NULL */
+	/* Start-up checks, or NULL: 0, or -1 after one line on stderr
+	 * ("name: VARIABLE: why"), the only line the executable prints. */
+	int			(*init)(struct service *);
 };
 
 /* Run the executable def describes.  Returns the process exit status. */

@@ -27,6 +27,7 @@
 #include "common/jws.h"
 #include "common/keyring.h"
 #include "common/strictjson.h"
+#include "common/tokcache.h"
 #include "common/token.h"
 #include "common/username.h"
 
@@ -224,7 +225,7 @@ token_header(const struct config *cfg, const char *tok, size_t len,
 		rc = TOKEN_OK;
 		goto out;
 	}
-	if (cfg->keys == NULL || jwk_alg_parse(s, &alg) == -1)
+	if (keyring_count(cfg->keys) == 0 || jwk_alg_parse(s, &alg) == -1)
 		goto out;
 	if ((*key = keyring_find(cfg->keys, kid, klen)) == NULL)
 		rc = TOKEN_BADKID;
@@ -534,14 +535,14 @@ token_read_flat(const struct config *cfg, const char *buf, size_t len,
 }
 
 /*
- * Judge the claims of a token whose signature verified, at now: the time
- * claims first, with the comparisons jsonwebtoken makes so a token is
- * judged alike on both sides (expired when now >= exp + leeway, not yet
- * valid when nbf > now + leeway), then iss, aud and the user name.
+ * The time claims at now, with the comparisons jsonwebtoken makes so a
+ * token is judged alike on both sides (expired when now >= exp + leeway,
+ * not yet valid when nbf > now + leeway).  On every verification, a
+ * cached one too: they depend on the time, never on the token alone.
  */
 static enum token_err
-token_judge(const struct config *cfg, const struct token_claims *c,
-    time_t now, int64_t iat_max, char *user)
+token_times(const struct config *cfg, const struct token_claims *c,
+    time_t now)
 {
 	int64_t		 t = (int64_t)now, lw = cfg->leeway;
 
@@ -559,6 +560,21 @@ token_judge(const struct config *cfg, const struct token_claims *c,
 		return TOKEN_NOTYET;
 	if (c->iat_rc == -1 || (c->iat_rc == 0 && c->iat > t + lw))
 		return TOKEN_BADIAT;
+	return TOKEN_OK;
+}
+
+/*
+ * Judge the claims of a token whose signature verified, at now: the time
+ * claims first, then iss, aud and the user name.
+ */
+static enum token_err
+token_judge(const struct config *cfg, const struct token_claims *c,
+    time_t now, int64_t iat_max, char *user)
+{
+	enum token_err	 rc;
+
+	if ((rc = token_times(cfg, c, now)) != TOKEN_OK)
+		return rc;
 	/* An old key's token must say it was issued before the switch. */
 	if (iat_max != INT64_MAX && (c->iat_rc != 0 || c->iat > iat_max))
 		return TOKEN_BADIAT;
@@ -569,14 +585,51 @@ token_judge(const struct config *cfg, const struct token_claims *c,
 	return token_user(c, user);
 }
 
+/* What a cache entry keeps of claims that passed token_judge. */
+static void
+token_keep(const struct token_claims *c, const char *user,
+    struct tokcache_hit *hit)
+{
+	hit->exp = c->exp;
+	hit->nbf = c->nbf_rc == 0 ? c->nbf : TOKCACHE_NONE;
+	hit->iat = c->iat_rc == 0 ? c->iat : TOKCACHE_NONE;
+	hit->until = INT64_MAX;
+	memcpy(hit->user, user, strlen(user) + 1);
+}
+
+/*
+ * A cached token, judged again at now: its time claims as they were read,
+ * never its verdict.  The rest (signature, key, iss, aud, user) cannot
+ * change while the keys do not: a key change empties the cache, and the
+ * end of an old secret's window ends its tokens' hits (hit->until).
+ */
+static enum token_err
+token_cached(const struct config *cfg, const struct tokcache_hit *hit,
+    time_t now, char *user)
+{
+	struct token_claims	 c;
+	enum token_err		 rc;
+
+	memset(&c, 0, sizeof(c));
+	c.exp = hit->exp;
+	c.nbf_rc = hit->nbf == TOKCACHE_NONE;
+	c.nbf = hit->nbf;
+	c.iat_rc = hit->iat == TOKCACHE_NONE;
+	c.iat = hit->iat;
+	if ((rc = token_times(cfg, &c, now)) == TOKEN_OK)
+		memcpy(user, hit->user, strlen(hit->user) + 1);
+	return rc;
+}
+
 /*
  * The claims segment (len bytes at seg) of a token whose signature has
  * just verified: decoded, read (the flat reader, else the strict one) and
- * judged at now; iat_max, unless INT64_MAX, the latest iat accepted.
+ * judged at now; iat_max, unless INT64_MAX, the latest iat accepted.  On
+ * TOKEN_OK, what a cache keeps goes into *keep unless it is NULL.
  */
 static enum token_err
 token_claims(const struct config *cfg, const char *seg, size_t len,
-    time_t now, int64_t iat_max, char *user)
+    time_t now, int64_t iat_max, char *user, struct tokcache_hit *keep)
 {
 	struct token_claims	 c;
 	struct json_object	*tree = NULL;
@@ -588,10 +641,12 @@ token_claims(const struct config *cfg, const char *seg, size_t len,
 	if (token_b64url(buf, sizeof(buf), seg, len, &n) == -1)
 		return TOKEN_BADPAYLOAD;
 	if (token_read_flat(cfg, (const char *)buf, n, &c) == 0)
-		return token_judge(cfg, &c, now, iat_max, user);
-	if ((rc = token_read_json(cfg, (const char *)buf, n, &tree, &c)) ==
-	    TOKEN_OK)
 		rc = token_judge(cfg, &c, now, iat_max, user);
+	else if ((rc = token_read_json(cfg, (const char *)buf, n, &tree,
+	    &c)) == TOKEN_OK)
+		rc = token_judge(cfg, &c, now, iat_max, user);
+	if (rc == TOKEN_OK && keep != NULL)
+		token_keep(&c, user, keep);
 	json_object_put(tree);
 	return rc;
 }
@@ -608,25 +663,51 @@ token_claims(const struct config *cfg, const char *seg, size_t len,
  */
 static enum token_err
 token_hmac(const struct config *cfg, const char *tok, size_t len,
-    const char *sig, size_t siglen, time_t now, int64_t *iat_max)
+    const char *sig, size_t siglen, time_t now, int64_t *iat_max,
+    int64_t *until)
 {
+	struct hs256_key *key;
 	int64_t	 t = (int64_t)now;
+	time_t	 end;
 
 	*iat_max = INT64_MAX;
+	*until = INT64_MAX;
 	if (cfg->alg != JWK_HS256) {
 		if (t >= cfg->hs256_until || cfg->key == NULL)
 			return TOKEN_BADALG;
 		*iat_max = cfg->hs256_until - cfg->access_ttl;
+		*until = cfg->hs256_until;
 	}
 	/* A short key, or none set up, verifies nothing (docs/security.md). */
 	assert(cfg->key == NULL || cfg->secret_len >= CONFIG_SECRET_MIN);
 	if (cfg->key == NULL || cfg->secret_len < CONFIG_SECRET_MIN)
 		return TOKEN_BADSIG;
-	if (hs256_verify(cfg->key, tok, len, sig, siglen))
+	/* TOKEN_SECRET_FILE's line as last read, else the secret. */
+	if ((key = keyring_secret(cfg->keys, NULL, NULL)) == NULL)
+		key = cfg->key;
+	if (hs256_verify(key, tok, len, sig, siglen))
 		return TOKEN_OK;
 	if (cfg->key_prev != NULL && t < cfg->secret_prev_until &&
-	    hs256_verify(cfg->key_prev, tok, len, sig, siglen))
+	    hs256_verify(cfg->key_prev, tok, len, sig, siglen)) {
+		if (cfg->secret_prev_until < *until)
+			*until = cfg->secret_prev_until;
 		return TOKEN_OK;
+	}
+	if ((key = keyring_secret_prev(cfg->keys, now, &end)) != NULL &&
+	    hs256_verify(key, tok, len, sig, siglen)) {
+		if ((int64_t)end < *until)
+			*until = (int64_t)end;
+		return TOKEN_OK;
+	}
+	/* A signer may have read a new secret file within the second we
+	 * have not looked: look now (a stat per file, for a token no
+	 * secret verified), so no valid token is refused meanwhile. */
+	if (keyring_recheck(cfg->keys, now)) {
+		tokcache_clear(cfg->cache);
+		if ((key = keyring_secret(cfg->keys, NULL, NULL)) != NULL &&
+		    hs256_verify(key, tok, len, sig, siglen))
+			return TOKEN_OK;
+	}
 	return TOKEN_BADSIG;
 }
 
@@ -635,32 +716,44 @@ token_verify(const struct config *cfg, const char *tok, time_t now,
     char *user)
 {
 	unsigned char	 sig[JWS_SIG_MAX];
+	struct tokcache_hit hit;
 	const struct jwk *key = NULL;
 	size_t		 dot1 = 0, dot2 = 0, len, n;
-	int64_t		 iat_max = INT64_MAX;
+	int64_t		 iat_max = INT64_MAX, until = INT64_MAX;
 	enum token_err	 rc;
 
-	/* XXX no cache of verified tokens to empty when the keys change. */
-	keyring_check(cfg->keys, now);
+	/* New keys (or SIGHUP): what the old ones verified is forgotten. */
+	if (keyring_check(cfg->keys, now))
+		tokcache_clear(cfg->cache);
 	if ((rc = token_shape(tok, &dot1, &dot2)) != TOKEN_OK)
 		return rc;
+	len = strlen(tok + dot2 + 1);
+	if (tokcache_get(cfg->cache, tok, dot2 + 1 + len, &hit) &&
+	    (int64_t)now < hit.until)
+		return token_cached(cfg, &hit, now, user);
 	/* The key is ours to choose, by kid, and the alg is the key's:
 	 * never the token's word (docs/security.md). */
 	if ((rc = token_header(cfg, tok, dot1, &key)) != TOKEN_OK)
 		return rc;
-	len = strlen(tok + dot2 + 1);
 	if (key != NULL) {
 		if (token_b64url(sig, sizeof(sig), tok + dot2 + 1, len,
 		    &n) == -1 || !jws_verify(key, tok, dot2, sig, n))
 			return TOKEN_BADSIG;
 	} else if ((rc = token_hmac(cfg, tok, dot2, tok + dot2 + 1, len, now,
-	    &iat_max)) != TOKEN_OK)
+	    &iat_max, &until)) != TOKEN_OK)
 		return rc;
 
 	/* The payload segment is the signed text: read it with strict
-	 * types, never trusting a getter's defaults (docs/security.md). */
-	return token_claims(cfg, tok + dot1 + 1, dot2 - dot1 - 1, now,
-	    iat_max, user);
+	 * types, never trusting a getter's defaults (docs/security.md).
+	 * Only a token verified in full is kept, with the end of the
+	 * window of the secret that verified it (token_hmac). */
+	rc = token_claims(cfg, tok + dot1 + 1, dot2 - dot1 - 1, now,
+	    iat_max, user, &hit);
+	if (rc == TOKEN_OK) {
+		hit.until = until;
+		tokcache_put(cfg->cache, tok, dot2 + 1 + len, &hit);
+	}
+	return rc;
 }
 
 int
@@ -679,10 +772,23 @@ token_init(struct config *cfg, char *err, size_t errlen)
 		    "HMAC-SHA256 with it");
 		return -1;
 	}
-	if ((cfg->signing_key_file != NULL || cfg->verify_keys_file != NULL) &&
+	if ((cfg->signing_key_file != NULL || cfg->verify_keys_file != NULL ||
+	    cfg->secret_file != NULL) &&
 	    (cfg->keys = keyring_new(cfg->signing_key_file,
 	    cfg->verify_keys_file, cfg->alg, err, errlen)) == NULL)
 		return -1;
+	/* A replaced secret verifies as long as its tokens may live. */
+	if (cfg->secret_file != NULL && keyring_watch_secret(cfg->keys,
+	    cfg->secret_file, CONFIG_SECRET_MIN, cfg->access_ttl +
+	    (cfg->leeway > 0 ? cfg->leeway : 0), err, errlen) == -1)
+		return -1;
+	/* Measured worth it for HS256 too (bench/README.md); its pages
+	 * are touched only in the processes that verify access tokens. */
+	if ((cfg->cache = tokcache_new()) == NULL) {
+		snprintf(err, errlen, "TOKEN_ALG: out of memory for the cache "
+		    "of verified tokens");
+		return -1;
+	}
 	return 0;
 }
 
@@ -692,6 +798,8 @@ token_fini(struct config *cfg)
 	hs256_key_free(cfg->key);
 	hs256_key_free(cfg->key_prev);
 	keyring_free(cfg->keys);
+	tokcache_free(cfg->cache);
+	cfg->cache = NULL;
 	cfg->key = NULL;
 	cfg->key_prev = NULL;
 	cfg->keys = NULL;
@@ -755,17 +863,24 @@ token_sign(const struct config *cfg, const char *user, time_t now)
 	char		 jti[sodium_base64_ENCODED_LEN(TOKEN_JTI_BYTES,
 			    sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
 	const struct jwk *key = NULL;
+	const unsigned char *secret = cfg->secret;
+	size_t		 secret_len = cfg->secret_len;
 	jwt_t		*jwt = NULL;
 	char		*out = NULL, *sig, *claims;
 
 	if (!username_valid(user, strlen(user)))
 		return NULL;
+	if (keyring_check(cfg->keys, now))
+		tokcache_clear(cfg->cache);
 	if (cfg->alg != JWK_HS256) {
-		keyring_check(cfg->keys, now);
 		if ((key = keyring_signer(cfg->keys)) == NULL)
 			return NULL;
-	} else if (cfg->secret_len < CONFIG_SECRET_MIN)
-		return NULL;
+	} else {
+		/* TOKEN_SECRET_FILE's line as last read, else the secret. */
+		(void)keyring_secret(cfg->keys, &secret, &secret_len);
+		if (secret_len < CONFIG_SECRET_MIN)
+			return NULL;
+	}
 	if (jwt_new(&jwt) != 0)
 		return NULL;
 	/* RFC 7519 §4.1.7: each token its own id, so two made in the same
@@ -794,8 +909,8 @@ token_sign(const struct config *cfg, const char *user, time_t now)
 		goto out;
 	}
 	/* A failed jwt_set_alg sets "none": never encode (docs/security.md). */
-	if (jwt_set_alg(jwt, JWT_ALG_HS256, cfg->secret,
-	    (int)cfg->secret_len) != 0 || jwt_get_alg(jwt) != JWT_ALG_HS256)
+	if (jwt_set_alg(jwt, JWT_ALG_HS256, secret,
+	    (int)secret_len) != 0 || jwt_get_alg(jwt) != JWT_ALG_HS256)
 		goto out;
 	if ((out = jwt_encode_str(jwt)) == NULL)
 		goto out;

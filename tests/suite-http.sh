@@ -178,6 +178,11 @@ req GET /api/nope
 check_eq "/api/nope → 404 not_found" "404 not_found" "$STATUS $(json .error)"
 req GET /api/userOrdersX
 check_eq "/api/userOrdersX → 404" 404 "$STATUS"
+# HS256: no JWK Set file, so lighttpd's own 404, as the JSON body above.
+req GET /.well-known/jwks.json
+check_eq "/.well-known/jwks.json without the file (HS256) → the JSON 404" \
+    "404 application/json {\"error\":\"not_found\",\"message\":\"No such endpoint\"} 0a" \
+    "$STATUS $(header Content-Type) $BODY $(tail -c 1 "$T_TMP/b" | od -An -tx1 | tr -d ' ')"
 req DELETE /api/userOrders
 check_eq "DELETE userOrders → 405, Allow: GET, HEAD, POST" "405 GET, HEAD, POST" "$STATUS $(header Allow)"
 req GET /api/createNewUser

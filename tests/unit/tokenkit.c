@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: ISC */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,6 +7,7 @@
 
 #include "common/config.h"
 #include "common/hs256.h"
+#include "common/jwk.h"
 #include "tests/unit/tokenkit.h"
 
 #define B64	sodium_base64_VARIANT_URLSAFE_NO_PADDING
@@ -57,4 +59,32 @@ tokenkit_mint(char *tok, size_t len, const char *hdr, const char *payload)
 	tok[n++] = '.';
 	sodium_bin2base64(tok + n, len - n, sig, sizeof(sig), B64);
 	return tok;
+}
+
+void
+tokenkit_pair(const char *dir, const char *pem_path, const char *set_path,
+    char *kid)
+{
+	char		 tmp[256], json[JWK_JSON_MAX + 16], err[256], *pem;
+	struct jwk	*k;
+	size_t		 len;
+	int		 n;
+	FILE		*fp;
+
+	if (jwk_generate_pem(JWK_EDDSA, &pem, &len) == -1 ||
+	    (k = jwk_from_pem(pem, len, err, sizeof(err))) == NULL)
+		exit(2);
+	memcpy(kid, k->kid, JWK_KID_LEN + 1);
+	snprintf(tmp, sizeof(tmp), "%s/tmp", dir);
+	if ((fp = fopen(tmp, "w")) == NULL || fwrite(pem, 1, len, fp) != len ||
+	    fclose(fp) != 0 || rename(tmp, pem_path) == -1)
+		exit(2);
+	n = snprintf(json, sizeof(json), "{\"keys\":[");
+	n += jwk_public_json(k, json + n, sizeof(json) - (size_t)n);
+	snprintf(json + n, sizeof(json) - (size_t)n, "]}");
+	if ((fp = fopen(tmp, "w")) == NULL || fputs(json, fp) == EOF ||
+	    fclose(fp) != 0 || rename(tmp, set_path) == -1)
+		exit(2);
+	free(pem);
+	jwk_free(k);
 }

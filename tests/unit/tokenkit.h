@@ -26,4 +26,12 @@ void	tokenkit_cfg(struct config *cfg);
 char	*tokenkit_mint(char *tok, size_t len, const char *hdr,
 	    const char *payload);
 
+/*
+ * Write a fresh Ed25519 key pair, each file by rename through dir: the
+ * PEM private key at pem and a JWK Set of its public key at set.  Its kid
+ * into kid (JWK_KID_LEN + 1 bytes).  Exits 2 on failure.
+ */
+void	tokenkit_pair(const char *dir, const char *pem, const char *set,
+	    char *kid);
+
 #endif

@@ -31,7 +31,7 @@ if [[ -n ${BENCH_PROCS:-} ]]; then
 fi
 # PROCS: "N processes per executable", or each executable's max-procs.
 # shellcheck disable=SC2034
-PROCS=$(awk '{ if (match($0, /"(userorders|refresh|login)" => \(/)) name = substr($0, RSTART + 1, RLENGTH - 7) }
+PROCS=$(awk '{ if (match($0, /"(userorders|refresh|login|authorize)" => \(/)) name = substr($0, RSTART + 1, RLENGTH - 7) }
     $1 == "\"max-procs\"" { gsub(/[^0-9]/, "", $3); n[++k] = $3; s = s sep name " " $3; sep = ", " }
     END { same = 1; for (i = 2; i <= k; i++) if (n[i] != n[1]) same = 0
 	if (same) print n[1] " processes per executable"; else print "processes: " s }' "$CONF")

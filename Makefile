@@ -2,19 +2,22 @@
 # JWT authentication service: four FastCGI executables over one auth object.
 # `make run` serves it through lighttpd; `make test` installs, builds and tests.
 
-PKGS		 = libjwt json-c sqlite3 libsodium fcgi libcrypto libpq
+PKGS		 = libjwt json-c sqlite3 libsodium fcgi libcrypto
 CC		?= cc
 WERROR		?= -Werror
 OPT		?= -O2 -g
-CFLAGS_PKG	!= pkg-config --cflags $(PKGS) 2>/dev/null
+CFLAGS_PKG	!= pkg-config --cflags $(PKGS) libpq 2>/dev/null
 LDADD_PKG	!= pkg-config --libs $(PKGS) 2>/dev/null
+# libpq only in the PostgreSQL module (common/store_backend.h says why).
+LDADD_PG	!= pkg-config --libs libpq 2>/dev/null
 WARNINGS	 = -W -Wall -Wextra -Wshadow -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wwrite-strings -Wformat=2
 HARDEN		 = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 VERSION		!= cat VERSION
 CFLAGS		+= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 		   $(OPT) $(WARNINGS) $(WERROR) $(HARDEN) $(SANITIZER) \
-		   -DJWT_AUTH_VERSION='"$(VERSION)"' -MMD -MP -I. $(CFLAGS_PKG)
+		   -DJWT_AUTH_VERSION='"$(VERSION)"' -MMD -MP -I. $(CFLAGS_PKG) \
+		   -DJWT_AUTH_LIBEXECDIR='"$(LIBEXECDIR)"'
 LDFLAGS		+= -pie -Wl,-z,relro,-z,now $(SANITIZER)
 
 PREFIX		?= /usr/local
@@ -24,7 +27,10 @@ MANDIR		?= $(PREFIX)/share/man
 SHAREDIR	?= $(PREFIX)/share/jwt-auth
 BUILD		?= build
 
-COMMON_SRC	 = $(wildcard common/*.c)
+PG_SRC		 = common/store_pg.c common/pgconn.c
+PG_OBJ		 = $(PG_SRC:%.c=$(BUILD)/pic/%.o)
+PG_MODULE	 = $(BUILD)/jwt-auth-pg.so
+COMMON_SRC	 = $(filter-out $(PG_SRC),$(wildcard common/*.c))
 COMMON_OBJ	 = $(COMMON_SRC:%.c=$(BUILD)/%.o)
 PROGS		 = login userorders refresh authorize
 BINS		 = $(PROGS:%=$(BUILD)/%)
@@ -43,7 +49,7 @@ UNIT_BINS	 = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 .PHONY: all deps test check unit run sanitize valgrind install uninstall \
 	lint clean
 
-all: $(BINS) $(BUILD)/authctl
+all: $(BINS) $(BUILD)/authctl $(PG_MODULE)
 
 deps:
 	@deploy/deps.sh build
@@ -53,6 +59,14 @@ deps:
 $(BUILD)/%.o: %.c Makefile VERSION
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The PostgreSQL module: position-independent, with libpq.
+$(BUILD)/pic/%.o: %.c Makefile VERSION
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -c -o $@ $<
+
+$(PG_MODULE): $(PG_OBJ)
+	$(CC) -shared -Wl,-z,relro,-z,now $(SANITIZER) -o $@ $^ $(LDADD_PG)
 
 # Made afresh: ar r keeps the members of a source file since removed or
 # renamed, whose stale symbols the linker could then pick.
@@ -68,8 +82,10 @@ $(BUILD)/admin/%.o: admin/%.c Makefile VERSION
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# authctl db copy speaks to PostgreSQL itself: a command, not a worker,
+# it links libpq.
 $(BUILD)/authctl: $(ADMIN_OBJ) $(BUILD)/common.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDADD_PKG)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDADD_PKG) $(LDADD_PG)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/unit.o \
     $(BUILD)/tests/unit/tokenkit.o $(BUILD)/common.a
@@ -98,6 +114,7 @@ install: all
 	install -d -m 0755 $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SBINDIR) \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SHAREDIR)/deploy
 	install -m 0755 $(BINS) $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0644 $(PG_MODULE) $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0755 $(BUILD)/authctl $(DESTDIR)$(SBINDIR)/
 	install -m 0644 admin/authctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 .env.example $(DESTDIR)$(SHAREDIR)/
@@ -130,6 +147,7 @@ install: all
 # operator's and stay.
 uninstall:
 	rm -f $(PROGS:%=$(DESTDIR)$(LIBEXECDIR)/%) \
+	    $(DESTDIR)$(LIBEXECDIR)/jwt-auth-pg.so \
 	    $(DESTDIR)$(SBINDIR)/authctl $(DESTDIR)$(MANDIR)/man8/authctl.8
 	rm -rf $(DESTDIR)$(SHAREDIR)
 	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null

@@ -16,67 +16,96 @@
 
 #include "common/store.h"
 
-/* The functions of one backend, under its prefix (B_store_*). */
-#define STORE_BACKEND_DECLARE(B)					\
-struct B##_store;							\
-struct B##_store *B##_store_open(const char *, char *, size_t);		\
-void		 B##_store_close(struct B##_store *);			\
-const char	*B##_store_errmsg(const struct B##_store *);		\
-uint64_t	 B##_store_write_ticket(const struct B##_store *);	\
-enum store_rc	 B##_store_user_create(struct B##_store *, const char *, \
-		    const char *, const unsigned char [RTOKEN_HASHLEN],	\
-		    time_t, time_t, long);				\
-enum store_rc	 B##_store_user_hash(struct B##_store *, const char *,	\
-		    char [PWHASH_LEN]);					\
-enum store_rc	 B##_store_user_set_hash(struct B##_store *,		\
-		    const char *, const char *);			\
-enum store_rc	 B##_store_user_rehash(struct B##_store *, const char *, \
-		    const char *, const char *);			\
-enum store_rc	 B##_store_user_list(struct B##_store *, store_user_cb,	\
-		    void *);						\
-enum store_rc	 B##_store_user_state(struct B##_store *, const char *,	\
-		    int *);						\
-enum store_rc	 B##_store_user_disable(struct B##_store *,		\
-		    const char *, time_t, int *);			\
-enum store_rc	 B##_store_user_enable(struct B##_store *, const char *); \
-enum store_rc	 B##_store_user_delete(struct B##_store *, const char *, \
-		    int, time_t, int *, int *);				\
-enum store_rc	 B##_store_user_revoke_all(struct B##_store *,		\
-		    const char *, time_t, int *);			\
-enum store_rc	 B##_store_order_add(struct B##_store *, const char *,	\
-		    const char *, int, time_t, struct order *);		\
-enum store_rc	 B##_store_order_list(struct B##_store *, const char *,	\
-		    int64_t, int, store_order_cb, void *);		\
-enum store_rc	 B##_store_limit_take(struct B##_store *,		\
-		    struct store_limit *, size_t, time_t, long, long *); \
-enum store_rc	 B##_store_limit_give_back(struct B##_store *,		\
-		    const struct store_limit *, size_t, time_t);	\
-enum store_rc	 B##_store_login_known(struct B##_store *,		\
-		    const unsigned char [STORE_KEYLEN], time_t, int *);	\
-enum store_rc	 B##_store_login_succeeded(struct B##_store *,		\
-		    const struct store_limit *,				\
-		    const struct store_limit *, size_t,		\
-		    const unsigned char [STORE_KEYLEN], time_t, time_t,	\
-		    time_t);						\
-enum store_rc	 B##_store_refresh_issue(struct B##_store *,		\
-		    const char *, const unsigned char [RTOKEN_HASHLEN],	\
-		    time_t, time_t);					\
-enum store_rc	 B##_store_refresh_rotate(struct B##_store *,		\
-		    const unsigned char [RTOKEN_HASHLEN],		\
-		    const unsigned char [RTOKEN_HASHLEN], time_t, time_t, \
-		    char *);						\
-enum store_rc	 B##_store_refresh_revoke(struct B##_store *,		\
-		    const unsigned char [RTOKEN_HASHLEN], time_t);
-
-STORE_BACKEND_DECLARE(sqlite)
-STORE_BACKEND_DECLARE(pg)
+/*
+ * The functions of one backend, under its prefix (B_store_*), as one list
+ * X(B, return type, name, parameters) read three ways: declarations
+ * (below), the PostgreSQL module's table of pointers (struct pg_ops) and
+ * its initialiser (common/store_pg.c).
+ */
+#define STORE_BACKEND_FUNCS(X, B)					\
+X(B, struct B##_store *, open, (const char *, char *, size_t))		\
+X(B, void, close, (struct B##_store *))					\
+X(B, const char *, errmsg, (const struct B##_store *))			\
+X(B, uint64_t, write_ticket, (const struct B##_store *))		\
+X(B, enum store_rc, user_create, (struct B##_store *, const char *,	\
+    const char *, const unsigned char [RTOKEN_HASHLEN], time_t, time_t, \
+    long))								\
+X(B, enum store_rc, user_hash, (struct B##_store *, const char *,	\
+    char [PWHASH_LEN]))							\
+X(B, enum store_rc, user_set_hash, (struct B##_store *, const char *,	\
+    const char *))							\
+X(B, enum store_rc, user_rehash, (struct B##_store *, const char *,	\
+    const char *, const char *))					\
+X(B, enum store_rc, user_list, (struct B##_store *, store_user_cb,	\
+    void *))								\
+X(B, enum store_rc, user_state, (struct B##_store *, const char *,	\
+    int *))								\
+X(B, enum store_rc, user_disable, (struct B##_store *, const char *,	\
+    time_t, int *))							\
+X(B, enum store_rc, user_enable, (struct B##_store *, const char *))	\
+X(B, enum store_rc, user_delete, (struct B##_store *, const char *,	\
+    int, time_t, int *, int *))						\
+X(B, enum store_rc, user_revoke_all, (struct B##_store *, const char *, \
+    time_t, int *))							\
+X(B, enum store_rc, order_add, (struct B##_store *, const char *,	\
+    const char *, int, time_t, struct order *))				\
+X(B, enum store_rc, order_list, (struct B##_store *, const char *,	\
+    int64_t, int, store_order_cb, void *))				\
+X(B, enum store_rc, limit_take, (struct B##_store *,			\
+    struct store_limit *, size_t, time_t, long, long *))		\
+X(B, enum store_rc, limit_give_back, (struct B##_store *,		\
+    const struct store_limit *, size_t, time_t))			\
+X(B, enum store_rc, login_known, (struct B##_store *,			\
+    const unsigned char [STORE_KEYLEN], time_t, int *))			\
+X(B, enum store_rc, login_succeeded, (struct B##_store *,		\
+    const struct store_limit *, const struct store_limit *, size_t,	\
+    const unsigned char [STORE_KEYLEN], time_t, time_t, time_t))	\
+X(B, enum store_rc, refresh_issue, (struct B##_store *, const char *,	\
+    const unsigned char [RTOKEN_HASHLEN], time_t, time_t))		\
+X(B, enum store_rc, refresh_rotate, (struct B##_store *,		\
+    const unsigned char [RTOKEN_HASHLEN],				\
+    const unsigned char [RTOKEN_HASHLEN], time_t, time_t, char *))	\
+X(B, enum store_rc, refresh_revoke, (struct B##_store *,		\
+    const unsigned char [RTOKEN_HASHLEN], time_t))
 
 /* PostgreSQL's own: whether the database answers now (health), and
  * idempotency keys in its schema. */
-enum store_rc	 pg_store_ping(struct pg_store *);
-enum store_rc	 pg_store_order_add_key(struct pg_store *, const char *,
-		    const char *, const char *, int, time_t, time_t,
-		    struct order *, int *);
+#define STORE_PG_FUNCS(X, B)						\
+X(B, enum store_rc, ping, (struct B##_store *))				\
+X(B, enum store_rc, order_add_key, (struct B##_store *, const char *,	\
+    const char *, const char *, int, time_t, time_t, struct order *,	\
+    int *))
+
+#define STORE_BACKEND_DECL(B, ret, name, params)			\
+ret B##_store_##name params;
+#define STORE_BACKEND_PTR(B, ret, name, params)				\
+ret (*name) params;
+
+struct sqlite_store;
+struct pg_store;
+STORE_BACKEND_FUNCS(STORE_BACKEND_DECL, sqlite)
+STORE_BACKEND_FUNCS(STORE_BACKEND_DECL, pg)
+STORE_PG_FUNCS(STORE_BACKEND_DECL, pg)
+
+/*
+ * PostgreSQL lives in a module of its own, jwt-auth-pg.so, loaded only
+ * when DATABASE_URL is set (common/pgmodule.c): libpq brings GnuTLS,
+ * Kerberos and LDAP, about half a megabyte of private memory in every
+ * process that merely links it, which an SQLite installation would pay
+ * for nothing.  The module exports one table, PG_OPS_SYMBOL, whose build
+ * string and size must equal the program's: a module from another build
+ * is refused, never called.
+ */
+#define PG_OPS_SYMBOL	"jwt_auth_pg_ops"
+struct pg_ops {
+	const char	*build;		/* JWT_AUTH_VERSION */
+	size_t		 size;		/* sizeof(struct pg_ops) */
+	STORE_BACKEND_FUNCS(STORE_BACKEND_PTR, pg)
+	STORE_PG_FUNCS(STORE_BACKEND_PTR, pg)
+};
+
+/* The PostgreSQL module's table, or NULL with err set (DATABASE_URL). */
+const struct pg_ops *pgmodule_load(char *err, size_t errlen);
 
 /*
  * SQLite's idempotency keys (common/store_key.c): a table of their own in

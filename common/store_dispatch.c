@@ -11,6 +11,9 @@
 #include "common/store.h"
 #include "common/store_backend.h"
 
+/* The PostgreSQL module's functions, once loaded (store_connect). */
+static const struct pg_ops *pg_ops;
+
 struct store {
 	struct sqlite_store	*lite;	/* exactly one of the two */
 	struct pg_store		*pg;
@@ -19,7 +22,7 @@ struct store {
 
 /* Call function fn of st's backend with the arguments after st. */
 #define STORE_CALL(st, fn, ...)						\
-	((st)->pg != NULL ? pg_store_##fn((st)->pg, __VA_ARGS__) :	\
+	((st)->pg != NULL ? pg_ops->fn((st)->pg, __VA_ARGS__) :	\
 	    sqlite_store_##fn((st)->lite, __VA_ARGS__))
 
 struct store *
@@ -38,8 +41,12 @@ store_connect(const char *url, const char *path, char *err, size_t errlen)
 		    url != NULL ? "DATABASE_URL" : "DATABASE_PATH");
 		return NULL;
 	}
-	if (url != NULL)
-		st->pg = pg_store_open(url, err, errlen);
+	if (url != NULL) {
+		if (pg_ops == NULL)
+			pg_ops = pgmodule_load(err, errlen);
+		if (pg_ops != NULL)
+			st->pg = pg_ops->open(url, err, errlen);
+	}
 	else if ((st->lite = sqlite_store_open(path, err, errlen)) != NULL &&
 	    (st->keys = store_key_open(path)) == NULL)
 		snprintf(err, errlen, "DATABASE_PATH: out of memory");
@@ -56,7 +63,7 @@ store_close(struct store *st)
 	if (st == NULL)
 		return;
 	if (st->pg != NULL)
-		pg_store_close(st->pg);
+		pg_ops->close(st->pg);
 	sqlite_store_close(st->lite);
 	store_key_close(st->keys);
 	free(st);
@@ -67,7 +74,7 @@ store_errmsg(const struct store *st)
 {
 	if (st == NULL)
 		return "no store";
-	return st->pg != NULL ? pg_store_errmsg(st->pg) :
+	return st->pg != NULL ? pg_ops->errmsg(st->pg) :
 	    sqlite_store_errmsg(st->lite);
 }
 
@@ -75,7 +82,7 @@ const char *
 store_busy_reason(const struct store *st)
 {
 	if (st != NULL && st->pg != NULL)
-		return pg_store_errmsg(st->pg);
+		return pg_ops->errmsg(st->pg);
 	return "still locked after the busy timeout";
 }
 
@@ -96,7 +103,7 @@ store_ping(struct store *st)
 	int		 disabled;
 
 	if (st->pg != NULL)
-		return pg_store_ping(st->pg);
+		return pg_ops->ping(st->pg);
 	rc = sqlite_store_user_state(st->lite, "", &disabled);
 	return rc == STORE_NOTFOUND ? STORE_OK : rc;
 }
@@ -242,7 +249,7 @@ store_order_add_key(struct store *st, const char *user, const char *key,
     struct order *out, int *again)
 {
 	if (st->pg != NULL)
-		return pg_store_order_add_key(st->pg, user, key, item,
+		return pg_ops->order_add_key(st->pg, user, key, item,
 		    quantity, now, since, out, again);
 	return store_key_order_add(st->keys, user, key, item, quantity, now,
 	    since, out, again);

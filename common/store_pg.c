@@ -975,3 +975,13 @@ store_refresh_revoke(struct store *st, const unsigned char hash[RTOKEN_HASHLEN],
 		rc = STORE_OK;
 	return pgconn_end(&st->c, rc);
 }
+
+/* What the program finds in this module (common/pgmodule.c). */
+#define PG_OPS_INIT(B, ret, name, params)	.name = B##_store_##name,
+extern const struct pg_ops jwt_auth_pg_ops;
+const struct pg_ops jwt_auth_pg_ops = {
+	.build = JWT_AUTH_VERSION,
+	.size = sizeof(struct pg_ops),
+	STORE_BACKEND_FUNCS(PG_OPS_INIT, pg)
+	STORE_PG_FUNCS(PG_OPS_INIT, pg)
+};

@@ -141,6 +141,7 @@ want() { WANT_MODE[$1]=$2; WANT_SRC[$1]=$3; }
 for exe in login userorders refresh authorize; do
 	want "usr/lib/jwt-auth/$exe" 755 "$BUILD/$exe"
 done
+want usr/lib/jwt-auth/jwt-auth-pg.so 644 "$BUILD/jwt-auth-pg.so"
 want usr/sbin/authctl 755 "$BUILD/authctl"
 want usr/share/man/man8/authctl.8 644 "$ROOT/admin/authctl.8"
 want usr/share/jwt-auth/.env.example 644 "$ROOT/.env.example"
@@ -193,8 +194,8 @@ extra=$(cd "$D" && find . ! -type d | sed 's|^\./||' | sort |
 check_eq "nothing else is installed" "" "$extra"
 check_eq "every installed folder is 0755" "" \
     "$(find "$D" -mindepth 1 -type d ! -perm 0755 -printf '%P %m\n')"
-check_eq "the executables are in PREFIX/lib/jwt-auth, authctl in PREFIX/sbin" \
-    "lib/jwt-auth/authorize lib/jwt-auth/login lib/jwt-auth/refresh lib/jwt-auth/userorders sbin/authctl" \
+check_eq "the executables and the PostgreSQL module are in PREFIX/lib/jwt-auth, authctl in PREFIX/sbin" \
+    "lib/jwt-auth/authorize lib/jwt-auth/jwt-auth-pg.so lib/jwt-auth/login lib/jwt-auth/refresh lib/jwt-auth/userorders sbin/authctl" \
     "$(cd "$D/usr" && find lib sbin -type f | sort | paste -sd' ')"
 check_eq "the service unit runs PREFIX/lib/jwt-auth/%i" \
     "ExecStart=/usr/lib/jwt-auth/%i" \

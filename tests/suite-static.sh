@@ -74,7 +74,7 @@ layer_of() {
 	case $1 in
 	bearer|clientaddr|dotenv|hs256|jsonout|jsonw|jwk|jws|keyring|origin|\
 	pwhash|pwslot|query|rfc3339|rtoken|strictjson|tokcache|username) echo 0 ;;
-	config|pgconn|sqlite_rc|store|store_backend|store_dispatch|store_key|\
+	config|pgconn|pgmodule|sqlite_rc|store|store_backend|store_dispatch|store_key|\
 	store_pg|store_rename|store_sqlite|token) echo 1 ;;
 	auth|body|cookie|cors|field|grant|reply|request|seclog|server|\
 	service|throttle) echo 2 ;;

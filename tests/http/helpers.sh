@@ -199,6 +199,7 @@ stage_app() {
 	for exe in login userorders refresh authorize; do
 		install -m 0755 "$BUILD/$exe" "$dir/build/$exe" || return 1
 	done
+	install -m 0644 "$BUILD/jwt-auth-pg.so" "$dir/build/" || return 1
 	mapfile -t dirs < <(cd "$ROOT" && find deploy web -type d)
 	mapfile -t files < <(cd "$ROOT" && find deploy web -type f)
 	for f in "${dirs[@]}"; do

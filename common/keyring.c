@@ -311,11 +311,15 @@ keyring_watch_secret(struct keyring *kr, const char *path, size_t min,
     long prev_for, char *err, size_t errlen)
 {
 	struct keyring_keys	 k;
+	char			*p;
 
-	if ((kr->secret_path = strdup(path)) == NULL) {
+	/* Called again (a test does), it watches the new path instead. */
+	if ((p = strdup(path)) == NULL) {
 		snprintf(err, errlen, "TOKEN_SECRET_FILE: out of memory");
 		return -1;
 	}
+	free(kr->secret_path);
+	kr->secret_path = p;
 	kr->secret_min = min;
 	kr->prev_for = prev_for;
 	memset(&k, 0, sizeof(k));

@@ -83,6 +83,17 @@ header() {
 # json FILTER — jq over $BODY.
 json() { printf '%s' "$BODY" | jq -r "$1" 2>/dev/null; }
 
+# wait_for TENTHS CMD...: run CMD until it succeeds; 1 after TENTHS/10 s.
+wait_for() {
+	local n=$1
+	shift
+	until "$@"; do
+		[ "$n" -le 0 ] && return 1
+		n=$((n - 1))
+		sleep 0.1
+	done
+}
+
 # t_require TOOL...: each TOOL a command on PATH (or in /usr/sbin, /sbin),
 # an absolute path an existing file, "lighttpd" LIGHTTPD set and CONF a
 # file; and the four executables built in $BUILD.  Otherwise one failed

@@ -222,9 +222,9 @@ fi
 # looked for beside the program, refused when of another build.  Each
 # program runs once as CGI (env -i), LD_DEBUG=files naming what it loads.
 
-# cgi EXE NAME=value...: EXE's stderr (LD_DEBUG's lines included), then
-# "rc=N".
-cgi() {
+# start_err EXE NAME=value...: EXE's stderr (LD_DEBUG's lines included),
+# then "rc=N".
+start_err() {
 	local exe=$1
 	shift
 	{ env -i TOKEN_SECRET="$SECRET" REQUEST_METHOD=GET \
@@ -233,28 +233,28 @@ cgi() {
 }
 loaded() { grep -oE 'file=[^ ]*(libpq\.so|jwt-auth-pg\.so)[^ ]*' | sed 's|.*[/=]||' | sort -u | paste -sd' '; }
 check_eq "on SQLite, login loads neither libpq nor the PostgreSQL module" "" \
-    "$(cgi "$BUILD/login" LD_DEBUG=files DATABASE_PATH="$T_TMP/mod.db" | loaded)"
+    "$(start_err "$BUILD/login" LD_DEBUG=files DATABASE_PATH="$T_TMP/mod.db" | loaded)"
 check_eq "on PostgreSQL, login loads the module and libpq (control)" \
     "jwt-auth-pg.so libpq.so.5" \
-    "$(cgi "$BUILD/login" LD_DEBUG=files DATABASE_URL="$DB_URL" \
+    "$(start_err "$BUILD/login" LD_DEBUG=files DATABASE_URL="$DB_URL" \
         PWHASH_LOCK_FILE="$T_TMP/pwhash.lock" | loaded)"
 mkdir -p "$T_TMP/mod/bin"
 cp "$BUILD/login" "$T_TMP/mod/bin/"
 cp "$(ldd "$BUILD/login" | awk '$1 ~ /^libsodium/ { print $3 }')" "$T_TMP/mod/bin/jwt-auth-pg.so"
 check_eq "a module of another build beside login: one line naming DATABASE_URL, exit 1" \
     "login: DATABASE_URL: the PostgreSQL module jwt-auth-pg.so found is of another build than the program; install both together
-rc=1" "$(cgi "$T_TMP/mod/bin/login" DATABASE_URL="$DB_URL" PWHASH_LOCK_FILE="$T_TMP/pwhash.lock")"
+rc=1" "$(start_err "$T_TMP/mod/bin/login" DATABASE_URL="$DB_URL" PWHASH_LOCK_FILE="$T_TMP/pwhash.lock")"
 cp "$BUILD/jwt-auth-pg.so" "$T_TMP/mod/bin/jwt-auth-pg.so"
 check_eq "the module of its build beside it: login answers (control)" "rc=0" \
-    "$(cgi "$T_TMP/mod/bin/login" DATABASE_URL="$DB_URL" PWHASH_LOCK_FILE="$T_TMP/pwhash.lock")"
+    "$(start_err "$T_TMP/mod/bin/login" DATABASE_URL="$DB_URL" PWHASH_LOCK_FILE="$T_TMP/pwhash.lock")"
 rm "$T_TMP/mod/bin/jwt-auth-pg.so"
 if [ -e /usr/local/lib/jwt-auth/jwt-auth-pg.so ]; then
 	check_eq "no module beside login: the installed one in /usr/local/lib/jwt-auth serves" "rc=0" \
-	    "$(cgi "$T_TMP/mod/bin/login" DATABASE_URL="$DB_URL" PWHASH_LOCK_FILE="$T_TMP/pwhash.lock")"
+	    "$(start_err "$T_TMP/mod/bin/login" DATABASE_URL="$DB_URL" PWHASH_LOCK_FILE="$T_TMP/pwhash.lock")"
 else
 	check_eq "no module anywhere: one line naming DATABASE_URL and where it looked, exit 1" \
 	    "login: DATABASE_URL: the PostgreSQL module jwt-auth-pg.so is neither beside $T_TMP/mod/bin nor in /usr/local/lib/jwt-auth
-rc=1" "$(cgi "$T_TMP/mod/bin/login" DATABASE_URL="$DB_URL" PWHASH_LOCK_FILE="$T_TMP/pwhash.lock")"
+rc=1" "$(start_err "$T_TMP/mod/bin/login" DATABASE_URL="$DB_URL" PWHASH_LOCK_FILE="$T_TMP/pwhash.lock")"
 fi
 
 check_eq "nothing the backends wrote to stderr names the secret" "" \

@@ -58,17 +58,6 @@ authctl() { env -i "${KEYS[@]}" "$BUILD/authctl" key "$@"; }
 kid_of() { jwt_part "$1" 0 | jq -r .kid; }
 BODY_PW='{"username":"alice","password":"correct horse battery"}'
 
-# until_ok TENTHS CMD...: run CMD until it succeeds, at most TENTHS/10 s.
-until_ok() {
-	local n=$1
-	shift
-	until "$@"; do
-		[ "$n" -le 0 ] && return 1
-		n=$((n - 1))
-		sleep 0.1
-	done
-}
-
 # login_kid KID: login answers a token signed with KID (appended to tokens).
 login_kid() {
 	fcgi "$T_TMP/login.sock" POST /api/login "$BODY_PW"
@@ -125,13 +114,13 @@ for n in 1 2; do loader "$n" & LOADERS+=("$!"); done
 
 for round in 1 2; do
 	kn=$(authctl generate | cut -d' ' -f1)
-	if until_ok 300 next_known "$kn"; then
+	if wait_for 300 next_known "$kn"; then
 		t_ok "round $round: userorders knows the next key, no restart"
 	else
 		t_fail "round $round: userorders knows the next key, no restart"
 	fi
 	authctl rotate --force >/dev/null
-	if until_ok 300 login_kid "$kn"; then
+	if wait_for 300 login_kid "$kn"; then
 		t_ok "round $round: login signs with the new key, no restart"
 	else
 		t_fail "round $round: login signs with the new key, no restart"
@@ -140,7 +129,7 @@ done
 # Let the clients use the newest token a while: 20 more requests each.
 base=$(cat "$T_TMP"/load.* | wc -l)
 grows() { [ "$(cat "$T_TMP"/load.* | wc -l)" -ge $((base + 40)) ]; }
-until_ok 600 grows
+wait_for 600 grows
 : >"$T_TMP/stop"
 stop_pids "${LOADERS[@]}"
 LOADERS=()
@@ -158,7 +147,7 @@ else
 	t_fail "the first key's token still verifies while it is previous"
 fi
 authctl retire "$k0" >/dev/null
-if until_ok 300 refused "$tok0"; then
+if wait_for 300 refused "$tok0"; then
 	t_ok "after authctl key retire its tokens are refused, no restart"
 else
 	t_fail "after authctl key retire its tokens are refused, no restart"
@@ -169,7 +158,7 @@ else
 	t_fail "the current key's token verifies after the retirement"
 fi
 kill -HUP "$OPID"
-if until_ok 300 verifies "$(tail -n 1 "$T_TMP/tokens")" && pid_alive "$OPID"; then
+if wait_for 300 verifies "$(tail -n 1 "$T_TMP/tokens")" && pid_alive "$OPID"; then
 	t_ok "SIGHUP: userorders stays and answers"
 else
 	t_fail "SIGHUP: userorders stays and answers"
@@ -185,7 +174,7 @@ for exe in login userorders; do
 	    "$ROOT/deploy/spawn-fcgi.sh" "$BUILD/$exe" "$T_TMP/sf-$exe.sock" \
 	    >>"$T_TMP/workers.log" 2>&1 &
 	WORKERS+=("$!")
-	until_ok 300 answers "$T_TMP/sf-$exe.sock" ||
+	wait_for 300 answers "$T_TMP/sf-$exe.sock" ||
 	    t_fail "deploy/spawn-fcgi.sh starts $exe"
 	got+="$exe $(tr '\0' '\n' <"/proc/$!/environ" | grep -c '^TOKEN_SIGNING_KEY_FILE=') "
 done
@@ -274,7 +263,7 @@ hs_loader 1 & LOADERS+=("$!")
 every_pid() { { exe_pids userorders; exe_pids refresh; exe_pids login; } | sort; }
 before=$(every_pid)
 use_secret "$S2"
-if until_ok 300 signed_by "$S2"; then
+if wait_for 300 signed_by "$S2"; then
 	t_ok "HS256 round 1: refresh signs with the new secret, no restart"
 else
 	t_fail "HS256 round 1: refresh signs with the new secret, no restart"
@@ -284,7 +273,7 @@ check_eq "HS256 round 1: the first secret's token verifies in its window" 200 \
 # SIGHUP asks a worker to look at the file now; it does not stop it.
 for p in $(exe_pids userorders); do kill -HUP "$p"; done
 use_secret "$S3"
-if until_ok 300 signed_by "$S3"; then
+if wait_for 300 signed_by "$S3"; then
 	t_ok "HS256 round 2: refresh signs with the third secret, no restart"
 else
 	t_fail "HS256 round 2: refresh signs with the third secret, no restart"
@@ -293,7 +282,7 @@ check_eq "HS256 round 2: the first secret, no longer configured, is refused (con
     "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $old_tok" "$URL/api/userOrders")"
 base=$(wc -l <"$T_TMP/hs.1")
 grown() { [ "$(wc -l <"$T_TMP/hs.1")" -ge $((base + 40)) ]; }
-until_ok 600 grown
+wait_for 600 grown
 : >"$T_TMP/stop"
 stop_pids "${LOADERS[@]}"
 LOADERS=()

@@ -24,7 +24,8 @@
 # And load helpers for the suites that drive the service at URL (their
 # files in T_TMP; background jobs in JOBS):
 #	post, bg, burst N, codes; writers_start N, writers_stop, count,
-#	more_than, wait_for, acked_ids, listed_ids, check_acked_listed (below)
+#	more_than, acked_ids, listed_ids, check_acked_listed (below; the
+#	suites wait with tests/lib.sh's wait_for)
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PGBOUNCER=${PGBOUNCER:-/usr/sbin/pgbouncer}
@@ -265,16 +266,6 @@ writers_stop() {
 # count STATUS: the writers' answers with that status so far.
 count() { cat "$T_TMP"/w.* 2>/dev/null | cut -f1 | grep -cx "$1"; }
 more_than() { [ "$(count "$1")" -gt "$2" ]; }
-# wait_for TENTHS CMD...: until CMD succeeds, or 1 after TENTHS/10 s.
-wait_for() {
-	local n=$1
-	shift
-	until "$@"; do
-		[ "$n" -le 0 ] && return 1
-		n=$((n - 1))
-		sleep 0.1
-	done
-}
 # acked_ids, listed_ids: the ids of the orders the writers got a 201 for,
 # and of ACCESS's user's orders as listed now; sorted, on one line.
 acked_ids() { cat "$T_TMP"/w.* | grep '^201' | cut -f2 | jq -r .id | sort -n | paste -sd' '; }

@@ -2,7 +2,8 @@
 /*
  * A PostgreSQL connection for the PostgreSQL store (pgconn.h): every
  * statement through PQexecParams' protocol (an unnamed statement, one
- * round trip), every setting SET LOCAL inside a transaction, every answer
+ * round trip) but the hot read, which is named on a connection that keeps
+ * it (pgconn_first_named), every setting SET LOCAL inside a transaction, every answer
  * awaited until PGCONN_DEADLINE_MS (a database that stopped answering
  * altogether cancels nothing itself), after which the connection is
  * dropped.  A database that is away costs each call STORE_BUSY while the
@@ -105,6 +106,7 @@ pgconn_drop(struct pgconn *pc)
 {
 	PQfinish(pc->conn);
 	pc->conn = NULL;
+	pc->named_sql = NULL;
 	pc->backoff = pc->backoff == 0 ? PGCONN_BACKOFF_MIN_MS :
 	    pc->backoff * 2 > PGCONN_BACKOFF_MAX_MS ? PGCONN_BACKOFF_MAX_MS :
 	    pc->backoff * 2;
@@ -182,30 +184,48 @@ fail:
 	return NULL;
 }
 
+/* How a statement is sent. */
+enum pgconn_how {
+	PGCONN_SQL,		/* text, maybe several statements */
+	PGCONN_PARAMS,		/* one unnamed statement with parameters */
+	PGCONN_PREPARE,		/* make the named statement pc->name */
+	PGCONN_PREPARED		/* run it with parameters */
+};
+
 /*
- * Run sql (several statements when p is NULL) and return its result, or
- * NULL with the outcome in *rc: STORE_BUSY for what passes (the
- * connection, a timeout, a conflict, a database starting or stopping),
- * STORE_ERROR for the rest.
+ * Send a statement as how says and return its result, or NULL with the
+ * outcome in *rc: STORE_BUSY for what passes (the connection, a timeout,
+ * a conflict, a database starting or stopping), STORE_ERROR for the rest.
  */
-PGresult *
-pgconn_exec(struct pgconn *pc, const char *sql, const struct pgparams *p,
-    enum store_rc *rc)
+static PGresult *
+pgconn_do(struct pgconn *pc, enum pgconn_how how, const char *sql,
+    const struct pgparams *p, enum store_rc *rc)
 {
 	PGresult	*r;
 	const char	*state;
-	int		 sent;
+	int		 sent = 0;
 
 	*rc = STORE_BUSY;
 	pc->sqlstate[0] = '\0';
 	pc->stalled = 0;
 	if (pc->conn == NULL)
 		return NULL;
-	if (p == NULL)
+	switch (how) {
+	case PGCONN_SQL:
 		sent = PQsendQuery(pc->conn, sql);
-	else
+		break;
+	case PGCONN_PARAMS:
 		sent = PQsendQueryParams(pc->conn, sql, p->n, NULL, p->v,
 		    p->len, p->fmt, 0);
+		break;
+	case PGCONN_PREPARE:
+		sent = PQsendPrepare(pc->conn, pc->name, sql, p->n, NULL);
+		break;
+	case PGCONN_PREPARED:
+		sent = PQsendQueryPrepared(pc->conn, pc->name, p->n, p->v,
+		    p->len, p->fmt, 0);
+		break;
+	}
 	if (sent == 0) {
 		pgconn_set_reason(pc, "database connection lost",
 		    PQerrorMessage(pc->conn));
@@ -237,6 +257,80 @@ pgconn_exec(struct pgconn *pc, const char *sql, const struct pgparams *p,
 	    strcmp(pc->sqlstate, "55P03") != 0)
 		*rc = STORE_ERROR;
 	return NULL;
+}
+
+/* Run sql (several statements when p is NULL): pgconn_do's outcomes. */
+PGresult *
+pgconn_exec(struct pgconn *pc, const char *sql, const struct pgparams *p,
+    enum store_rc *rc)
+{
+	return pgconn_do(pc, p == NULL ? PGCONN_SQL : PGCONN_PARAMS, sql, p,
+	    rc);
+}
+
+/*
+ * Whether the last statement failed because this connection is pooled:
+ * its named statement is not on the server connection that ran it
+ * (26000), or another client made it there already (42P05), or it was
+ * made before a migration changed what it returns (0A000).
+ */
+static int
+pgconn_lost_name(const struct pgconn *pc)
+{
+	return pc->conn != NULL && (strcmp(pc->sqlstate, "26000") == 0 ||
+	    strcmp(pc->sqlstate, "42P05") == 0 ||
+	    strcmp(pc->sqlstate, "0A000") == 0);
+}
+
+/* The statement's name: from its text (FNV-1a), so that one name never
+ * stands for two statements, whichever client made it first. */
+static void
+pgconn_name(char name[PGCONN_NAME_LEN + 1], const char *sql)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+
+	for (; *sql != '\0'; sql++)
+		h = (h ^ (unsigned char)*sql) * 0x100000001b3ULL;
+	snprintf(name, PGCONN_NAME_LEN + 1, "jwt_auth_%016" PRIx64, h);
+}
+
+/*
+ * sql as a named statement, made once per connection: PostgreSQL then
+ * parses and plans it once instead of at every call, half of what a
+ * short read costs it (bench/README.md, "PostgreSQL").  A pooler in
+ * transaction mode (pgbouncer 1.18) keeps no named statement for its
+ * client: a later call may run on a server connection that never saw it,
+ * or make it where another client did.  The first such failure turns the
+ * connection to unnamed statements for good, and the call is made again
+ * unnamed (it is a read: nothing was done).  One statement per
+ * connection: any other sql runs unnamed.
+ */
+static PGresult *
+pgconn_exec_named(struct pgconn *pc, const char *sql,
+    const struct pgparams *p, enum store_rc *rc)
+{
+	PGresult	*r;
+
+	if (pc->conn == NULL || pc->unnamed ||
+	    (pc->named_sql != NULL && pc->named_sql != sql))
+		return pgconn_exec(pc, sql, p, rc);
+	if (pc->named_sql == NULL) {
+		pgconn_name(pc->name, sql);
+		if ((r = pgconn_do(pc, PGCONN_PREPARE, sql, p, rc)) == NULL) {
+			if (!pgconn_lost_name(pc))
+				return NULL;
+			pc->unnamed = 1;
+			return pgconn_exec(pc, sql, p, rc);
+		}
+		PQclear(r);
+		pc->named_sql = sql;
+	}
+	if ((r = pgconn_do(pc, PGCONN_PREPARED, sql, p, rc)) != NULL ||
+	    !pgconn_lost_name(pc))
+		return r;
+	pc->unnamed = 1;
+	pc->named_sql = NULL;
+	return pgconn_exec(pc, sql, p, rc);
 }
 
 /* Run sql, keeping only whether it worked. */
@@ -387,9 +481,9 @@ pgconn_ready(struct pgconn *pc)
  * (the database restarted), once more on a new one; nothing was done
  * yet, so that is safe.
  */
-PGresult *
-pgconn_first(struct pgconn *pc, const char *sql, const struct pgparams *p,
-    enum store_rc *rc)
+static PGresult *
+pgconn_first_as(struct pgconn *pc, int named, const char *sql,
+    const struct pgparams *p, enum store_rc *rc)
 {
 	PGresult	*r;
 	int		 fresh;
@@ -398,13 +492,29 @@ pgconn_first(struct pgconn *pc, const char *sql, const struct pgparams *p,
 	if ((*rc = pgconn_ready(pc)) != STORE_OK)
 		return NULL;
 	/* A database that stopped answering is not asked twice. */
-	if ((r = pgconn_exec(pc, sql, p, rc)) != NULL || fresh ||
-	    pc->conn != NULL || pc->stalled)
+	r = named ? pgconn_exec_named(pc, sql, p, rc) :
+	    pgconn_exec(pc, sql, p, rc);
+	if (r != NULL || fresh || pc->conn != NULL || pc->stalled)
 		return r;
 	pc->retry_at = 0;
 	if ((*rc = pgconn_ready(pc)) != STORE_OK)
 		return NULL;
-	return pgconn_exec(pc, sql, p, rc);
+	return named ? pgconn_exec_named(pc, sql, p, rc) :
+	    pgconn_exec(pc, sql, p, rc);
+}
+
+PGresult *
+pgconn_first(struct pgconn *pc, const char *sql, const struct pgparams *p,
+    enum store_rc *rc)
+{
+	return pgconn_first_as(pc, 0, sql, p, rc);
+}
+
+PGresult *
+pgconn_first_named(struct pgconn *pc, const char *sql,
+    const struct pgparams *p, enum store_rc *rc)
+{
+	return pgconn_first_as(pc, 1, sql, p, rc);
 }
 
 /* Begin a write: its transaction, with its statement timeout. */
@@ -505,6 +615,7 @@ pgconn_close(struct pgconn *pc)
 {
 	PQfinish(pc->conn);
 	pc->conn = NULL;
+	pc->named_sql = NULL;
 	if (pc->url != NULL) {
 		memset(pc->url, 0, strlen(pc->url));
 		free(pc->url);

@@ -4,8 +4,9 @@
  * made, its schema migrated, and made again after the database went away,
  * with a backoff; statements with parameters, each answer awaited until a
  * deadline; transactions that open with SET LOCAL statement_timeout.
- * Nothing lives in the session (no named statements, no settings), so it
- * works behind pgbouncer in transaction pooling mode.  Outcomes are
+ * Nothing lives in the session but the hot read's named statement, made
+ * only where the server keeps it (no settings), so it works behind
+ * pgbouncer in transaction pooling mode.  Outcomes are
  * enum store_rc: STORE_BUSY for what passes (the database down, a
  * timeout, a conflict), STORE_ERROR for the rest.
  */
@@ -20,6 +21,7 @@
 #include "common/store.h"
 
 #define PGCONN_PARAMS_MAX	8
+#define PGCONN_NAME_LEN		25	/* "jwt_auth_" and 16 hex digits */
 
 struct pgconn {
 	PGconn		*conn;		/* NULL while the database is away */
@@ -30,6 +32,9 @@ struct pgconn {
 	long		 backoff;	/* ms until the next attempt */
 	long		 retry_at;	/* monotonic ms of that attempt */
 	int		 stalled;	/* the last answer came too late */
+	const char	*named_sql;	/* made as name on this connection */
+	int		 unnamed;	/* a pooler: no named statements */
+	char		 name[PGCONN_NAME_LEN + 1];
 	char		 sqlstate[6];	/* of the last failed statement */
 	char		 reason[200];	/* for logs; never user data */
 };
@@ -74,6 +79,10 @@ enum store_rc	 pgconn_run(struct pgconn *pc, const char *sql,
 /* The first statement of a call: connects when needed, and once more on
  * a connection that died while idle. */
 PGresult	*pgconn_first(struct pgconn *pc, const char *sql,
+		    const struct pgparams *p, enum store_rc *rc);
+/* The same for a read made often (one per connection): named where the
+ * connection keeps it, once, unnamed behind a pooler that does not. */
+PGresult	*pgconn_first_named(struct pgconn *pc, const char *sql,
 		    const struct pgparams *p, enum store_rc *rc);
 
 /* A write's transaction: begin; end commits when rc is an answer (as the

@@ -594,6 +594,10 @@ store_order_add_key(struct store *st, const char *user, const char *key,
 	return pgconn_end(&st->c, rc);
 }
 
+/* The hot read, a named statement where the connection keeps one. */
+static const char	pg_order_list_sql[] = "SELECT id, item, quantity, "
+    "created_at FROM jwt_auth_orders_page($1, $2, $3)";
+
 enum store_rc
 store_order_list(struct store *st, const char *user, int64_t after,
     int limit, store_order_cb cb, void *arg)
@@ -608,8 +612,8 @@ store_order_list(struct store *st, const char *user, int64_t after,
 	pgconn_text(&p, user);
 	pgconn_int(&p, after);
 	pgconn_int(&p, limit);
-	if ((r = pgconn_first(&st->c, "SELECT id, item, quantity, created_at "
-	    "FROM jwt_auth_orders_page($1, $2, $3)", &p, &rc)) == NULL)
+	if ((r = pgconn_first_named(&st->c, pg_order_list_sql, &p,
+	    &rc)) == NULL)
 		return rc;
 	for (i = 0; i < PQntuples(r) && n == 0; i++) {
 		len = PQgetlength(r, i, 1);

@@ -7,7 +7,8 @@
 # answers on both stores), and the attack suite; the rows in PostgreSQL;
 # then what many processes do at once: parallel sign-ups of one name, 200
 # parallel order writes, an 8-way refresh race, and throttling counted
-# across the login processes.  Start-up errors (a malformed URL, a refused
+# across the login processes; the order list a named statement on a
+# direct connection and unnamed behind pgbouncer.  Start-up errors (a malformed URL, a refused
 # login, DATABASE_PATH beside it) are in tests/suite-pgrestart.sh with the
 # database going away.  Ends with "pg: N passed, N failed".
 #
@@ -256,6 +257,52 @@ else
 	    "login: DATABASE_URL: the PostgreSQL module jwt-auth-pg.so is neither beside $T_TMP/mod/bin nor in /usr/local/lib/jwt-auth
 rc=1" "$(start_err "$T_TMP/mod/bin/login" DATABASE_URL="$DB_URL" PWHASH_LOCK_FILE="$T_TMP/pwhash.lock")"
 fi
+
+# ---------------------------------------------------------------------
+# The order list, the hot read, is a named statement where the server
+# keeps it (a direct connection), and unnamed behind a pooler that does
+# not: pgbouncer's 4 server connections already hold it from the
+# workers, so a new client's PREPARE meets "already exists" (42P05)
+# there by the fifth run at the latest, and that run must still answer.
+# Each run is userorders once as CGI: a new connection (the service
+# serves SQLite by now).
+# ---------------------------------------------------------------------
+cgi_list() {
+	env -i TOKEN_SECRET="$SECRET" REQUEST_METHOD=GET \
+	    REQUEST_URI='/api/userOrders?limit=3' QUERY_STRING=limit=3 \
+	    HTTP_AUTHORIZATION="Bearer $ACCESS" DATABASE_URL="$DB_URL" \
+	    "$BUILD/userorders" 2>/dev/null | tail -n 1 | jq -r '[.orders[].id] | join(" ")'
+}
+pg_sql "ALTER SYSTEM SET log_statement = 'all'" >/dev/null
+pg_sql "SELECT pg_reload_conf()" >/dev/null
+mark=$(wc -l <"$PG_DIR/server.log")
+want=$(pg_sql "SELECT string_agg(id::text, ' ' ORDER BY id) FROM (SELECT id FROM orders WHERE username = '$name' ORDER BY id LIMIT 3) o")
+runs=1
+[ -z "${PG_BOUNCER:-}" ] || runs=5
+got=
+for _ in $(seq "$runs"); do got="$got$(cgi_list);"; done
+body='{"item":"logged","quantity":1}'
+printf '%s' "$body" | env -i TOKEN_SECRET="$SECRET" REQUEST_METHOD=POST \
+    REQUEST_URI=/api/userOrders CONTENT_TYPE=application/json \
+    CONTENT_LENGTH=${#body} HTTP_AUTHORIZATION="Bearer $ACCESS" \
+    DATABASE_URL="$DB_URL" "$BUILD/userorders" >/dev/null 2>&1
+check_eq "$runs GET(s) as CGI, each a new connection: the first 3 orders each time" \
+    "$(printf "$want;%.0s" $(seq "$runs"))" "$got"
+log=$(tail -n +"$((mark + 1))" "$PG_DIR/server.log")
+list='SELECT id, item, quantity, created_at FROM jwt_auth_orders_page'
+if [ -z "${PG_BOUNCER:-}" ]; then
+	check_match "… made as a named statement and run by its name" \
+	    "execute jwt_auth_[0-9a-f]{16}: $list" "$log"
+	check_match "positive control: an order written meanwhile is an unnamed statement" \
+	    'execute <unnamed>: INSERT INTO orders ' "$log"
+else
+	check_match "… a PREPARE through pgbouncer met the name already there (42P05)" \
+	    'prepared statement "jwt_auth_[0-9a-f]{16}" already exists' "$log"
+	check_match "… and that run listed its orders as an unnamed statement" \
+	    "execute <unnamed>: $list" "$log"
+fi
+pg_sql "ALTER SYSTEM RESET log_statement" >/dev/null
+pg_sql "SELECT pg_reload_conf()" >/dev/null
 
 check_eq "nothing the backends wrote to stderr names the secret" "" \
     "$(grep -F "$SECRET" "$STDERR" "$ERRLOG" 2>/dev/null)"

@@ -250,7 +250,6 @@ struct keyring *
 keyring_new(const char *sign_path, const char *verify_path,
     enum jwk_alg alg, char *err, size_t errlen)
 {
-	struct sigaction	 sa;
 	struct keyring		*kr;
 
 	if ((kr = calloc(1, sizeof(*kr))) == NULL ||
@@ -267,13 +266,21 @@ keyring_new(const char *sign_path, const char *verify_path,
 		keyring_free(kr);
 		return NULL;
 	}
+	keyring_catch_hup();
+	return kr;
+}
+
+void
+keyring_catch_hup(void)
+{
+	struct sigaction	 sa;
+
 	/* SA_RESTART: libfcgi's accept goes on waiting after the signal. */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = keyring_on_hup;
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGHUP, &sa, NULL);
-	return kr;
 }
 
 void
@@ -348,7 +355,14 @@ keyring_check(struct keyring *kr, time_t now)
 	char			 err[512];
 	int			 hup;
 
-	if (kr == NULL || (!keyring_hup && now == kr->checked))
+	/* No files to look at (the secret from the environment): SIGHUP
+	 * still asks for the cache to be emptied. */
+	if (kr == NULL) {
+		hup = keyring_hup;
+		keyring_hup = 0;
+		return hup != 0;
+	}
+	if (!keyring_hup && now == kr->checked)
 		return 0;
 	hup = keyring_hup;
 	keyring_hup = 0;

@@ -31,9 +31,16 @@ struct keyring	*keyring_new(const char *sign_path, const char *verify_path,
 void		 keyring_free(struct keyring *kr);
 
 /*
+ * Catch SIGHUP (keyring_new does): it asks for a reload and never stops
+ * the process, whatever holds the keys.
+ */
+void		 keyring_catch_hup(void);
+
+/*
  * Reload what changed since the last look, if a second has passed since
  * it (or SIGHUP came).  Returns 1 when the keys changed or SIGHUP came (a
- * cache of verified tokens must then be emptied), else 0.
+ * cache of verified tokens must then be emptied), else 0; kr may be NULL
+ * (no key files), when only SIGHUP counts.
  */
 int		 keyring_check(struct keyring *kr, time_t now);
 

@@ -782,6 +782,9 @@ token_init(struct config *cfg, char *err, size_t errlen)
 	    cfg->secret_file, CONFIG_SECRET_MIN, cfg->access_ttl +
 	    (cfg->leeway > 0 ? cfg->leeway : 0), err, errlen) == -1)
 		return -1;
+	/* SIGHUP empties the cache below even with no key file: it must
+	 * not stop a worker whose secret came from the environment. */
+	keyring_catch_hup();
 	/* Measured worth it for HS256 too (bench/README.md); its pages
 	 * are touched only in the processes that verify access tokens. */
 	if ((cfg->cache = tokcache_new()) == NULL) {

@@ -7,7 +7,8 @@
 # to it, twice, and retires the first.  Every valid token keeps verifying
 # (zero refused, zero 5xx), login signs with each new key once it is
 # current, the retired key's tokens stop verifying, and the workers are
-# the same processes at the end; SIGHUP does not stop one.  Then HS256
+# the same processes at the end; SIGHUP does not stop one, nor one whose
+# HS256 secret came from the environment alone.  Then HS256
 # the same way, through lighttpd from deploy/lighttpd.conf: the secret in
 # TOKEN_SECRET_FILE replaced twice by rename while clients verify and
 # refresh without pause, and no worker restarted: the replaced secret
@@ -165,6 +166,28 @@ else
 fi
 check_eq "the same two worker processes throughout" "yes yes" \
     "$(pid_alive "$LPID" && echo yes) $(pid_alive "$OPID" && echo yes)"
+
+# HS256 with the secret from the environment alone, no key file (as most
+# deployments and `make run` give it): SIGHUP empties the token cache
+# there too, and stops nothing (its default action would end the worker).
+HS_SECRET=$(openssl rand -hex 40)
+start_worker "$T_TMP/hs.sock" userorders TOKEN_SECRET="$HS_SECRET" ||
+	t_fail "userorders starts with TOKEN_SECRET alone"
+HPID=$WPID
+hs_tok=$(jwt_sign '{"alg":"HS256","typ":"JWT"}' \
+    "{\"sub\":\"alice\",\"iat\":$EPOCHSECONDS,\"exp\":$((EPOCHSECONDS + 600))}" "$HS_SECRET")
+hs_get() {
+	FCGI_ENV=(HTTP_AUTHORIZATION="Bearer $1")
+	fcgi "$T_TMP/hs.sock" GET /api/userOrders
+	FCGI_ENV=()
+	echo "$STATUS"
+}
+check_eq "HS256, TOKEN_SECRET alone: its token verifies (control)" 200 "$(hs_get "$hs_tok")"
+kill -HUP "$HPID"
+check_eq "… SIGHUP while it waits for a request: it answers the next one" 200 "$(hs_get "$hs_tok")"
+check_eq "… the same process, still running" yes "$(pid_alive "$HPID" && echo yes)"
+check_eq "… and a forged token is still refused (control)" 403 \
+    "$(hs_get "${hs_tok%.*}.$(printf 'A%.0s' $(seq 43))")"
 
 # deploy/spawn-fcgi.sh: the private key's path reaches the signers only.
 answers() { [ -S "$1" ] && fcgi "$1" GET /api/nope && [ "$STATUS" = 404 ]; }

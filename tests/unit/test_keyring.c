@@ -2,8 +2,10 @@
 /*
  * The key files (common/keyring.c): loaded at start, looked at again at
  * most once a second, replaced by rename and picked up; a file that does
- * not load leaves the keys there were; a kid is looked up exactly.
+ * not load leaves the keys there were; a kid is looked up exactly; SIGHUP
+ * stops nothing, with or without files.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,7 +228,22 @@ test_secret_file_workers(void)
 	unlink(path);
 }
 
+/* No key file at all (the secret from the environment): SIGHUP is caught,
+ * stops nothing, and asks once for the cache to be emptied. */
+static void
+test_hup_without_files(void)
+{
+	time_t	 now = time(NULL);
+
+	keyring_catch_hup();
+	CHECK_INT(keyring_check(NULL, now), 0);
+	CHECK_INT(raise(SIGHUP), 0);
+	CHECK_INT(keyring_check(NULL, now), 1);
+	CHECK_INT(keyring_check(NULL, now), 0);
+}
+
 UNIT_TESTS(
+	T(test_hup_without_files),
 	T(test_secret_file_reload),
 	T(test_secret_file_workers),
 	T(test_reload_after_rename),

@@ -5,6 +5,7 @@
  * SIGTERM is blocked while a request is served, so the request in flight
  * finishes and the process leaves at the next accept (docs/security.md).
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +131,26 @@ server_cgi(const struct server_def *def, struct service *svc)
 }
 
 /*
+ * An authorizer's connection: whether the end of its (empty) input has
+ * come already, read without waiting.  Nothing there yet (EAGAIN) leaves
+ * the input stream in error, which makes FCGX_Finish_r close the libfcgi
+ * way; the socket is blocking again before the answer is written.
+ */
+static int
+server_authorizer_done(FCGX_Request *fr)
+{
+	int	 flags, done;
+
+	if ((flags = fcntl(fr->ipcFd, F_GETFL)) == -1 ||
+	    fcntl(fr->ipcFd, F_SETFL, flags | O_NONBLOCK) == -1)
+		return 0;
+	done = FCGX_GetChar(fr->in) == EOF && FCGX_GetError(fr->in) == 0;
+	if (fcntl(fr->ipcFd, F_SETFL, flags) == -1)
+		return 0;
+	return done;
+}
+
+/*
  * Whether the web server has sent all it will send on this connection, so
  * that it can be closed at once.  libfcgi's own close shuts the connection
  * for writing, then waits for the web server to close its side (up to 2 s),
@@ -141,19 +162,28 @@ server_cgi(const struct server_def *def, struct service *svc)
  * FCGI_KEEP_CONN, so no next request on this connection), nothing more can
  * come.  A request that declares an empty body (CONTENT_LENGTH "0", or ""
  * as nginx sends it) has only that record left to read, and the web server
- * sends it with the parameters, so reading it does not wait.  Any other
+ * sends it with the parameters, so reading it does not wait.  An
+ * authorizer gets no body and no CONTENT_LENGTH (FastCGI 1.0 §6.3):
+ * lighttpd still sends an empty FCGI_STDIN with the parameters, but
+ * Apache's mod_authnz_fcgi sends none at all, and a read would wait for
+ * ever for it (our answer is still in libfcgi's buffer); so the end is
+ * looked for only in what has come already, the socket non-blocking for
+ * that one read (server_authorizer_done).  Any other
  * request (a body left unread, no CONTENT_LENGTH at all, as Apache sends a
  * GET or a streamed body) keeps libfcgi's close.
  */
 static int
 server_input_done(const struct request *req, FCGX_Request *fr)
 {
-	const char	*cl;
+	const char	*cl, *role;
 
 	if (fr->keepConnection)
 		return 0;
 	if (FCGX_HasSeenEOF(fr->in))
 		return 1;
+	role = request_param(req, "FCGI_ROLE");
+	if (role != NULL && strcmp(role, "AUTHORIZER") == 0)
+		return server_authorizer_done(fr);
 	/* nginx sends CONTENT_LENGTH "" for a chunked body too. */
 	cl = request_param(req, "CONTENT_LENGTH");
 	if (cl == NULL || (*cl != '\0' && strcmp(cl, "0") != 0) ||

@@ -475,6 +475,31 @@ fcgi "$CLOSE" GET /api/userOrders </dev/null
 FCGI_ENV=()
 check_eq "the worker serves the next request after each (200)" 200 "$STATUS"
 stop_pids "$CLOSE_PID"
+# The authorizer role: no body, no CONTENT_LENGTH.  lighttpd sends the
+# empty FCGI_STDIN with the parameters: closed at once.  Apache's
+# mod_authnz_fcgi sends none: the worker must not wait for it (our
+# answer would wait in its buffer), so libfcgi's close.
+start_worker "$CLOSE" authorize ENV_FILE="$T_TMP/secret.env" LIBFCGI_OS_CLOSE_POLL_TIMEOUT=-1
+CLOSE_PID=$WPID
+authz_probe() {
+	local want=$1 close=$2 name=$3 out got
+	shift 3
+	out=$(env PROBE_ROLE=2 "$@" timeout 20 python3 "$ROOT/tests/fcgi/closeprobe.py" "$CLOSE" GET \
+	    /protected/index.html HTTP_AUTHORIZATION="Bearer $ACCESS" 2>&1 </dev/null)
+	got="$(sed -n 's/^Status: \([0-9]*\).*/\1/p' <<<"$out" | head -n 1) $(tail -n 1 <<<"$out")"
+	check_eq "$name" "$want $close" "$got"
+}
+authz_probe 200 closed "authorizer, the empty FCGI_STDIN sent (lighttpd): 200, closed at once"
+authz_probe 200 open "authorizer, no FCGI_STDIN at all (Apache): 200 without waiting for it, libfcgi's close" \
+    PROBE_STDIN=0
+head -c 100 /dev/zero | tr '\0' a >"$T_TMP/authz-body"
+out=$(PROBE_ROLE=2 timeout 20 python3 "$ROOT/tests/fcgi/closeprobe.py" "$CLOSE" GET \
+    /protected/index.html HTTP_AUTHORIZATION="Bearer $ACCESS" 2>&1 <"$T_TMP/authz-body")
+check_eq "authorizer sent a body after all: 200, libfcgi's close (nothing left unread)" "200 open" \
+    "$(sed -n 's/^Status: \([0-9]*\).*/\1/p' <<<"$out" | head -n 1) $(tail -n 1 <<<"$out")"
+fcgi "$CLOSE" GET /protected/index.html </dev/null
+check_eq "the authorizer serves the next request after each (401 without a token)" 401 "$STATUS"
+stop_pids "$CLOSE_PID"
 
 # ---------------------------------------------------------------------
 # Several children on one socket (spawn-fcgi -F)

@@ -7,7 +7,10 @@
 # worker had closed its end (the send fails: EPIPE), "open" when it had only
 # shut it for writing and still reads (libfcgi's lingering close).  On a
 # unix socket the peer is released before the reader sees the end, so the
-# answer does not depend on timing.
+# answer does not depend on timing.  PROBE_ROLE=2 asks as an authorizer;
+# PROBE_STDIN=0 sends no FCGI_STDIN record at all, as Apache's
+# mod_authnz_fcgi does for an authorizer.
+import os
 import socket
 import struct
 import sys
@@ -37,9 +40,12 @@ def main():
     s = socket.socket(socket.AF_UNIX)
     s.settimeout(30)
     s.connect(path)
-    s.sendall(record(1, struct.pack('>HB5x', 1, 0)) + record(4, p) +
-              record(4, b'') + (record(5, body) if body else b'') +
-              record(5, b''))
+    role = int(os.environ.get('PROBE_ROLE', '1'))
+    stdin = b''
+    if os.environ.get('PROBE_STDIN', '1') != '0':
+        stdin = (record(5, body) if body else b'') + record(5, b'')
+    s.sendall(record(1, struct.pack('>HB5x', role, 0)) + record(4, p) +
+              record(4, b'') + stdin)
     data = b''
     while True:
         d = s.recv(65536)

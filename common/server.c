@@ -131,13 +131,14 @@ server_cgi(const struct server_def *def, struct service *svc)
 }
 
 /*
- * An authorizer's connection: whether the end of its (empty) input has
- * come already, read without waiting.  Nothing there yet (EAGAIN) leaves
- * the input stream in error, which makes FCGX_Finish_r close the libfcgi
- * way; the socket is blocking again before the answer is written.
+ * Whether the end of the input has come already, read without waiting:
+ * for a request whose web server may send no FCGI_STDIN at all.  Nothing
+ * there yet (EAGAIN) leaves the input stream in error, which makes
+ * FCGX_Finish_r close the libfcgi way; the socket is blocking again
+ * before the answer is written.
  */
 static int
-server_authorizer_done(FCGX_Request *fr)
+server_input_ended(FCGX_Request *fr)
 {
 	int	 flags, done;
 
@@ -162,31 +163,28 @@ server_authorizer_done(FCGX_Request *fr)
  * FCGI_KEEP_CONN, so no next request on this connection), nothing more can
  * come.  A request that declares an empty body (CONTENT_LENGTH "0", or ""
  * as nginx sends it) has only that record left to read, and the web server
- * sends it with the parameters, so reading it does not wait.  An
- * authorizer gets no body and no CONTENT_LENGTH (FastCGI 1.0 §6.3):
- * lighttpd still sends an empty FCGI_STDIN with the parameters, but
- * Apache's mod_authnz_fcgi sends none at all, and a read would wait for
- * ever for it (our answer is still in libfcgi's buffer); so the end is
- * looked for only in what has come already, the socket non-blocking for
- * that one read (server_authorizer_done).  Any other
- * request (a body left unread, no CONTENT_LENGTH at all, as Apache sends a
- * GET or a streamed body) keeps libfcgi's close.
+ * sends it with the parameters, so reading it does not wait.  A request
+ * with no CONTENT_LENGTH at all (Apache's GET; an authorizer, FastCGI 1.0
+ * §6.3) may come with no FCGI_STDIN either: lighttpd sends the empty one
+ * to an authorizer, Apache's mod_authnz_fcgi none, and a read would wait
+ * for ever (our answer still in libfcgi's buffer).  So there the end is
+ * looked for only in what has come already (server_input_ended).  Any
+ * other request (a body declared or left unread) keeps libfcgi's close.
  */
 static int
 server_input_done(const struct request *req, FCGX_Request *fr)
 {
-	const char	*cl, *role;
+	const char	*cl;
 
 	if (fr->keepConnection)
 		return 0;
 	if (FCGX_HasSeenEOF(fr->in))
 		return 1;
-	role = request_param(req, "FCGI_ROLE");
-	if (role != NULL && strcmp(role, "AUTHORIZER") == 0)
-		return server_authorizer_done(fr);
 	/* nginx sends CONTENT_LENGTH "" for a chunked body too. */
 	cl = request_param(req, "CONTENT_LENGTH");
-	if (cl == NULL || (*cl != '\0' && strcmp(cl, "0") != 0) ||
+	if (cl == NULL)
+		return server_input_ended(fr);
+	if ((*cl != '\0' && strcmp(cl, "0") != 0) ||
 	    (*cl == '\0' &&
 	    request_param(req, "HTTP_TRANSFER_ENCODING") != NULL))
 		return 0;

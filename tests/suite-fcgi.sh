@@ -463,8 +463,12 @@ probe 200 closed "GET, CONTENT_LENGTH 0 (lighttpd): 200, then the worker closes 
     GET HTTP_AUTHORIZATION="Bearer $ACCESS" CONTENT_LENGTH=0 </dev/null
 probe 200 closed "GET, CONTENT_LENGTH empty (nginx): 200, closed at once" \
     GET HTTP_AUTHORIZATION="Bearer $ACCESS" CONTENT_LENGTH= </dev/null
-probe 200 open "GET without CONTENT_LENGTH (Apache): 200, libfcgi's lingering close" \
+probe 200 closed "GET without CONTENT_LENGTH, the empty FCGI_STDIN sent (Apache): 200, closed at once" \
     GET HTTP_AUTHORIZATION="Bearer $ACCESS" </dev/null
+out=$(PROBE_STDIN=0 timeout 20 python3 "$ROOT/tests/fcgi/closeprobe.py" "$CLOSE" GET \
+    /api/userOrders HTTP_AUTHORIZATION="Bearer $ACCESS" 2>&1 </dev/null)
+check_eq "GET without CONTENT_LENGTH and no FCGI_STDIN at all: 200 without waiting for it, libfcgi's close" \
+    "200 open" "$(sed -n 's/^Status: \([0-9]*\).*/\1/p' <<<"$out" | head -n 1) $(tail -n 1 <<<"$out")"
 head -c 1000 /dev/zero | tr '\0' a >"$T_TMP/unread"
 probe 401 open "POST without a token, its 1000-byte body unread: 401, libfcgi's lingering close" \
     POST CONTENT_TYPE=application/json CONTENT_LENGTH=1000 <"$T_TMP/unread"

@@ -2,13 +2,14 @@
 /*
  * A PostgreSQL connection for the PostgreSQL store (pgconn.h): every
  * statement through PQexecParams' protocol (an unnamed statement, one
- * round trip) but the hot read, which is named on a connection that keeps
- * it (pgconn_first_named), every setting SET LOCAL inside a transaction, every answer
- * awaited until PGCONN_DEADLINE_MS (a database that stopped answering
- * altogether cancels nothing itself), after which the connection is
- * dropped.  A database that is away costs each call STORE_BUSY while the
- * connection is made again, at most once per backoff period, which
- * doubles from PGCONN_BACKOFF_MIN_MS to PGCONN_BACKOFF_MAX_MS.
+ * round trip) but the hot read, which is named on a connection that
+ * keeps it (pgconn_first_named); every setting SET LOCAL inside a
+ * transaction; every answer awaited until PGCONN_DEADLINE_MS (a database
+ * that stopped answering altogether cancels nothing itself), after which
+ * the connection is dropped.  A database that is away costs each call
+ * STORE_BUSY while the connection is made again, at most once per backoff
+ * period, which doubles from PGCONN_BACKOFF_MIN_MS to
+ * PGCONN_BACKOFF_MAX_MS.
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -109,7 +109,7 @@ start_instance() {
 	mkdir -p "$dir/run" "$dir/log"
 	printf 'TOKEN_SECRET=%s\n' "$(od -An -tx1 -N48 /dev/urandom | tr -d ' \n')" >"$dir/auth.env"
 	for _ in 1 2 3 4 5; do
-		port=$((20000 + RANDOM % 40000))
+		port=$((20000 + RANDOM % 12768))
 		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
 		env - PATH="$PATH" APP_ROOT="$app_root" PORT="$port" \
 		    RUN_DIR="$dir/run" LOG_DIR="$dir/log" ENV_FILE="$dir/auth.env" \
@@ -170,11 +170,14 @@ stop_browsers() {
 }
 
 # unused_port: a random port nothing listens on, for the scenario's own
-# page server (the page on another origin).
+# page server (the page on another origin); below the kernel's ephemeral
+# range (net.ipv4.ip_local_port_range, 32768 up by default), where every
+# client connection of the run (curl, the browser) takes its own port and
+# could take this one before the page server listens on it.
 unused_port() {
 	local port
 	for _ in $(seq 20); do
-		port=$((20000 + RANDOM % 40000))
+		port=$((20000 + RANDOM % 12768))
 		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
 		echo "$port"
 		return 0

@@ -18,7 +18,8 @@ pg_suite curl jq haproxy lighttpd "$PG_BIN/initdb"
 chmod 0711 "$T_TMP"	# so the database's folder is in there, removed with it
 APP=$(checkout_app_root) || { t_fail "the checkout's build folder"; t_done; exit 1; }
 export CLUSTER_DIR=$T_TMP/cluster
-base=$((20000 + RANDOM % 30000))
+# Below the ephemeral range (32768 up), where client sockets take theirs.
+base=$((20000 + RANDOM % 12700))
 export PORT=$base NODE_PORTS="$((base + 1)) $((base + 2))"
 URL=http://127.0.0.1:$PORT
 # The cluster's script started it all: its stop stops it all.

@@ -104,7 +104,8 @@ mkdir -p "$APP/build"
 cp -R "$ROOT/deploy" "$ROOT/web" "$APP/"
 cp "$BUILD"/{login,userorders,refresh,authorize,authctl} "$APP/build/"
 for _ in $(seq 20); do
-	PORT=$((20000 + RANDOM % 30000))
+	# Below the ephemeral range (32768 up), where client sockets take theirs.
+	PORT=$((20000 + RANDOM % 12768))
 	(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || break
 done
 URL=http://127.0.0.1:$PORT

@@ -50,7 +50,8 @@ BODY_PW='{"username":"alice","password":"correct horse battery"}'
 port() {
 	local p
 	for _ in $(seq 20); do
-		p=$((20000 + RANDOM % 30000))
+		# Below the ephemeral range (32768 up), where client sockets take theirs.
+		p=$((20000 + RANDOM % 12768))
 		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
 	done
 }

@@ -66,7 +66,8 @@ start_lighttpd() {
 	ERRLOG=$dir/log/lighttpd-error.log
 	STDERR=$dir/stderr
 	for _ in 1 2 3 4 5; do
-		PORT=$((20000 + RANDOM % 40000))
+		# Below the ephemeral range (32768 up), where client sockets take theirs.
+		PORT=$((20000 + RANDOM % 12768))
 		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && continue
 		"${AS[@]}" env - PATH="$PATH" APP_ROOT="$APP_ROOT" PORT="$PORT" \
 		    RUN_DIR="$dir/run" LOG_DIR="$dir/log" ENV_FILE="$ENV_FILE" \

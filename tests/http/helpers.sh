@@ -138,7 +138,8 @@ start_lighttpd() {
 	local app_root
 	app_root=$(checkout_app_root) || return 1
 	for _ in 1 2 3 4 5; do
-		PORT=$((20000 + RANDOM % 40000))
+		# Below the ephemeral range (32768 up), where client sockets take theirs.
+		PORT=$((20000 + RANDOM % 12768))
 		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && continue
 		env - PATH="$PATH" APP_ROOT="$app_root" PORT="$PORT" \
 		    RUN_DIR="$RUN_DIR" LOG_DIR="$LOG_DIR" ENV_FILE="$ENV_FILE" \

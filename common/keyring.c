@@ -266,7 +266,6 @@ keyring_new(const char *sign_path, const char *verify_path,
 		keyring_free(kr);
 		return NULL;
 	}
-	keyring_catch_hup();
 	return kr;
 }
 

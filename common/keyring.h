@@ -22,17 +22,16 @@ struct keyring;
 /*
  * Load the files (either path may be NULL); a signing key must be of
  * alg, and when both are given the set must hold the signing key's public
- * half.  Installs a SIGHUP handler that asks for a reload.  Returns the
- * keyring (release with keyring_free), or NULL with one line naming the
- * variable in err.
+ * half.  Returns the keyring (release with keyring_free), or NULL with
+ * one line naming the variable in err.
  */
 struct keyring	*keyring_new(const char *sign_path, const char *verify_path,
 		    enum jwk_alg alg, char *err, size_t errlen);
 void		 keyring_free(struct keyring *kr);
 
 /*
- * Catch SIGHUP (keyring_new does): it asks for a reload and never stops
- * the process, whatever holds the keys.
+ * Catch SIGHUP (token_init does, in every process): it asks for a reload
+ * and never stops the process, whatever holds the keys.
  */
 void		 keyring_catch_hup(void);
 

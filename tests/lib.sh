@@ -94,6 +94,23 @@ wait_for() {
 	done
 }
 
+# wchar PID: bytes the process has written (/proc/PID/io).
+wchar() { awk '/^wchar:/ { print $2 }' "/proc/$1/io" 2>/dev/null || echo 0; }
+
+# parallel_gets TOKEN P N: P loops of N GETs of $URL/api/userOrders at
+# once; one status a line.
+parallel_gets() {
+	local -a loops=()
+	for _ in $(seq "$2"); do
+		for _ in $(seq "$3"); do
+			curl -s -o /dev/null --max-time 20 -w '%{http_code}\n' \
+			    -H "Authorization: Bearer $1" "$URL/api/userOrders"
+		done &
+		loops+=($!)
+	done
+	wait "${loops[@]}"
+}
+
 # t_require TOOL...: each TOOL a command on PATH (or in /usr/sbin, /sbin),
 # an absolute path an existing file, "lighttpd" LIGHTTPD set and CONF a
 # file; and the four executables built in $BUILD.  Otherwise one failed

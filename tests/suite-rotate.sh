@@ -293,8 +293,24 @@ else
 fi
 check_eq "HS256 round 1: the first secret's token verifies in its window" 200 \
     "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $old_tok" "$URL/api/userOrders")"
-# SIGHUP asks a worker to look at the file now; it does not stop it.
-for p in $(exe_pids userorders); do kill -HUP "$p"; done
+# SIGHUP asks a worker to look at the file now (at its next request); it
+# does not stop it.  lighttpd gives a request to the least loaded worker,
+# the first on a tie, so one may have had none since the file changed: it
+# would go from the first secret straight to the third, keeping the first
+# as the one replaced.  Rounds of 8 × 10 GETs until every worker has
+# answered one since the signal, at most 20.
+pids=$(exe_pids userorders)
+declare -A w0=()
+for p in $pids; do w0[$p]=$(wchar "$p"); kill -HUP "$p"; done
+seen() { local p; for p in $pids; do [ "$(wchar "$p")" -gt "${w0[$p]}" ] || return 1; done; }
+rounds=0
+while [ "$rounds" -eq 0 ] || { ! seen && [ "$rounds" -lt 20 ]; }; do
+	parallel_gets "$(tail -n 1 "$T_TMP/tokens")" 8 10 >>"$T_TMP/hup.gets"
+	rounds=$((rounds + 1))
+done
+check_eq "HS256: every userorders worker answered after SIGHUP ($((rounds * 80)) GETs, all 200)" \
+    "yes 200×$((rounds * 80))" \
+    "$(seen && echo yes) $(sort "$T_TMP/hup.gets" 2>/dev/null | uniq -c | awk '{printf "%s×%s", $2, $1}')"
 use_secret "$S3"
 if wait_for 300 signed_by "$S3"; then
 	t_ok "HS256 round 2: refresh signs with the third secret, no restart"

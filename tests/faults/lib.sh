@@ -180,21 +180,6 @@ wait_lines() {
 	return 1
 }
 
-# wchar PID: bytes the process has written (/proc/PID/io).
-wchar() { awk '/^wchar:/ { print $2 }' "/proc/$1/io" 2>/dev/null || echo 0; }
-
-# parallel_gets TOKEN P N: P loops of N GETs at once; one status a line.
-parallel_gets() {
-	local -a pids=()
-	for _ in $(seq "$2"); do
-		for _ in $(seq "$3"); do
-			curl -s -o /dev/null --max-time 20 -w '%{http_code}\n' \
-			    -H "Authorization: Bearer $1" "$URL/api/userOrders"
-		done &
-		pids+=($!)
-	done
-	wait "${pids[@]}"
-}
 
 # shape: "STATUS content-type[ error-code]" of the last response.
 shape() {

@@ -180,10 +180,10 @@ server_input_done(const struct request *req, FCGX_Request *fr)
 		return 0;
 	if (FCGX_HasSeenEOF(fr->in))
 		return 1;
-	/* nginx sends CONTENT_LENGTH "" for a chunked body too. */
 	cl = request_param(req, "CONTENT_LENGTH");
 	if (cl == NULL)
 		return server_input_ended(fr);
+	/* nginx sends CONTENT_LENGTH "" for a chunked body too. */
 	if ((*cl != '\0' && strcmp(cl, "0") != 0) ||
 	    (*cl == '\0' &&
 	    request_param(req, "HTTP_TRANSFER_ENCODING") != NULL))
